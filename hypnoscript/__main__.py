@@ -1,0 +1,3 @@
+from hypnoscript.cli.main import main
+
+raise SystemExit(main())

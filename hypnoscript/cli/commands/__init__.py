@@ -1,0 +1,1 @@
+"""Subcommands of `hyp`. Each module is imported only when its command runs."""

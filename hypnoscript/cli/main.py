@@ -1,0 +1,116 @@
+"""The `hyp` / `hypnoscript` command line.
+
+Each subcommand lives in `hypnoscript.cli.commands.<module>` and defines `add_arguments(parser)`
+and `run(args) -> int`. Only the chosen command's module is imported, which keeps start-up fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# name -> (module, one-line help, aliases)
+COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "exec": ("exec_cmd", "Run a HypnoScript program", ("execute",)),
+    "lex": ("lex_cmd", "Show the tokens of a file", ()),
+    "parse": ("parse_cmd", "Show the syntax tree of a file", ()),
+    "version": ("version_cmd", "Show the version", ()),
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def register(name: str, module: str, help_text: str, aliases: tuple[str, ...] = ()) -> None:
+    COMMANDS[name] = (module, help_text, aliases)
+
+
+def _resolve(name: str) -> str | None:
+    if name in COMMANDS:
+        return name
+    for cmd, (_, _, aliases) in COMMANDS.items():
+        if name in aliases:
+            return cmd
+    return None
+
+
+def _build_parser(selected: str | None) -> _Parser:
+    parser = _Parser(prog="hyp", description="HypnoScript: the hypnotic programming language")
+    parser.add_argument("--version", action="store_true", help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, help_text, aliases) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, aliases=list(aliases), description=help_text)
+        if name == selected:
+            mod = importlib.import_module(f"hypnoscript.cli.commands.{module}")
+            mod.add_arguments(p)
+            p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _load_plugins()
+    selected = None
+    for arg in argv:
+        if not arg.startswith("-"):
+            selected = _resolve(arg)
+            break
+    if not argv:
+        if sys.stdin.isatty() and "repl" in COMMANDS:
+            argv = ["repl"]
+            selected = "repl"
+        else:
+            _build_parser(None).print_help()
+            return 2
+    parser = _build_parser(selected)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.version and not getattr(args, "_run", None):
+        from hypnoscript import __version__
+
+        print(f"HypnoScript v{__version__}")
+        return 0
+    run = getattr(args, "_run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(run(args) or 0)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except UsageError as exc:
+        sys.stderr.write(f"hyp: error: {exc}\n")
+        return 2
+    except Exception as exc:  # an engine bug, not the user's fault
+        if os.environ.get("HYP_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"error[HYP9000]: internal error: {type(exc).__name__}: {exc}\n"
+            "   = note: this is a bug in HypnoScript; please report it (HYP_DEBUG=1 shows the Python traceback)\n"
+        )
+        return 70
+
+
+def _load_plugins() -> None:
+    """Commands added by later layers register themselves in `hypnoscript.cli.commands.__init__`."""
+    importlib.import_module("hypnoscript.cli.commands")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""The world a running program sees: its output stream, arguments, randomness and capabilities.
+
+Builtins that touch the outside world ask `current().capabilities` first, so a sandbox (a service's
+config, `hyp exec --deny ...`) can grant or deny each kind of access per program.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import random
+import sys
+from dataclasses import dataclass, field
+
+from hypnoscript.runtime.errors import HypPermissionError
+
+CAPABILITY_KINDS = ("files", "network", "env", "clock", "random", "process")
+
+
+@dataclass
+class Capabilities:
+    """What a program may touch. `None` for an allow-list means "anything"; an empty tuple means
+    "nothing". Files are matched by path prefix, hosts exactly, env variables by name."""
+
+    files: tuple[str, ...] | None = None
+    network: tuple[str, ...] | None = None
+    env: tuple[str, ...] | None = None
+    process: bool = True
+    clock: bool = True
+    random: bool = True
+
+    def check(self, kind: str, target: str | None = None) -> None:
+        """Raise HypPermissionError unless `kind` (one of CAPABILITY_KINDS) is granted for `target`."""
+        if kind in ("process", "clock", "random"):
+            if not getattr(self, kind):
+                raise HypPermissionError(f"this program may not use the {kind} capability")
+            return
+        allowed = getattr(self, kind)
+        if allowed is None:
+            return
+        if target is not None:
+            if kind == "files":
+                import os
+
+                path = os.path.abspath(target)
+                if any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in map(os.path.abspath, allowed)):
+                    return
+            elif target in allowed:
+                return
+        what = f" ({target})" if target else ""
+        raise HypPermissionError(f"this program may not use the {kind} capability{what}")
+
+
+@dataclass
+class RuntimeContext:
+    # None means the process's sys.stdout / sys.stdin at the time of use
+    stdout: object = None
+    stdin: object = None
+    argv: list[str] = field(default_factory=list)
+    script_path: str | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    capabilities: Capabilities = field(default_factory=Capabilities)
+
+    def write(self, text: str) -> None:
+        (self.stdout or sys.stdout).write(text)  # type: ignore[attr-defined]
+
+    def read_stdin(self):
+        return self.stdin or sys.stdin
+
+    def seed(self, seed: int | None) -> None:
+        self.rng = random.Random(seed)
+
+
+_current: contextvars.ContextVar[RuntimeContext] = contextvars.ContextVar("hyp_runtime_context")
+_default = RuntimeContext()
+
+
+def current() -> RuntimeContext:
+    return _current.get(_default)
+
+
+def activate(ctx: RuntimeContext) -> contextvars.Token:
+    """Make `ctx` the context of the running program (until `deactivate`)."""
+    return _current.set(ctx)
+
+
+def deactivate(token: contextvars.Token) -> None:
+    _current.reset(token)

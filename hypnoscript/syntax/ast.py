@@ -1,0 +1,460 @@
+"""The HypnoScript syntax tree.
+
+Every node is a slotted dataclass carrying the span of the source text it came from. Spans do not
+take part in equality, so two trees of the same program laid out differently compare equal.
+Bodies of blocks are plain lists of statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Union
+
+from hypnoscript.syntax.source import NO_SPAN, Span
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(slots=True)
+class Node:
+    span: Span = _span()
+
+    def children(self):
+        """Direct child nodes, in source order."""
+        for f in fields(self):
+            if f.name == "span":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Node):
+                yield value
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, Node):
+                        yield item
+
+
+# ---------------------------------------------------------------- types
+
+
+@dataclass(slots=True)
+class TypeRef(Node):
+    """A type annotation as written: `number`, `string[]`, `Point`, `number?`, `Array<T>`."""
+
+    text: str
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(slots=True)
+class Expr(Node):
+    pass
+
+
+@dataclass(slots=True)
+class NumberLit(Expr):
+    value: float
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class StringLit(Expr):
+    value: str
+
+
+@dataclass(slots=True)
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass(slots=True)
+class NullLit(Expr):
+    """`null` (a documented-language literal; see docs/compatibility.md)."""
+
+
+@dataclass(slots=True)
+class Identifier(Expr):
+    name: str
+
+
+@dataclass(slots=True)
+class ArrayLit(Expr):
+    elements: list[Expr]
+
+
+@dataclass(slots=True)
+class RecordField(Node):
+    name: str
+    value: Expr
+
+
+@dataclass(slots=True)
+class RecordLit(Expr):
+    """`Point { x: 1, y: 2 }`: a record of a `tranceify` type."""
+
+    type_name: str
+    fields: list[RecordField]
+
+
+@dataclass(slots=True)
+class ObjectLit(Expr):
+    """`{ name: "x", "key": 1 }`: an anonymous object (dictionary) literal."""
+
+    entries: list[RecordField]
+
+
+@dataclass(slots=True)
+class Binary(Expr):
+    """A binary operator. `op` is canonical (`+ - * / % == != < <= > >= && || ??`);
+    `op_text` is the spelling used in the source (e.g. `lookAtTheWatch`)."""
+
+    op: str
+    left: Expr
+    right: Expr
+    op_text: str = ""
+
+
+@dataclass(slots=True)
+class Unary(Expr):
+    """`-x`, `!x`, `await x` / `surrenderTo x` (op is `-`, `!` or `await`)."""
+
+    op: str
+    operand: Expr
+
+
+@dataclass(slots=True)
+class Assign(Expr):
+    """`target = value`; target is an Identifier, Member or Index."""
+
+    target: Expr
+    value: Expr
+
+
+@dataclass(slots=True)
+class Call(Expr):
+    callee: Expr
+    args: list[Expr]
+
+
+@dataclass(slots=True)
+class Member(Expr):
+    """`obj.name`, or `obj?.name` / `obj dreamReach name` when optional."""
+
+    obj: Expr
+    name: str
+    optional: bool = False
+
+
+@dataclass(slots=True)
+class Index(Expr):
+    """`obj[index]`, or `obj?.[index]` / `obj dreamReach [index]` when optional."""
+
+    obj: Expr
+    index: Expr
+    optional: bool = False
+
+
+@dataclass(slots=True)
+class Ternary(Expr):
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+
+
+@dataclass(slots=True)
+class Param(Node):
+    name: str
+    type: TypeRef | None = None
+    default: Expr | None = None
+
+
+@dataclass(slots=True)
+class Lambda(Expr):
+    """`suggestion(a, b) { ... }` used as a value."""
+
+    params: list[Param]
+    return_type: TypeRef | None
+    body: list[Stmt]
+
+
+# ---------------------------------------------------------------- patterns
+
+
+@dataclass(slots=True)
+class Pattern(Node):
+    pass
+
+
+@dataclass(slots=True)
+class LiteralPattern(Pattern):
+    """A number, string or boolean literal (or `null`)."""
+
+    value: Expr
+
+
+@dataclass(slots=True)
+class BindingPattern(Pattern):
+    """A bare name: matches anything and binds it."""
+
+    name: str
+
+
+@dataclass(slots=True)
+class TypedPattern(Pattern):
+    """`name: type`."""
+
+    name: str
+    type_name: str
+
+
+@dataclass(slots=True)
+class ArrayPattern(Pattern):
+    """`[p1, p2, ...rest]`. `has_rest` is true when `...` appears; `rest` names it (or is None)."""
+
+    items: list[Pattern]
+    has_rest: bool = False
+    rest: str | None = None
+
+
+@dataclass(slots=True)
+class FieldPattern(Node):
+    name: str
+    pattern: Pattern | None = None
+
+
+@dataclass(slots=True)
+class RecordPattern(Pattern):
+    """`Point { x: 0, y }`."""
+
+    type_name: str
+    fields: list[FieldPattern]
+
+
+@dataclass(slots=True)
+class Case(Node):
+    """One `when` arm. `body` is an expression, or a list of statements when `is_block`."""
+
+    pattern: Pattern
+    guard: Expr | None
+    body: Union[Expr, list["Stmt"]]
+    is_block: bool = False
+
+
+@dataclass(slots=True)
+class Entrain(Expr):
+    """`entrain subject { when ... => ...  otherwise => ... }`.
+
+    `default` is the `otherwise` arm (a Case whose pattern is a BindingPattern named `_`)."""
+
+    subject: Expr
+    cases: list[Case]
+    default: Case | None = None
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(slots=True)
+class Stmt(Node):
+    pass
+
+
+@dataclass(slots=True)
+class ExprStmt(Stmt):
+    expr: Expr
+
+
+@dataclass(slots=True)
+class VarDecl(Stmt):
+    """`induce`/`implant`/`embed`/`freeze` (kind), optionally prefixed by `sharedTrance`."""
+
+    kind: str
+    name: str
+    type: TypeRef | None = None
+    init: Expr | None = None
+    shared: bool = False
+
+    @property
+    def constant(self) -> bool:
+        return self.kind == "freeze"
+
+
+@dataclass(slots=True)
+class Anchor(Stmt):
+    """`anchor name = value;`: an assignment (creates the variable when missing)."""
+
+    name: str
+    value: Expr
+
+
+@dataclass(slots=True)
+class Output(Stmt):
+    """`observe`, `whisper`, `command` or `murmur` (kind)."""
+
+    kind: str
+    value: Expr
+
+
+@dataclass(slots=True)
+class If(Stmt):
+    """`if (cond) [deepFocus] {...} else ...`; an `else if` is an If alone in `orelse`."""
+
+    cond: Expr
+    then: list[Stmt]
+    orelse: list[Stmt] | None = None
+
+
+@dataclass(slots=True)
+class While(Stmt):
+    cond: Expr
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class Loop(Stmt):
+    """`loop {...}`, `loop (init; cond; update) {...}`, `pendulum (...)`, `for (...)`.
+
+    `init` is a VarDecl or an ExprStmt; every part may be None."""
+
+    keyword: str
+    init: Stmt | None
+    cond: Expr | None
+    update: Expr | None
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class ForIn(Stmt):
+    """`for (induce x in items) {...}` (also `of`): iterates array elements, or keys of an object."""
+
+    name: str
+    iterable: Expr
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class Break(Stmt):
+    pass
+
+
+@dataclass(slots=True)
+class Continue(Stmt):
+    pass
+
+
+@dataclass(slots=True)
+class Return(Stmt):
+    value: Expr | None = None
+
+
+@dataclass(slots=True)
+class Suspend(Stmt):
+    pass
+
+
+@dataclass(slots=True)
+class Oscillate(Stmt):
+    target: Expr
+
+
+@dataclass(slots=True)
+class FuncDecl(Stmt):
+    """`suggestion name(...) {...}` (kind `suggestion`) or `trigger name = suggestion(...) {...}`."""
+
+    name: str
+    params: list[Param]
+    return_type: TypeRef | None
+    body: list[Stmt]
+    kind: str = "suggestion"
+
+
+@dataclass(slots=True)
+class SessionField(Node):
+    name: str
+    type: TypeRef | None = None
+    init: Expr | None = None
+    static: bool = False
+    private: bool = False
+
+
+@dataclass(slots=True)
+class SessionMethod(Node):
+    """A method; `name` is `constructor` for the constructor. `keyword` is the spelling used
+    (`suggestion`, `imperativeSuggestion`, `dominantSuggestion`)."""
+
+    name: str
+    params: list[Param]
+    return_type: TypeRef | None
+    body: list[Stmt]
+    static: bool = False
+    private: bool = False
+    keyword: str = "suggestion"
+
+    @property
+    def is_constructor(self) -> bool:
+        return self.name == "constructor"
+
+
+@dataclass(slots=True)
+class SessionDecl(Stmt):
+    name: str
+    members: list[Union[SessionField, SessionMethod]]
+
+
+@dataclass(slots=True)
+class TranceifyField(Node):
+    name: str
+    type: TypeRef
+
+
+@dataclass(slots=True)
+class TranceifyDecl(Stmt):
+    name: str
+    fields: list[TranceifyField]
+
+
+@dataclass(slots=True)
+class Entrance(Stmt):
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class Finale(Stmt):
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class Try(Stmt):
+    """`try {...} catch (name) {...} finally {...}`; catch and finally are each optional."""
+
+    body: list[Stmt]
+    catch_name: str | None = None
+    catch_body: list[Stmt] | None = None
+    finally_body: list[Stmt] | None = None
+
+
+@dataclass(slots=True)
+class Throw(Stmt):
+    value: Expr
+
+
+@dataclass(slots=True)
+class Assert(Stmt):
+    """`assert cond;`, `assert cond "message";`, `assert cond : message;`, `assert(cond, message);`."""
+
+    cond: Expr
+    message: Expr | None = None
+
+
+@dataclass(slots=True)
+class MindLink(Stmt):
+    """`mindLink "path.hyp";`: import another module."""
+
+    path: str
+
+
+@dataclass(slots=True)
+class Program(Node):
+    body: list[Stmt]

@@ -1,0 +1,105 @@
+"""User-facing diagnostics: one type for every error a user can cause, and its rendering.
+
+Codes are stable: HYP1xxx lexical and syntax, HYP2xxx static analysis (checker), HYP3xxx lint,
+HYP4xxx runtime, HYP5xxx project and configuration, HYP9xxx internal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from hypnoscript.syntax.source import Source, Span
+
+
+@dataclass(slots=True)
+class Label:
+    span: Span
+    message: str
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    severity: str = "error"  # error | warning | note
+    labels: list[Label] = field(default_factory=list)
+    help: str | None = None
+    path: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "file": self.path,
+            "span": self.span.to_json() if self.span else None,
+            "labels": [{"span": l.span.to_json(), "message": l.message} for l in self.labels],
+            "help": self.help,
+            "notes": list(self.notes),
+        }
+
+
+class DiagnosticError(Exception):
+    """Raised to stop a phase with one or more diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(diagnostics[0].message if diagnostics else "error")
+        self.diagnostics = diagnostics
+
+
+_COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"}
+_BOLD = "\x1b[1m"
+_BLUE = "\x1b[1;34m"
+_RESET = "\x1b[0m"
+
+
+def render(diag: Diagnostic, source: Source | None, color: bool = False) -> str:
+    """Render like rustc: header, `--> file:line:col`, the source line and a caret under the span."""
+
+    def c(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    sev = diag.severity
+    out = [c(_COLORS.get(sev, _BOLD), f"{sev}[{diag.code}]") + c(_BOLD, f": {diag.message}")]
+    path = diag.path or (source.path if source else None) or "<input>"
+    if diag.span is not None:
+        sp = diag.span
+        out.append(c(_BLUE, "  --> ") + f"{path}:{sp.line}:{sp.col}")
+        if source is not None:
+            text = source.line_text(sp.line)
+            gutter = " " * len(str(sp.line))
+            out.append(c(_BLUE, f"{gutter} |"))
+            out.append(c(_BLUE, f"{sp.line} | ") + text.expandtabs(4))
+            prefix = text[: sp.col - 1]
+            pad = len(prefix.expandtabs(4))
+            if sp.end_line == sp.line:
+                width = max(1, sp.end_col - sp.col)
+            else:
+                width = max(1, len(text) - (sp.col - 1))
+            width = min(width, max(1, len(text) - (sp.col - 1) + 1))
+            out.append(c(_BLUE, f"{gutter} | ") + " " * pad + c(_COLORS.get(sev, _BOLD), "^" * width))
+            for label in diag.labels:
+                if label.span.line == sp.line:
+                    lp = len(text[: label.span.col - 1])
+                    lw = max(1, label.span.end_col - label.span.col) if label.span.end_line == label.span.line else 1
+                    out.append(c(_BLUE, f"{gutter} | ") + " " * lp + c(_BLUE, "-" * lw + " " + label.message))
+                else:
+                    out.append(c(_BLUE, f"{gutter} = ") + f"{label.message} ({path}:{label.span.line}:{label.span.col})")
+    else:
+        out.append(c(_BLUE, "  --> ") + path)
+    for note in diag.notes:
+        out.append(c(_BLUE, "   = ") + f"note: {note}")
+    if diag.help:
+        out.append(c(_BLUE, "   = ") + f"help: {diag.help}")
+    return "\n".join(out)
+
+
+def render_all(diags: list[Diagnostic], source: Source | None, color: bool = False) -> str:
+    return "\n\n".join(render(d, source, color) for d in diags)
+
+
+def to_json(diags: list[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2)
