@@ -1,0 +1,105 @@
+"""Helpers shared by several builtin categories: output, sleeping, OS errors, Unicode whitespace,
+Rust-compatible summation and hashable keys for structural equality."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from hypnoscript.runtime.context import current
+from hypnoscript.runtime.errors import HypIOError
+from hypnoscript.runtime.values import Record
+
+# Unicode White_Space (what Rust's `char::is_whitespace` and `str::trim` use). Python's
+# `str.isspace` also accepts U+001C..U+001F, so it cannot be used directly.
+WHITESPACE = frozenset(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+WHITESPACE_CHARS = "".join(sorted(WHITESPACE))
+
+
+def split_whitespace(s: str) -> list[str]:
+    """Rust's `str::split_whitespace`: words separated by runs of Unicode white space."""
+    words: list[str] = []
+    start = -1
+    for i, c in enumerate(s):
+        if c in WHITESPACE:
+            if start >= 0:
+                words.append(s[start:i])
+                start = -1
+        elif start < 0:
+            start = i
+    if start >= 0:
+        words.append(s[start:])
+    return words
+
+
+def write_line(text: str) -> None:
+    current().write(text + "\n")
+
+
+def sleep_ms(ms: float) -> None:
+    """Sleep for `ms` milliseconds (negative and NaN sleep 0) after checking the clock capability."""
+    current().capabilities.check("clock")
+    if ms > 0:
+        time.sleep(min(ms, 1e12) / 1000.0)
+
+
+def rust_sum(values) -> float:
+    """`Iterator::<f64>::sum`: starts at -0.0, so an empty sum is -0."""
+    total = -0.0
+    for v in values:
+        total += v
+    return total
+
+
+def nan_safe_min(values, start: float = math.inf) -> float:
+    """`f64::min` folded over the values: NaN operands are ignored."""
+    acc = start
+    for v in values:
+        if v < acc:
+            acc = v
+    return acc
+
+
+def nan_safe_max(values, start: float = -math.inf) -> float:
+    acc = start
+    for v in values:
+        if v > acc:
+            acc = v
+    return acc
+
+
+def os_error(exc: OSError) -> HypIOError:
+    """An OS failure with Rust's `io::Error` text: `<description> (os error N)`."""
+    if exc.errno is not None and exc.strerror:
+        return HypIOError(f"{exc.strerror} (os error {exc.errno})")
+    return HypIOError(str(exc))
+
+
+def value_key(v: object):
+    """A hashable key such that structurally equal values (LANGUAGE.md §6.5) share a key.
+
+    Numbers compare exactly here (the epsilon rule is not transitive, so it cannot be hashed);
+    1 and 1.0 are the same key, 0 and -0 too."""
+    t = type(v)
+    if t is float or t is int:
+        return ("n", float(v) + 0.0)
+    if t is str:
+        return ("s", v)
+    if t is bool:
+        return ("b", v)
+    if v is None:
+        return ("z",)
+    if t is list:
+        return ("a", tuple(value_key(e) for e in v))  # type: ignore[union-attr]
+    if t is dict:
+        return ("o", tuple((k, value_key(e)) for k, e in sorted(v.items(), key=lambda kv: kv[0])))  # type: ignore[union-attr]
+    if t is Record:
+        return ("r", v.type_name, value_key(v.fields))  # type: ignore[union-attr]
+    return ("i", id(v))
+
+
+def check_path(path: str) -> None:
+    current().capabilities.check("files", path)
