@@ -308,21 +308,25 @@ class If(Stmt):
 
 @dataclass(slots=True)
 class While(Stmt):
+    """`while (cond) {...}`; `label` names the loop for `snap label;` (`name: while ...`)."""
+
     cond: Expr
     body: list[Stmt]
+    label: str | None = None
 
 
 @dataclass(slots=True)
 class Loop(Stmt):
     """`loop {...}`, `loop (init; cond; update) {...}`, `pendulum (...)`, `for (...)`.
 
-    `init` is a VarDecl or an ExprStmt; every part may be None."""
+    `init` is a VarDecl or an ExprStmt; every part may be None. `label` as for While."""
 
     keyword: str
     init: Stmt | None
     cond: Expr | None
     update: Expr | None
     body: list[Stmt]
+    label: str | None = None
 
 
 @dataclass(slots=True)
@@ -332,16 +336,21 @@ class ForIn(Stmt):
     name: str
     iterable: Expr
     body: list[Stmt]
+    label: str | None = None
 
 
 @dataclass(slots=True)
 class Break(Stmt):
-    pass
+    """`snap;`, or `snap label;` to leave the loop named `label`."""
+
+    label: str | None = None
 
 
 @dataclass(slots=True)
 class Continue(Stmt):
-    pass
+    """`sink;`, or `sink label;` to continue the loop named `label`."""
+
+    label: str | None = None
 
 
 @dataclass(slots=True)
@@ -405,8 +414,11 @@ class SessionDecl(Stmt):
 
 @dataclass(slots=True)
 class TranceifyField(Node):
+    """`name: type;`, or `name?: type;` when `optional`."""
+
     name: str
     type: TypeRef
+    optional: bool = False
 
 
 @dataclass(slots=True)

@@ -1,0 +1,1412 @@
+"""The parser: tokens -> syntax tree.
+
+Hand-written recursive descent; expressions use precedence climbing (LANGUAGE.md section 4, plus
+the ternary `c ? a : b` between assignment and `??`).
+
+Errors never stop the parse. A syntax error inside a statement is recorded and the parser skips
+to the end of that statement (the next `;` or `}` at the statement's own nesting depth, or the
+next statement keyword), so each mistake is reported once and the rest of the file is still
+checked. Nesting deeper than MAX_DEPTH is reported instead of exhausting the Python stack.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sys
+
+from hypnoscript.syntax import ast as A
+from hypnoscript.syntax import tokens as T
+from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError, Label
+from hypnoscript.syntax.lexer import tokenize
+from hypnoscript.syntax.source import Source, Span
+from hypnoscript.syntax.tokens import Token
+
+MAX_DEPTH = 200
+MAX_ERRORS = 50
+
+# Each nesting level costs a handful of Python frames; make sure MAX_DEPTH levels fit.
+_NEEDED_RECURSION_LIMIT = MAX_DEPTH * 12 + 500
+
+# Binding powers, lowest first.
+_ASSIGN, _TERNARY, _NULLISH, _OR, _AND, _EQUALITY, _COMPARISON, _TERM, _FACTOR = range(1, 10)
+
+# Binary operator token kind -> (binding power, canonical operator).
+_BINARY: dict[int, tuple[int, str]] = {
+    T.QUESTION_QUESTION: (_NULLISH, "??"),
+    T.LUCID_FALLBACK: (_NULLISH, "??"),
+    T.PIPE_PIPE: (_OR, "||"),
+    T.RESISTANCE_IS_FUTILE: (_OR, "||"),
+    T.AMP_AMP: (_AND, "&&"),
+    T.UNDER_MY_CONTROL: (_AND, "&&"),
+    T.DOUBLE_EQUALS: (_EQUALITY, "=="),
+    T.YOU_ARE_FEELING_VERY_SLEEPY: (_EQUALITY, "=="),
+    T.NOT_EQUALS: (_EQUALITY, "!="),
+    T.YOU_CANNOT_RESIST: (_EQUALITY, "!="),
+    T.NOT_SO_DEEP: (_EQUALITY, "!="),
+    T.GREATER: (_COMPARISON, ">"),
+    T.LOOK_AT_THE_WATCH: (_COMPARISON, ">"),
+    T.GREATER_EQUAL: (_COMPARISON, ">="),
+    T.YOUR_EYES_ARE_GETTING_HEAVY: (_COMPARISON, ">="),
+    T.DEEPLY_GREATER: (_COMPARISON, ">="),
+    T.LESS: (_COMPARISON, "<"),
+    T.FALL_UNDER_MY_SPELL: (_COMPARISON, "<"),
+    T.LESS_EQUAL: (_COMPARISON, "<="),
+    T.GOING_DEEPER: (_COMPARISON, "<="),
+    T.DEEPLY_LESS: (_COMPARISON, "<="),
+    T.PLUS: (_TERM, "+"),
+    T.MINUS: (_TERM, "-"),
+    T.ASTERISK: (_FACTOR, "*"),
+    T.SLASH: (_FACTOR, "/"),
+    T.PERCENT: (_FACTOR, "%"),
+}
+
+_PREFIX: dict[int, str] = {T.MINUS: "-", T.BANG: "!", T.AWAIT: "await", T.SURRENDER_TO: "await"}
+
+_DECLARATION_KINDS = {T.INDUCE: "induce", T.IMPLANT: "implant", T.EMBED: "embed", T.FREEZE: "freeze"}
+_OUTPUT_KINDS = {T.OBSERVE: "observe", T.WHISPER: "whisper", T.COMMAND: "command", T.MURMUR: "murmur"}
+_METHOD_KEYWORDS = {T.SUGGESTION, T.IMPERATIVE_SUGGESTION, T.DOMINANT_SUGGESTION}
+
+# Keywords the language reserves without giving them a meaning.
+_RESERVED = {
+    T.DEEPER_STILL, T.FROM, T.EXTERNAL, T.SINK_TO, T.MESMERIZE, T.CALL, T.PAUSE_REALITY,
+    T.ACCELERATE_TIME, T.DECELERATE_TIME, T.SUBCONSCIOUS, T.LABEL,
+}
+
+# Tokens where skipping after an error stops (before the token): the start of a new statement.
+_STATEMENT_STARTS = {
+    T.INDUCE, T.IMPLANT, T.EMBED, T.FREEZE, T.SHARED_TRANCE, T.ANCHOR, T.IF, T.WHILE, T.LOOP,
+    T.PENDULUM, T.SNAP, T.SINK, T.SUSPEND, T.SUGGESTION, T.TRIGGER, T.SESSION, T.TRANCEIFY,
+    T.OBSERVE, T.WHISPER, T.COMMAND, T.MURMUR, T.AWAKEN, T.OSCILLATE, T.ENTRANCE, T.FINALE,
+    T.ASSERT, T.MIND_LINK, T.RELAX,
+}
+
+# Keywords that cannot start an expression, so in expression position they are plain names
+# (a parameter may be called `session` or `string`).
+_SOFT_KEYWORDS = {
+    T.SESSION, T.CONSTRUCTOR, T.NUMBER, T.STRING, T.BOOLEAN, T.TRANCE, T.LUCID, T.LABEL, T.FROM,
+    T.EXTERNAL,
+}
+
+_LOOP_STARTS = {T.LOOP, T.PENDULUM, T.WHILE, T.IDENTIFIER}
+
+_OPENERS = {T.LPAREN: T.RPAREN, T.LBRACKET: T.RBRACKET, T.LBRACE: T.RBRACE}
+_CLOSERS = {T.RPAREN, T.RBRACKET, T.RBRACE}
+
+# Word-like tokens that may name a member, a record field or an object key.
+_NAME_KINDS = frozenset(range(T.LAST_KEYWORD + 1)) | {T.IDENTIFIER}
+
+
+class _SyntaxError(Exception):
+    """Abandons the current statement; the diagnostic is reported where it is caught."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+class _TooManyErrors(Exception):
+    pass
+
+
+class Parser:
+    """Parses one token list. Use the module functions rather than this class directly."""
+
+    def __init__(self, source: Source, tokens: list[Token], lex_errors: list[Diagnostic] | None = None):
+        self.source = source
+        self.tokens = tokens
+        self.last = len(tokens) - 1
+        self.pos = 0
+        self.tok = tokens[0]
+        self.prev = tokens[0]  # the last consumed token, for the end of spans
+        self.diagnostics: list[Diagnostic] = []
+        self.depth = 0
+        self.top_body: list[A.Stmt] = []
+        # Offsets of characters the lexer rejected: a syntax error right after one is its echo.
+        self.bad_offsets = sorted(d.span.start for d in lex_errors or () if d.code == "HYP1001" and d.span)
+        self.eof_ends_statement = False
+        self.statement_parsers = {
+            T.INDUCE: self.var_declaration,
+            T.IMPLANT: self.var_declaration,
+            T.EMBED: self.var_declaration,
+            T.FREEZE: self.var_declaration,
+            T.SHARED_TRANCE: self.shared_declaration,
+            T.ANCHOR: self.anchor,
+            T.IF: self.if_statement,
+            T.DEEP_FOCUS: self.if_statement,
+            T.WHILE: self.while_statement,
+            T.LOOP: self.loop_statement,
+            T.PENDULUM: self.loop_statement,
+            T.SNAP: self.simple_statement,
+            T.SINK: self.simple_statement,
+            T.SUSPEND: self.simple_statement,
+            T.SUGGESTION: self.function_declaration,
+            T.TRIGGER: self.trigger_declaration,
+            T.SESSION: self.session_declaration,
+            T.TRANCEIFY: self.tranceify_declaration,
+            T.OBSERVE: self.output,
+            T.WHISPER: self.output,
+            T.COMMAND: self.output,
+            T.MURMUR: self.output,
+            T.AWAKEN: self.return_statement,
+            T.OSCILLATE: self.oscillate,
+            T.ASSERT: self.assert_statement,
+            T.MIND_LINK: self.mind_link,
+            T.ENTRANCE: self.entrance_or_finale,
+            T.FINALE: self.entrance_or_finale,
+        }
+
+    # ------------------------------------------------------------ token helpers
+
+    def advance(self) -> Token:
+        tok = self.tok
+        self.prev = tok
+        if self.pos < self.last:
+            self.pos += 1
+            self.tok = self.tokens[self.pos]
+        return tok
+
+    def peek(self, offset: int = 1) -> Token:
+        index = self.pos + offset
+        return self.tokens[index if index < self.last else self.last]
+
+    def accept(self, kind: int) -> bool:
+        if self.tok.kind == kind:
+            self.advance()
+            return True
+        return False
+
+    def expect(self, kind: int, what: str, help: str | None = None) -> Token:
+        """Consume a token of `kind` or fail with "expected <what>"."""
+        tok = self.tok
+        if tok.kind == kind:
+            return self.advance()
+        if kind == T.SEMICOLON:
+            if self.eof_ends_statement and tok.kind == T.EOF:
+                return tok
+            prev = self.prev
+            if tok.line > prev.end_line and (tok.kind in _STATEMENT_STARTS or tok.kind == T.RBRACE):
+                # The statement ends at a line break and a new one clearly starts: accept the
+                # missing `;` with a warning, as the documentation's programs need.
+                diagnostic = self.error("HYP1011", f"missing {what}", prev).diagnostic
+                diagnostic.severity = "warning"
+                diagnostic.help = f"add ';' at the end of line {prev.end_line}"
+                self.report(diagnostic)
+                return prev
+        raise self.error_expected(what, help)
+
+    def span_from(self, first: Token) -> Span:
+        last = self.prev
+        if last.end < first.start:  # nothing consumed since `first`
+            last = first
+        return Span(first.start, last.end, first.line, first.col, last.end_line, last.end_col)
+
+    def span_between(self, first: Span, last: Span) -> Span:
+        return Span(first.start, last.end, first.line, first.col, last.end_line, last.end_col)
+
+    # ------------------------------------------------------------ diagnostics
+
+    def error(self, code: str, message: str, token: Token | None = None, help: str | None = None,
+              labels: list[Label] | None = None) -> _SyntaxError:
+        token = token or self.tok
+        return _SyntaxError(
+            Diagnostic(code, message, token.span, help=help, labels=labels or [], path=self.source.path)
+        )
+
+    def error_expected(self, what: str, help: str | None = None) -> _SyntaxError:
+        tok = self.tok
+        if help is None and (tok.kind in _RESERVED or tok.kind == T.DRIFT):
+            help = f"'{tok.text}' is a reserved word"
+        return self.error("HYP1004", f"expected {what}, found {describe(tok)}", tok, help)
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        if self.is_echo_of_lex_error(diagnostic):
+            return
+        self.diagnostics.append(diagnostic)
+        if len(self.diagnostics) >= MAX_ERRORS:
+            raise _TooManyErrors
+
+    def is_echo_of_lex_error(self, diagnostic: Diagnostic) -> bool:
+        if not self.bad_offsets or diagnostic.span is None:
+            return False
+        # A bad character between the previous token and the offending one explains the error.
+        i = bisect.bisect_left(self.bad_offsets, self.prev.start)
+        return i < len(self.bad_offsets) and self.bad_offsets[i] <= diagnostic.span.start
+
+    def synchronize(self, start_pos: int) -> None:
+        """Skip the rest of a broken statement that started at token index `start_pos`.
+
+        Brackets opened by the statement before the error are tracked, so the skip ends at the
+        statement's own `;` or closing `}`, not at one inside it; a closer that matches nothing
+        the statement opened belongs to the enclosing block and stops the skip.
+        """
+        tokens = self.tokens
+        open_closers: list[int] = []
+        for index in range(start_pos, self.pos):
+            _track_bracket(open_closers, tokens[index].kind)
+        # Always make progress: a statement that failed on its first token skips that token.
+        if self.pos == start_pos and self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
+            _track_bracket(open_closers, self.tok.kind)
+            self.advance()
+        while True:
+            kind = self.tok.kind
+            if kind == T.EOF:
+                return
+            if not open_closers:
+                if kind == T.SEMICOLON:
+                    self.advance()
+                    return
+                if kind == T.RBRACE or kind == T.RELAX or kind in _STATEMENT_STARTS:
+                    return
+            if kind == T.RBRACE and T.RBRACE not in open_closers:
+                return  # closes the enclosing block
+            closed_block = _track_bracket(open_closers, kind) and kind == T.RBRACE
+            self.advance()
+            if closed_block and not open_closers and self.tok.kind != T.SEMICOLON:
+                return  # a statement ending in a block (`if (...) { ... }`) ends here
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(
+                "HYP1006",
+                "nesting too deep",
+                help=f"brackets, blocks and operators can be nested at most {MAX_DEPTH} levels deep",
+            )
+
+    # ------------------------------------------------------------ program structure
+
+    def program(self) -> A.Program:
+        first = self.tok
+        body = self.top_body
+        if self.tok.kind == T.FOCUS:
+            self.advance()
+            if not self.accept(T.LBRACE):
+                self.report(self.error_expected("'{' after 'Focus'").diagnostic)
+            repeated_headers = 0
+            while self.tok.kind == T.FOCUS and self.peek().kind == T.LBRACE:
+                diagnostic = self.error("HYP1012", "repeated 'Focus {'", help="remove the second 'Focus {'").diagnostic
+                diagnostic.severity = "warning"
+                self.report(diagnostic)
+                self.advance()
+                self.advance()
+                repeated_headers += 1
+            self.statements_until_close(body, top_level=True)
+            while self.tok.kind == T.RBRACE and self.peek().kind not in (T.RELAX, T.EOF):
+                self.report(
+                    self.error(
+                        "HYP1003",
+                        "unmatched '}'",
+                        help="this '}' closes nothing; remove it or add the missing '{'",
+                    ).diagnostic
+                )
+                self.advance()
+                self.statements_until_close(body, top_level=True)
+            if self.tok.kind == T.RBRACE:
+                self.advance()
+                while repeated_headers and self.tok.kind == T.RBRACE:
+                    self.advance()
+                    repeated_headers -= 1
+                if self.tok.kind != T.RELAX:
+                    self.report(
+                        self.error(
+                            "HYP1007",
+                            f"program must end with 'Relax', found {describe(self.tok)}",
+                            help="close the program with `} Relax`",
+                        ).diagnostic
+                    )
+            elif self.tok.kind == T.RELAX:
+                self.report(self.error("HYP1004", "expected '}' before 'Relax'").diagnostic)
+            else:
+                self.report(
+                    self.error(
+                        "HYP1004",
+                        f"expected '}}' to close the program, found {describe(self.tok)}",
+                        labels=[Label(first.span, "the program starts here")],
+                    ).diagnostic
+                )
+            # Tokens after `Relax` are ignored.
+        else:
+            self.report(
+                self.error(
+                    "HYP1007",
+                    f"program must start with 'Focus', found {describe(self.tok)}",
+                    help="wrap the program in `Focus { ... } Relax`",
+                ).diagnostic
+            )
+            while self.tok.kind != T.EOF:
+                before = self.pos
+                self.statements_until_close(body, top_level=True)
+                if self.pos == before or self.tok.kind in (T.RBRACE, T.RELAX):
+                    self.advance()
+        return A.Program(body, span=self.span_from(first))
+
+    def statements_until_close(self, body: list[A.Stmt], top_level: bool) -> None:
+        """Statements up to (not including) `}`, `Relax` or the end of the input."""
+        parsers = self.statement_parsers
+        while True:
+            kind = self.tok.kind
+            if kind == T.RBRACE or kind == T.EOF or kind == T.RELAX:
+                return
+            start_pos = self.pos
+            saved_depth = self.depth
+            try:
+                if kind == T.TRIGGER and not top_level:
+                    raise self.error(
+                        "HYP1008",
+                        "triggers can only be declared at the top level",
+                        help="declare it directly inside `Focus { ... }`, or use `suggestion` here",
+                    )
+                if (kind == T.ENTRANCE or kind == T.FINALE) and not top_level:
+                    raise self.error(
+                        "HYP1008",
+                        f"'{self.tok.text}' blocks are only allowed at the top level",
+                        help="move the block directly inside `Focus { ... }`",
+                    )
+                parse = parsers.get(kind)
+                body.append(parse() if parse is not None else self.other_statement())
+            except _SyntaxError as exc:
+                self.depth = saved_depth
+                self.report(exc.diagnostic)
+                self.synchronize(start_pos)
+
+    def block(self, after: str) -> list[A.Stmt]:
+        """`{ statements }`."""
+        opening = self.tok
+        if opening.kind != T.LBRACE:
+            raise self.error_expected(f"'{{' {after}")
+        self.advance()
+        self.enter()
+        body: list[A.Stmt] = []
+        self.statements_until_close(body, top_level=False)
+        self.depth -= 1
+        if self.tok.kind == T.RBRACE:
+            self.advance()
+        else:
+            self.report(
+                self.error(
+                    "HYP1004",
+                    f"expected '}}' to close the block, found {describe(self.tok)}",
+                    labels=[Label(opening.span, "this '{' is not closed")],
+                ).diagnostic
+            )
+        return body
+
+    # ------------------------------------------------------------ statements
+
+    def entrance_or_finale(self) -> A.Stmt:
+        first = self.advance()
+        body = self.block(f"after '{first.text}'")
+        node = A.Entrance if first.kind == T.ENTRANCE else A.Finale
+        return node(body, span=self.span_from(first))
+
+    def var_declaration(self) -> A.VarDecl:
+        first = self.tok
+        decl = self.declaration_head(first, False)
+        self.expect(T.SEMICOLON, "';' after the variable declaration")
+        decl.span = self.span_from(first)
+        return decl
+
+    def declaration_head(self, first: Token, shared: bool) -> A.VarDecl:
+        """`induce name [: type] [= value]` without the `;` (also used in loop headers)."""
+        kind_token = self.advance()
+        name = self.name("variable name")
+        type_ref = self.type_annotation() if self.accept(T.COLON) else None
+        init = self.expression() if self.accept(T.EQUALS) else None
+        return A.VarDecl(_DECLARATION_KINDS[kind_token.kind], name, type_ref, init, shared, span=self.span_from(first))
+
+    def shared_declaration(self) -> A.VarDecl:
+        first = self.advance()
+        if self.tok.kind in _DECLARATION_KINDS:
+            decl = self.declaration_head(first, True)
+        elif self.tok.kind == T.IDENTIFIER and self.peek().kind in (T.COLON, T.EQUALS, T.SEMICOLON):
+            # `sharedTrance name: type = value;` (the declaration keyword left out) means induce.
+            name = self.advance().text
+            type_ref = self.type_annotation() if self.accept(T.COLON) else None
+            init = self.expression() if self.accept(T.EQUALS) else None
+            decl = A.VarDecl("induce", name, type_ref, init, True)
+        else:
+            raise self.error_expected("induce, implant, embed or freeze after 'sharedTrance'")
+        self.expect(T.SEMICOLON, "';' after the variable declaration")
+        decl.span = self.span_from(first)
+        return decl
+
+    def anchor(self) -> A.Anchor:
+        first = self.advance()
+        name = self.name("anchor name")
+        self.expect(T.EQUALS, "'=' after anchor name")
+        value = self.expression()
+        self.expect(T.SEMICOLON, "';' after anchor declaration")
+        return A.Anchor(name, value, span=self.span_from(first))
+
+    def condition(self, keyword: str) -> A.Expr:
+        """The condition of `if`/`while`: usually `( expr )`, but any expression is accepted."""
+        if self.tok.kind == T.LBRACE:
+            raise self.error_expected(f"a condition after '{keyword}'")
+        return self.expression(no_record=True)
+
+    def if_statement(self) -> A.If:
+        """`if (c) [deepFocus] {...} [else ...]`; `deepFocus (c) {...}` alone is the same."""
+        first = self.advance()
+        cond = self.condition(first.text)
+        self.accept(T.DEEP_FOCUS)
+        then = self.block("after the if condition")
+        orelse = None
+        if self.accept(T.ELSE):
+            if self.tok.kind == T.IF:
+                self.enter()
+                orelse = [self.if_statement()]
+                self.depth -= 1
+            else:
+                orelse = self.block("after 'else'")
+        return A.If(cond, then, orelse, span=self.span_from(first))
+
+    def while_statement(self) -> A.While:
+        first = self.advance()
+        cond = self.condition("while")
+        body = self.block("after the while condition")
+        return A.While(cond, body, span=self.span_from(first))
+
+    def loop_statement(self) -> A.Stmt:
+        first = self.advance()
+        keyword = first.text if first.kind != T.IDENTIFIER else "for"
+        init = cond = update = None
+        if self.tok.kind == T.LPAREN:
+            open_paren = self.advance()
+            if keyword == "for" and self.is_for_in_header():
+                return self.for_in(first)
+            if self.tok.kind != T.SEMICOLON:
+                if self.tok.kind in _DECLARATION_KINDS:
+                    init = self.declaration_head(self.tok, False)
+                else:
+                    start = self.tok
+                    init = A.ExprStmt(self.expression(), span=self.span_from(start))
+            self.expect(T.SEMICOLON, f"';' after the '{keyword}' loop initializer")
+            if self.tok.kind != T.SEMICOLON:
+                cond = self.expression()
+            elif keyword == "pendulum":
+                raise self.error_expected("a condition: a pendulum loop needs one")
+            self.expect(T.SEMICOLON, f"';' after the '{keyword}' loop condition")
+            if self.tok.kind != T.RPAREN:
+                update = self.loop_update()
+            if self.tok.kind != T.RPAREN:
+                raise self.error_expected(
+                    f"')' after the '{keyword}' loop clauses",
+                    unclosed_help(open_paren),
+                )
+            self.advance()
+        elif keyword != "loop":
+            raise self.error_expected(f"'(' after '{keyword}'")
+        body = self.block(f"after the '{keyword}' loop header")
+        return A.Loop(keyword, init, cond, update, body, span=self.span_from(first))
+
+    def loop_update(self) -> A.Expr:
+        """The update clause; `induce i = i + 1` there (as the docs write it) is an assignment."""
+        start = self.tok
+        if start.kind in _DECLARATION_KINDS:
+            self.advance()
+            target_token = self.tok
+            name = self.name("variable name")
+            target = A.Identifier(name, span=target_token.span)
+            self.expect(T.EQUALS, "'=' in the loop update")
+            value = self.expression()
+            return A.Assign(target, value, span=self.span_from(start))
+        return self.expression()
+
+    def labelled_loop(self) -> A.Stmt:
+        """`name: loop (...) {...}`, the target of `snap name;` / `sink name;`."""
+        first = self.advance()
+        self.advance()  # `:`
+        tok = self.tok
+        if tok.kind == T.WHILE:
+            loop = self.while_statement()
+        elif tok.kind == T.IDENTIFIER and tok.text == "for" and self.peek().kind == T.LPAREN:
+            loop = self.loop_statement()
+        elif tok.kind in (T.LOOP, T.PENDULUM):
+            loop = self.loop_statement()
+        else:
+            raise self.error_expected("a loop after the label")
+        loop.label = first.text
+        loop.span = self.span_from(first)
+        return loop
+
+    def is_for_in_header(self) -> bool:
+        """After `for (`: `[induce] name in|of ...`?"""
+        offset = 1 if self.tok.kind in _DECLARATION_KINDS else 0
+        name = self.peek(offset)
+        word = self.peek(offset + 1)
+        return name.kind == T.IDENTIFIER and word.kind == T.IDENTIFIER and word.text in ("in", "of")
+
+    def for_in(self, first: Token) -> A.ForIn:
+        if self.tok.kind in _DECLARATION_KINDS:
+            self.advance()
+        name = self.advance().text
+        self.advance()  # `in` / `of`
+        iterable = self.expression()
+        self.expect(T.RPAREN, "')' after the iterated expression")
+        body = self.block("after the for header")
+        return A.ForIn(name, iterable, body, span=self.span_from(first))
+
+    def simple_statement(self) -> A.Stmt:
+        first = self.advance()
+        label = None
+        if first.kind != T.SUSPEND and self.tok.kind == T.IDENTIFIER:
+            label = self.advance().text  # `snap outer;` leaves the loop labelled `outer`
+        self.expect(T.SEMICOLON, f"';' after '{first.text}'")
+        span = self.span_from(first)
+        if first.kind == T.SNAP:
+            return A.Break(label, span=span)
+        if first.kind == T.SINK:
+            return A.Continue(label, span=span)
+        return A.Suspend(span=span)
+
+    def output(self) -> A.Output:
+        first = self.advance()
+        value = self.expression()
+        self.expect(T.SEMICOLON, f"';' after the {first.text} statement")
+        return A.Output(_OUTPUT_KINDS[first.kind], value, span=self.span_from(first))
+
+    def return_statement(self) -> A.Return:
+        first = self.advance()
+        value = None
+        if self.tok.kind != T.SEMICOLON:
+            value = self.expression()
+        self.expect(T.SEMICOLON, "';' after the return statement")
+        return A.Return(value, span=self.span_from(first))
+
+    def oscillate(self) -> A.Oscillate:
+        first = self.advance()
+        target = self.expression(_ASSIGN + 1)
+        self.expect(T.SEMICOLON, "';' after the oscillate statement")
+        return A.Oscillate(target, span=self.span_from(first))
+
+    def assert_statement(self) -> A.Assert:
+        first = self.advance()
+        message = None
+        if self.tok.kind == T.LPAREN and self.has_top_level_comma_in_parens():
+            self.advance()
+            cond = self.expression()
+            self.expect(T.COMMA, "',' between the assertion and its message")
+            message = self.expression()
+            self.expect(T.RPAREN, "')' after the assertion message")
+        else:
+            cond = self.expression()
+            if self.accept(T.COLON):
+                message = self.expression()
+            elif self.tok.kind == T.STRING_LITERAL:
+                message = self.primary()
+        self.expect(T.SEMICOLON, "';' after the assertion")
+        return A.Assert(cond, message, span=self.span_from(first))
+
+    def has_top_level_comma_in_parens(self) -> bool:
+        """With `(` current: does a `,` appear directly inside these parentheses?"""
+        depth = 0
+        tokens = self.tokens
+        for index in range(self.pos, self.last):
+            kind = tokens[index].kind
+            if kind in _OPENERS:
+                depth += 1
+            elif kind == T.RPAREN or kind == T.RBRACKET or kind == T.RBRACE:
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif kind == T.COMMA and depth == 1:
+                return True
+            elif kind == T.SEMICOLON:
+                return False
+        return False
+
+    def mind_link(self) -> A.MindLink:
+        first = self.advance()
+        if self.tok.kind != T.STRING_LITERAL:
+            raise self.error_expected("a file path string after 'mindLink'", 'write: mindLink "other.hyp";')
+        path = self.advance().value
+        self.expect(T.SEMICOLON, "';' after the mindLink statement")
+        return A.MindLink(path, span=self.span_from(first))
+
+    def try_statement(self) -> A.Try:
+        first = self.advance()
+        body = self.block("after 'try'")
+        catch_name = catch_body = finally_body = None
+        if self.tok.kind == T.IDENTIFIER and self.tok.text == "catch":
+            self.advance()
+            if self.accept(T.LPAREN):
+                catch_name = self.name("a name for the caught error")
+                if self.accept(T.COLON):
+                    self.type_annotation()
+                self.expect(T.RPAREN, "')' after the catch parameter")
+            catch_body = self.block("after 'catch'")
+        if self.tok.kind == T.IDENTIFIER and self.tok.text == "finally":
+            self.advance()
+            finally_body = self.block("after 'finally'")
+        if catch_body is None and finally_body is None:
+            raise self.error_expected("'catch' or 'finally' after the try block")
+        return A.Try(body, catch_name, catch_body, finally_body, span=self.span_from(first))
+
+    def throw_statement(self) -> A.Throw:
+        first = self.advance()
+        value = self.expression()
+        self.expect(T.SEMICOLON, "';' after the throw statement")
+        return A.Throw(value, span=self.span_from(first))
+
+    def other_statement(self) -> A.Stmt:
+        """Statements introduced by identifiers (`for`, `try`, `throw`) and expression statements."""
+        tok = self.tok
+        if tok.kind == T.IDENTIFIER:
+            word = tok.text
+            next_kind = self.peek().kind
+            if next_kind == T.COLON and self.peek(2).kind in _LOOP_STARTS:
+                return self.labelled_loop()
+            if word == "for" and next_kind == T.LPAREN:
+                return self.loop_statement()
+            if word == "imperative" and next_kind == T.SUGGESTION:
+                # `imperative suggestion f() {...}` is written in some programs for `suggestion`.
+                self.advance()
+                return self.function_declaration()
+            if word == "try" and next_kind == T.LBRACE:
+                return self.try_statement()
+            if word == "throw" and next_kind not in _NOT_AFTER_THROW:
+                return self.throw_statement()
+        elif tok.kind in _RESERVED:
+            raise self.error(
+                "HYP1009",
+                f"'{tok.text}' is a reserved word and cannot be used here",
+                help="reserved words have no meaning yet and cannot name anything either",
+            )
+        expr = self.expression()
+        self.expect(T.SEMICOLON, "';' after the expression", _missing_semicolon_help(expr))
+        return A.ExprStmt(expr, span=self.span_from(tok))
+
+    # ------------------------------------------------------------ functions
+
+    def parameters(self) -> list[A.Param]:
+        open_paren = self.tok
+        self.expect(T.LPAREN, "'(' before the parameters")
+        params: list[A.Param] = []
+        while self.tok.kind != T.RPAREN:
+            start = self.tok
+            if start.kind in _SOFT_KEYWORDS:
+                # `(session: S)`: a keyword without a meaning here can name a parameter.
+                name = self.source_text(self.advance())
+            else:
+                name = self.name("parameter name")
+            type_ref = self.type_annotation() if self.accept(T.COLON) else None
+            default = self.expression() if self.accept(T.EQUALS) else None
+            params.append(A.Param(name, type_ref, default, span=self.span_from(start)))
+            if not self.accept(T.COMMA):
+                break
+        if self.tok.kind != T.RPAREN:
+            raise self.error_expected("',' or ')' in the parameter list", unclosed_help(open_paren))
+        self.advance()
+        return params
+
+    def signature(self) -> tuple[list[A.Param], A.TypeRef | None]:
+        params = self.parameters()
+        return_type = None
+        if self.accept(T.COLON):
+            return_type = self.type_annotation()
+        elif self.tok.kind == T.MINUS and self.peek().kind == T.GREATER:
+            self.advance()
+            self.advance()
+            return_type = self.type_annotation()
+        return params, return_type
+
+    def function_declaration(self) -> A.Stmt:
+        first = self.tok
+        if self.peek().kind == T.LPAREN:  # an anonymous function used as a statement
+            return self.other_statement()
+        self.advance()
+        name = self.name("function name")
+        params, return_type = self.signature()
+        body = self.block("before the function body")
+        return A.FuncDecl(name, params, return_type, body, "suggestion", span=self.span_from(first))
+
+    def trigger_declaration(self) -> A.FuncDecl:
+        first = self.advance()
+        name = self.name("trigger name")
+        self.expect(T.EQUALS, "'=' after the trigger name", "write: trigger name = suggestion(...) { ... }")
+        self.expect(T.SUGGESTION, "'suggestion' after '='")
+        params, return_type = self.signature()
+        body = self.block("before the trigger body")
+        self.accept(T.SEMICOLON)
+        return A.FuncDecl(name, params, return_type, body, "trigger", span=self.span_from(first))
+
+    def lambda_expression(self) -> A.Lambda:
+        first = self.advance()
+        params, return_type = self.signature()
+        body = self.block("before the function body")
+        return A.Lambda(params, return_type, body, span=self.span_from(first))
+
+    # ------------------------------------------------------------ sessions and records
+
+    def session_declaration(self) -> A.Stmt:
+        if self.peek().kind != T.IDENTIFIER:
+            return self.other_statement()  # `session.x = 1;` with a parameter named session
+        first = self.advance()
+        name = self.name("session name")
+        opening = self.tok
+        self.expect(T.LBRACE, "'{' after the session name")
+        self.enter()
+        members: list = []
+        while self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
+            start_pos = self.pos
+            saved_depth = self.depth
+            try:
+                members.append(self.session_member())
+            except _SyntaxError as exc:
+                self.depth = saved_depth
+                self.report(exc.diagnostic)
+                self.synchronize_member(start_pos)
+        self.depth -= 1
+        if not self.accept(T.RBRACE):
+            self.report(
+                self.error(
+                    "HYP1004",
+                    f"expected '}}' to close the session, found {describe(self.tok)}",
+                    labels=[Label(opening.span, "this '{' is not closed")],
+                ).diagnostic
+            )
+        return A.SessionDecl(name, members, span=self.span_from(first))
+
+    def synchronize_member(self, start_pos: int) -> None:
+        """Skip a broken session member: to after its `;` or its closed body."""
+        if self.pos == start_pos:
+            self.advance()
+        depth = 0
+        while self.tok.kind != T.EOF:
+            kind = self.tok.kind
+            if depth == 0:
+                if kind == T.SEMICOLON:
+                    self.advance()
+                    return
+                if kind == T.RBRACE or kind in _MEMBER_STARTS:
+                    return
+            if kind in _OPENERS:
+                depth += 1
+            elif kind in (T.RBRACE, T.RPAREN, T.RBRACKET):
+                depth -= 1
+                if depth <= 0 and kind == T.RBRACE:
+                    self.advance()
+                    return
+            self.advance()
+
+    def session_member(self):
+        first = self.tok
+        static = self.accept(T.DOMINANT)
+        private = False
+        has_visibility = False
+        if self.tok.kind == T.EXPOSE or self.tok.kind == T.CONCEAL:
+            private = self.advance().kind == T.CONCEAL
+            has_visibility = True
+            static = self.accept(T.DOMINANT) or static
+        kind = self.tok.kind
+        if kind in _METHOD_KEYWORDS:
+            keyword = self.advance()
+            static = static or keyword.kind == T.DOMINANT_SUGGESTION
+            if self.tok.kind == T.CONSTRUCTOR:
+                name = "constructor"
+                self.advance()
+            else:
+                name = self.name("method name")
+            params, return_type = self.signature()
+            body = self.block("before the method body")
+            return A.SessionMethod(
+                name, params, return_type, body, static, private, keyword.text, span=self.span_from(first)
+            )
+        if kind == T.CONSTRUCTOR and self.peek().kind == T.LPAREN:
+            # `constructor(...) { ... }` without `suggestion`
+            self.advance()
+            params, return_type = self.signature()
+            body = self.block("before the constructor body")
+            return A.SessionMethod(
+                "constructor", params, return_type, body, static, private, "suggestion", span=self.span_from(first)
+            )
+        if kind == T.IDENTIFIER and (has_visibility or self.peek().kind in (T.COLON, T.EQUALS, T.SEMICOLON)):
+            name = self.advance().text
+            type_ref = self.type_annotation() if self.accept(T.COLON) else None
+            init = self.expression() if self.accept(T.EQUALS) else None
+            self.expect(T.SEMICOLON, "';' after the field declaration")
+            return A.SessionField(name, type_ref, init, static, private, span=self.span_from(first))
+        if has_visibility:
+            raise self.error_expected("a field name or 'suggestion' after the visibility keyword")
+        raise self.error_expected(
+            "a session member",
+            "members are fields (`expose name: type = value;`) or methods (`suggestion name() { ... }`)",
+        )
+
+    def tranceify_declaration(self) -> A.TranceifyDecl:
+        first = self.advance()
+        name = self.name("tranceify type name")
+        opening = self.tok
+        self.expect(T.LBRACE, "'{' after the tranceify name")
+        fields: list[A.TranceifyField] = []
+        while self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
+            start = self.tok
+            field_name = self.name("field name")
+            optional = self.accept(T.QUESTION_MARK)
+            self.expect(T.COLON, "':' after the field name", "write: name: type;")
+            type_ref = self.type_annotation()
+            fields.append(A.TranceifyField(field_name, type_ref, optional, span=self.span_from(start)))
+            if not (self.accept(T.SEMICOLON) or self.accept(T.COMMA)) and self.tok.kind != T.RBRACE:
+                raise self.error_expected("';' after the field")
+        if not self.accept(T.RBRACE):
+            raise self.error_expected("'}' after the tranceify fields", unclosed_help(opening))
+        return A.TranceifyDecl(name, fields, span=self.span_from(first))
+
+    # ------------------------------------------------------------ names and types
+
+    def name(self, what: str) -> str:
+        tok = self.tok
+        if tok.kind == T.IDENTIFIER:
+            self.advance()
+            return tok.text
+        if tok.kind <= T.LAST_KEYWORD:
+            raise self.error(
+                "HYP1004",
+                f"expected {what}, found keyword '{tok.text}'",
+                tok,
+                help=f"'{tok.text}' is a keyword (in any capitalisation) and cannot be used as a name",
+            )
+        raise self.error_expected(what)
+
+    def type_annotation(self) -> A.TypeRef:
+        first = self.tok
+        parts: list[str] = []
+        self.type_union(parts)
+        return A.TypeRef(_join_type(parts), span=self.span_from(first))
+
+    def type_union(self, parts: list[str]) -> None:
+        self.enter()
+        if self.tok.kind == T.LUCID:
+            parts.append(self.advance().text)
+        self.type_postfix(parts)
+        while self.tok.kind == T.PIPE:
+            parts.append(self.advance().text)
+            self.type_postfix(parts)
+        self.depth -= 1
+
+    def type_postfix(self, parts: list[str]) -> None:
+        tok = self.tok
+        if tok.kind == T.LPAREN:  # function type `(a: number) -> number`
+            parts.append(self.advance().text)
+            while self.tok.kind != T.RPAREN:
+                if self.tok.kind == T.IDENTIFIER and self.peek().kind == T.COLON:
+                    parts.append(self.advance().text)
+                    parts.append(self.advance().text)
+                self.type_union(parts)
+                if not self.accept(T.COMMA):
+                    break
+                parts.append(",")
+            parts.append(self.expect(T.RPAREN, "')' in the function type").text)
+            if self.tok.kind == T.MINUS and self.peek().kind == T.GREATER:
+                self.advance()
+                self.advance()
+                parts.append("->")
+                self.type_union(parts)
+            elif self.tok.kind == T.ARROW:
+                parts.append(self.advance().text)
+                self.type_union(parts)
+            return
+        if tok.kind == T.EOF or tok.kind in _NOT_A_TYPE:
+            raise self.error_expected("a type")
+        # Like the reference, any single token is accepted as a type name.
+        parts.append(tok.text if tok.kind != T.STRING_LITERAL else f'"{tok.text}"')
+        self.advance()
+        if self.tok.kind == T.LESS and tok.kind in _NAME_KINDS:
+            parts.append(self.advance().text)
+            self.type_union(parts)
+            while self.accept(T.COMMA):
+                parts.append(",")
+                self.type_union(parts)
+            parts.append(self.expect(T.GREATER, "'>' to close the type arguments").text)
+        while True:
+            if self.tok.kind == T.LBRACKET and self.peek().kind == T.RBRACKET:
+                self.advance()
+                self.advance()
+                parts.append("[]")
+            elif self.tok.kind == T.QUESTION_MARK:
+                parts.append(self.advance().text)
+            else:
+                return
+
+    # ------------------------------------------------------------ expressions
+
+    def expression(self, min_power: int = _ASSIGN, no_record: bool = False) -> A.Expr:
+        self.enter()
+        first = self.tok
+        kind = first.kind
+        prefix = _PREFIX.get(kind)
+        if prefix is not None:
+            # Prefix operators bind tighter than any binary operator.
+            self.advance()
+            operand = self.expression(_FACTOR + 1, no_record)
+            left = A.Unary(prefix, operand, span=self.span_from(first))
+        else:
+            left = self.postfix(no_record)
+        binary = _BINARY
+        while True:
+            tok = self.tok
+            info = binary.get(tok.kind)
+            if info is not None:
+                power = info[0]
+                if power < min_power:
+                    break
+                self.advance()
+                right = self.expression(power + 1, no_record)
+                left = A.Binary(info[1], left, right, tok.text, span=self.span_between(left.span, right.span))
+            elif tok.kind == T.EQUALS:
+                if min_power > _ASSIGN:
+                    break
+                self.advance()
+                value = self.expression(_ASSIGN, no_record)
+                left = A.Assign(left, value, span=self.span_between(left.span, value.span))
+            elif tok.kind == T.QUESTION_MARK:
+                if min_power > _TERNARY:
+                    break
+                self.advance()
+                then = self.expression(_ASSIGN, no_record)
+                self.expect(T.COLON, "':' in the conditional expression", "write: condition ? then : otherwise")
+                otherwise = self.expression(_ASSIGN, no_record)
+                left = A.Ternary(left, then, otherwise, span=self.span_between(left.span, otherwise.span))
+            else:
+                break
+        self.depth -= 1
+        return left
+
+    def postfix(self, no_record: bool) -> A.Expr:
+        expr = self.primary(no_record)
+        while True:
+            kind = self.tok.kind
+            if kind == T.LPAREN:
+                expr = A.Call(expr, self.arguments(), span=self.span_between(expr.span, self.prev.span))
+            elif kind == T.DOT:
+                self.advance()
+                name_token = self.tok
+                if name_token.kind not in _NAME_KINDS:
+                    raise self.error_expected("a property name after '.'")
+                self.advance()
+                expr = A.Member(expr, self.source_text(name_token), span=self.span_between(expr.span, name_token.span))
+            elif kind == T.LBRACKET:
+                self.advance()
+                index = self.expression()
+                self.expect(T.RBRACKET, "']' after the index")
+                expr = A.Index(expr, index, span=self.span_between(expr.span, self.prev.span))
+            elif kind == T.QUESTION_DOT or kind == T.DREAM_REACH:
+                self.advance()
+                name_token = self.tok
+                if name_token.kind == T.LBRACKET:
+                    self.advance()
+                    index = self.expression()
+                    self.expect(T.RBRACKET, "']' after the index")
+                    expr = A.Index(expr, index, True, span=self.span_between(expr.span, self.prev.span))
+                elif name_token.kind in _NAME_KINDS:
+                    self.advance()
+                    expr = A.Member(
+                        expr, self.source_text(name_token), True, span=self.span_between(expr.span, name_token.span)
+                    )
+                else:
+                    raise self.error_expected(f"a property name or '[' after '{self.prev.text}'")
+            else:
+                return expr
+
+    def arguments(self) -> list[A.Expr]:
+        open_paren = self.advance()
+        args: list[A.Expr] = []
+        if self.tok.kind != T.RPAREN:
+            self.enter()
+            while True:
+                args.append(self.expression())
+                if not self.accept(T.COMMA) or self.tok.kind == T.RPAREN:
+                    break
+            self.depth -= 1
+        if self.tok.kind != T.RPAREN:
+            raise self.error_expected("',' or ')' in the argument list", unclosed_help(open_paren))
+        self.advance()
+        return args
+
+    def primary(self, no_record: bool = False) -> A.Expr:
+        tok = self.tok
+        kind = tok.kind
+        if kind == T.IDENTIFIER:
+            self.advance()
+            if self.tok.kind == T.LBRACE and not no_record and self.at_record_body():
+                return self.record_literal(tok)
+            if tok.text == "null":
+                return A.NullLit(span=tok.span)
+            return A.Identifier(tok.text, span=tok.span)
+        if kind == T.NUMBER_LITERAL:
+            self.advance()
+            value = tok.value if tok.value is not None else 0.0
+            return A.NumberLit(value, tok.text, span=tok.span)
+        if kind == T.STRING_LITERAL:
+            self.advance()
+            return A.StringLit(tok.value, span=tok.span)
+        if kind == T.TRUE or kind == T.FALSE:
+            self.advance()
+            return A.BoolLit(kind == T.TRUE, span=tok.span)
+        if kind == T.LPAREN:
+            self.advance()
+            self.enter()
+            expr = self.expression()
+            self.depth -= 1
+            if self.tok.kind != T.RPAREN:
+                raise self.error_expected("')' after the expression", unclosed_help(tok))
+            self.advance()
+            return expr
+        if kind == T.LBRACKET:
+            return self.array_literal()
+        if kind == T.LBRACE:
+            return self.object_literal()
+        if kind == T.ENTRAIN:
+            return self.entrain()
+        if kind == T.SUGGESTION and self.peek().kind == T.LPAREN:
+            return self.lambda_expression()
+        if kind in _SOFT_KEYWORDS:
+            self.advance()
+            return A.Identifier(self.source_text(tok), span=tok.span)
+        if kind == T.DRIFT and self.peek().kind == T.LPAREN:
+            # The documented sleep builtin shares its name with a keyword.
+            self.advance()
+            return A.Identifier("Drift", span=tok.span)
+        raise self.unexpected_in_expression(tok)
+
+    def unexpected_in_expression(self, tok: Token) -> _SyntaxError:
+        help = None
+        if tok.kind in _RESERVED or tok.kind == T.ASSERT:
+            help = f"'{tok.text}' is a reserved word"
+        elif tok.kind in _STATEMENT_STARTS:
+            help = f"'{tok.text}' starts a statement and cannot be used inside an expression"
+        elif tok.kind == T.SEMICOLON:
+            help = "an expression is missing before ';'"
+        return self.error("HYP1003", f"expected an expression, found {describe(tok)}", tok, help)
+
+    def at_record_body(self) -> bool:
+        """With `{` current after a name: is this `Name { field: value, ... }`?"""
+        after = self.peek()
+        if after.kind == T.RBRACE:
+            return True
+        return (after.kind == T.IDENTIFIER or after.kind == T.STRING_LITERAL) and self.peek(2).kind == T.COLON
+
+    def record_literal(self, name_token: Token) -> A.RecordLit:
+        self.advance()
+        self.enter()
+        fields = self.record_fields("record")
+        self.depth -= 1
+        return A.RecordLit(name_token.text, fields, span=self.span_from(name_token))
+
+    def object_literal(self) -> A.ObjectLit:
+        first = self.advance()
+        self.enter()
+        entries = self.record_fields("object")
+        self.depth -= 1
+        return A.ObjectLit(entries, span=self.span_from(first))
+
+    def record_fields(self, what: str) -> list[A.RecordField]:
+        """`key: value, ...}` after the `{` (trailing comma allowed)."""
+        opening = self.prev
+        fields: list[A.RecordField] = []
+        while self.tok.kind != T.RBRACE:
+            key = self.tok
+            if key.kind == T.STRING_LITERAL:
+                name = key.value
+            elif key.kind in _NAME_KINDS:
+                name = self.source_text(key)
+            else:
+                raise self.error_expected(f"a field name in the {what} literal", unclosed_help(opening))
+            self.advance()
+            self.expect(T.COLON, f"':' after the field name '{name}'")
+            value = self.expression()
+            fields.append(A.RecordField(name, value, span=self.span_between(key.span, value.span)))
+            if not self.accept(T.COMMA):
+                break
+        if self.tok.kind != T.RBRACE:
+            raise self.error_expected(f"',' or '}}' in the {what} literal", unclosed_help(opening))
+        self.advance()
+        return fields
+
+    def array_literal(self) -> A.ArrayLit:
+        first = self.advance()
+        self.enter()
+        elements: list[A.Expr] = []
+        while self.tok.kind != T.RBRACKET:
+            elements.append(self.expression())
+            if not self.accept(T.COMMA):
+                break
+        self.depth -= 1
+        if self.tok.kind != T.RBRACKET:
+            raise self.error_expected("',' or ']' in the array literal", unclosed_help(first))
+        self.advance()
+        return A.ArrayLit(elements, span=self.span_from(first))
+
+    # ------------------------------------------------------------ pattern matching
+
+    def entrain(self) -> A.Entrain:
+        first = self.advance()
+        self.enter()
+        subject = self.expression(no_record=True)
+        opening = self.tok
+        self.expect(T.LBRACE, "'{' after the entrain subject")
+        cases: list[A.Case] = []
+        default = None
+        while self.tok.kind == T.WHEN:
+            cases.append(self.case())
+        if self.tok.kind == T.OTHERWISE:
+            start = self.advance()
+            self.expect(T.ARROW, "'=>' after 'otherwise'")
+            body, is_block = self.case_body()
+            pattern = A.BindingPattern("_", span=start.span)
+            default = A.Case(pattern, None, body, is_block, span=self.span_from(start))
+            self.case_separator()
+        if self.tok.kind != T.RBRACE:
+            if default is None:
+                raise self.error_expected("'when', 'otherwise' or '}' in the entrain cases", unclosed_help(opening))
+            raise self.error_expected("'}' after the 'otherwise' case (it must be the last case)")
+        self.advance()
+        self.depth -= 1
+        return A.Entrain(subject, cases, default, span=self.span_from(first))
+
+    def case(self) -> A.Case:
+        first = self.advance()
+        pattern = self.pattern()
+        guard = self.expression() if self.accept(T.IF) else None
+        self.expect(T.ARROW, "'=>' after the pattern")
+        body, is_block = self.case_body()
+        self.case_separator()
+        return A.Case(pattern, guard, body, is_block, span=self.span_from(first))
+
+    def case_separator(self) -> None:
+        self.accept(T.COMMA)
+        self.accept(T.SEMICOLON)
+
+    def case_body(self):
+        kind = self.tok.kind
+        if kind == T.LBRACE:
+            return self.block("for the case body"), True
+        if kind == T.AWAKEN:
+            # `when p => awaken value`: the value is the case's result.
+            self.advance()
+            return self.expression(), False
+        if kind in _STATEMENT_STARTS or (kind == T.IDENTIFIER and self.tok.text in ("throw", "for", "try")
+                                          and self.peek().kind not in _NOT_AFTER_THROW):
+            parse = self.statement_parsers.get(kind, self.other_statement)
+            return [parse()], True
+        return self.expression(), False
+
+    def pattern(self) -> A.Pattern:
+        self.enter()
+        tok = self.tok
+        kind = tok.kind
+        if kind in (T.NUMBER_LITERAL, T.STRING_LITERAL, T.TRUE, T.FALSE):
+            value = self.primary()
+            result: A.Pattern = A.LiteralPattern(value, span=tok.span)
+        elif kind == T.MINUS and self.peek().kind == T.NUMBER_LITERAL:
+            self.advance()
+            number = self.advance()
+            value = -(number.value or 0.0)
+            literal = A.NumberLit(value, "-" + number.text, span=self.span_from(tok))
+            result = A.LiteralPattern(literal, span=literal.span)
+        elif kind == T.LBRACKET:
+            result = self.array_pattern()
+        elif kind == T.IDENTIFIER:
+            self.advance()
+            if self.tok.kind == T.COLON:
+                self.advance()
+                type_token = self.tok
+                if type_token.kind not in _NAME_KINDS:
+                    raise self.error_expected("a type name after ':' in the pattern")
+                self.advance()
+                result = A.TypedPattern(tok.text, type_token.text, span=self.span_from(tok))
+            elif self.tok.kind == T.LBRACE:
+                result = self.record_pattern(tok)
+            elif tok.text == "null":
+                result = A.LiteralPattern(A.NullLit(span=tok.span), span=tok.span)
+            else:
+                result = A.BindingPattern(tok.text, span=tok.span)
+        else:
+            raise self.error(
+                "HYP1004",
+                f"expected a pattern, found {describe(tok)}",
+                tok,
+                help="patterns are literals, names, `name: type`, `[a, ...rest]` or `Type { field }`",
+            )
+        self.depth -= 1
+        return result
+
+    def array_pattern(self) -> A.ArrayPattern:
+        first = self.advance()
+        items: list[A.Pattern] = []
+        has_rest = False
+        rest = None
+        while self.tok.kind != T.RBRACKET:
+            if self.accept(T.DOT_DOT_DOT):
+                has_rest = True
+                if self.tok.kind == T.IDENTIFIER:
+                    rest = self.advance().text
+                break
+            items.append(self.pattern())
+            if not self.accept(T.COMMA):
+                break
+        if self.tok.kind != T.RBRACKET:
+            raise self.error_expected("']' after the array pattern", unclosed_help(first))
+        self.advance()
+        return A.ArrayPattern(items, has_rest, rest, span=self.span_from(first))
+
+    def record_pattern(self, name_token: Token) -> A.RecordPattern:
+        opening = self.advance()
+        fields: list[A.FieldPattern] = []
+        while self.tok.kind != T.RBRACE:
+            start = self.tok
+            name = self.name("field name in the record pattern")
+            sub = self.pattern() if self.accept(T.COLON) else None
+            fields.append(A.FieldPattern(name, sub, span=self.span_from(start)))
+            if not self.accept(T.COMMA):
+                break
+        if self.tok.kind != T.RBRACE:
+            raise self.error_expected("',' or '}' in the record pattern", unclosed_help(opening))
+        self.advance()
+        return A.RecordPattern(name_token.text, fields, span=self.span_from(name_token))
+
+    def source_text(self, tok: Token) -> str:
+        """A name as written (keywords keep their spelling: `obj.Number`)."""
+        if tok.kind == T.IDENTIFIER:
+            return tok.text
+        return self.source.text[tok.start : tok.end]
+
+
+def _track_bracket(open_closers: list[int], kind: int) -> bool:
+    """Update the stack of expected closers for one token; True when it closed a bracket."""
+    closer = _OPENERS.get(kind)
+    if closer is not None:
+        open_closers.append(closer)
+        return False
+    if kind in _CLOSERS and kind in open_closers:
+        # Unclosed inner brackets are given up on: `( ... }` closes the brace.
+        while open_closers.pop() != kind:
+            pass
+        return True
+    return False
+
+
+def unclosed_help(opening: Token) -> str:
+    return f"the '{opening.text}' at line {opening.line}, column {opening.col} is not closed"
+
+
+_NOT_AFTER_THROW = {T.EQUALS, T.SEMICOLON, T.DOT, T.QUESTION_DOT, T.LBRACKET, T.COMMA, T.RPAREN}
+_NOT_A_TYPE = {T.SEMICOLON, T.EQUALS, T.COMMA, T.RPAREN, T.RBRACE, T.LBRACE, T.RBRACKET, T.ARROW}
+_MEMBER_STARTS = {T.DOMINANT, T.EXPOSE, T.CONCEAL} | _METHOD_KEYWORDS
+
+
+def _join_type(parts: list[str]) -> str:
+    """Type tokens joined without spaces, except between two words (`lucid number`)."""
+    out = parts[0]
+    for part in parts[1:]:
+        if out[-1:].isalnum() and part[:1].isalnum():
+            out += " "
+        out += part
+    return out
+
+
+def _missing_semicolon_help(expr: A.Expr) -> str | None:
+    if isinstance(expr, A.Entrain):
+        return "an entrain expression used as a statement needs a ';' after its closing '}'"
+    return None
+
+
+def describe(tok: Token) -> str:
+    """How a token is named in messages: `'{'`, `identifier 'x'`, `keyword 'label'`, `end of file`."""
+    kind = tok.kind
+    if kind == T.EOF:
+        return "end of file"
+    if kind == T.IDENTIFIER:
+        return f"identifier '{tok.text}'"
+    if kind == T.NUMBER_LITERAL:
+        return f"number {tok.text}"
+    if kind == T.STRING_LITERAL:
+        text = tok.text if len(tok.text) <= 20 else tok.text[:17] + "..."
+        return "string " + '"' + text.replace("\n", "\\n") + '"'
+    if kind <= T.LAST_KEYWORD:
+        return f"keyword '{tok.text}'"
+    return f"'{tok.text}'"
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def _run(source: Source, entry):
+    tokens, lex_errors = tokenize(source)
+    parser = Parser(source, tokens, lex_errors)
+    limit = sys.getrecursionlimit()
+    if limit < _NEEDED_RECURSION_LIMIT:
+        sys.setrecursionlimit(_NEEDED_RECURSION_LIMIT)
+    try:
+        result = entry(parser)
+    except _TooManyErrors:
+        result = None
+        parser.diagnostics.append(
+            Diagnostic(
+                "HYP1010",
+                f"too many syntax errors; stopped after {MAX_ERRORS}",
+                severity="note",
+                path=source.path,
+            )
+        )
+    finally:
+        if limit < _NEEDED_RECURSION_LIMIT:
+            sys.setrecursionlimit(limit)
+    diagnostics = lex_errors + parser.diagnostics
+    diagnostics.sort(key=lambda d: d.span.start if d.span else len(source.text))
+    return parser, result, diagnostics
+
+
+def parse(source: Source) -> tuple[A.Program, list[Diagnostic]]:
+    """The syntax tree of a whole program (`Focus { ... } Relax`) and every diagnostic found.
+
+    The tree is best effort when there are errors: broken statements are left out.
+    """
+    parser, program, diagnostics = _run(source, Parser.program)
+    if program is None:
+        program = A.Program(parser.top_body, span=source.span(0, len(source.text)))
+    return program, diagnostics
+
+
+def parse_or_raise(source: Source) -> A.Program:
+    program, diagnostics = parse(source)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        raise DiagnosticError(diagnostics)
+    return program
+
+
+def _statements(parser: Parser) -> list[A.Stmt]:
+    parser.eof_ends_statement = True
+    body = parser.top_body
+    while parser.tok.kind != T.EOF:
+        parser.statements_until_close(body, top_level=True)
+        if parser.tok.kind != T.EOF:
+            parser.report(parser.error("HYP1003", f"unexpected {describe(parser.tok)}").diagnostic)
+            parser.advance()
+    return body
+
+
+def parse_statements(source: Source) -> tuple[list[A.Stmt], list[Diagnostic]]:
+    """A bare list of statements (no `Focus { ... } Relax`), as typed into a REPL.
+
+    The `;` after the last statement may be left out.
+    """
+    parser, body, diagnostics = _run(source, _statements)
+    return (body if body is not None else parser.top_body), diagnostics
+
+
+def _single_expression(parser: Parser) -> A.Expr | None:
+    try:
+        expr = parser.expression()
+        if parser.tok.kind != T.EOF:
+            raise parser.error("HYP1003", f"unexpected {describe(parser.tok)} after the expression")
+        return expr
+    except _SyntaxError as exc:
+        parser.report(exc.diagnostic)
+        return None
+
+
+def parse_expression(source: Source) -> tuple[A.Expr | None, list[Diagnostic]]:
+    """One expression filling the whole source (None when it has errors)."""
+    _, expr, diagnostics = _run(source, _single_expression)
+    return expr, diagnostics
