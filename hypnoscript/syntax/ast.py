@@ -134,8 +134,12 @@ class Assign(Expr):
 
 @dataclass(slots=True)
 class Call(Expr):
+    """`callee(args)`, or `callee?.(args)` / `callee dreamReach(args)` when optional (a null
+    callee then gives null instead of an error)."""
+
     callee: Expr
     args: list[Expr]
+    optional: bool = False
 
 
 @dataclass(slots=True)

@@ -80,11 +80,10 @@ _STATEMENT_STARTS = {
     T.ASSERT, T.MIND_LINK, T.RELAX,
 }
 
-# Keywords that cannot start an expression, so in expression position they are plain names
-# (a parameter may be called `session` or `string`).
+# Keywords that also serve as names (`induce number = 5;`, `(session: S)`, `tranceify Command`):
+# none of them can start an expression, so in expression position they are plain names.
 _SOFT_KEYWORDS = {
-    T.SESSION, T.CONSTRUCTOR, T.NUMBER, T.STRING, T.BOOLEAN, T.TRANCE, T.LUCID, T.LABEL, T.FROM,
-    T.EXTERNAL,
+    T.SESSION, T.CONSTRUCTOR, T.NUMBER, T.STRING, T.BOOLEAN, T.TRANCE, T.LUCID, T.COMMAND,
 }
 
 _LOOP_STARTS = {T.LOOP, T.PENDULUM, T.WHILE, T.IDENTIFIER}
@@ -448,7 +447,7 @@ class Parser:
         first = self.advance()
         cond = self.condition(first.text)
         self.accept(T.DEEP_FOCUS)
-        then = self.block("after the if condition")
+        then = self.branch("after the if condition")
         orelse = None
         if self.accept(T.ELSE):
             if self.tok.kind == T.IF:
@@ -456,8 +455,21 @@ class Parser:
                 orelse = [self.if_statement()]
                 self.depth -= 1
             else:
-                orelse = self.block("after 'else'")
+                orelse = self.branch("after 'else'")
         return A.If(cond, then, orelse, span=self.span_from(first))
+
+    def branch(self, after: str) -> list[A.Stmt]:
+        """An if/else branch: a block, or a single statement (`if (c) f();`)."""
+        kind = self.tok.kind
+        if kind == T.LBRACE:
+            return self.block(after)
+        if kind in (T.SEMICOLON, T.RBRACE, T.EOF, T.RELAX, T.ENTRANCE, T.FINALE, T.TRIGGER):
+            raise self.error_expected(f"'{{' {after}")
+        self.enter()
+        parse = self.statement_parsers.get(kind)
+        statement = parse() if parse is not None else self.other_statement()
+        self.depth -= 1
+        return [statement]
 
     def while_statement(self) -> A.While:
         first = self.advance()
@@ -558,7 +570,9 @@ class Parser:
             return A.Continue(label, span=span)
         return A.Suspend(span=span)
 
-    def output(self) -> A.Output:
+    def output(self) -> A.Stmt:
+        if self.tok.kind == T.COMMAND and self.peek().kind in _NAME_CONTINUATIONS:
+            return self.other_statement()  # `command = "x";` with a variable named command
         first = self.advance()
         value = self.expression()
         self.expect(T.SEMICOLON, f"';' after the {first.text} statement")
@@ -589,10 +603,8 @@ class Parser:
             self.expect(T.RPAREN, "')' after the assertion message")
         else:
             cond = self.expression()
-            if self.accept(T.COLON):
+            if self.accept(T.COLON) or self.tok.kind not in (T.SEMICOLON, T.RBRACE, T.EOF):
                 message = self.expression()
-            elif self.tok.kind == T.STRING_LITERAL:
-                message = self.primary()
         self.expect(T.SEMICOLON, "';' after the assertion")
         return A.Assert(cond, message, span=self.span_from(first))
 
@@ -657,6 +669,9 @@ class Parser:
                 return self.labelled_loop()
             if word == "for" and next_kind == T.LPAREN:
                 return self.loop_statement()
+            if word == "record" and next_kind in _NAME_KINDS and self.peek(2).kind == T.LBRACE:
+                # `record Name { field: type; }` is the documentation's spelling of tranceify.
+                return self.tranceify_declaration()
             if word == "imperative" and next_kind == T.SUGGESTION:
                 # `imperative suggestion f() {...}` is written in some programs for `suggestion`.
                 self.advance()
@@ -665,7 +680,7 @@ class Parser:
                 return self.try_statement()
             if word == "throw" and next_kind not in _NOT_AFTER_THROW:
                 return self.throw_statement()
-        elif tok.kind in _RESERVED:
+        elif tok.kind in _RESERVED and tok.kind != T.CALL:
             raise self.error(
                 "HYP1009",
                 f"'{tok.text}' is a reserved word and cannot be used here",
@@ -683,11 +698,7 @@ class Parser:
         params: list[A.Param] = []
         while self.tok.kind != T.RPAREN:
             start = self.tok
-            if start.kind in _SOFT_KEYWORDS:
-                # `(session: S)`: a keyword without a meaning here can name a parameter.
-                name = self.source_text(self.advance())
-            else:
-                name = self.name("parameter name")
+            name = self.name("parameter name")
             type_ref = self.type_annotation() if self.accept(T.COLON) else None
             default = self.expression() if self.accept(T.EQUALS) else None
             params.append(A.Param(name, type_ref, default, span=self.span_from(start)))
@@ -858,6 +869,9 @@ class Parser:
         if tok.kind == T.IDENTIFIER:
             self.advance()
             return tok.text
+        if tok.kind in _SOFT_KEYWORDS:
+            self.advance()
+            return self.source_text(tok)
         if tok.kind <= T.LAST_KEYWORD:
             raise self.error(
                 "HYP1004",
@@ -997,13 +1011,16 @@ class Parser:
                     index = self.expression()
                     self.expect(T.RBRACKET, "']' after the index")
                     expr = A.Index(expr, index, True, span=self.span_between(expr.span, self.prev.span))
+                elif name_token.kind == T.LPAREN:
+                    args = self.arguments()
+                    expr = A.Call(expr, args, True, span=self.span_between(expr.span, self.prev.span))
                 elif name_token.kind in _NAME_KINDS:
                     self.advance()
                     expr = A.Member(
                         expr, self.source_text(name_token), True, span=self.span_between(expr.span, name_token.span)
                     )
                 else:
-                    raise self.error_expected(f"a property name or '[' after '{self.prev.text}'")
+                    raise self.error_expected(f"a property name, '[' or '(' after '{self.prev.text}'")
             else:
                 return expr
 
@@ -1025,10 +1042,12 @@ class Parser:
     def primary(self, no_record: bool = False) -> A.Expr:
         tok = self.tok
         kind = tok.kind
-        if kind == T.IDENTIFIER:
+        if kind == T.IDENTIFIER or kind in _SOFT_KEYWORDS:
             self.advance()
             if self.tok.kind == T.LBRACE and not no_record and self.at_record_body():
                 return self.record_literal(tok)
+            if kind != T.IDENTIFIER:
+                return A.Identifier(self.source_text(tok), span=tok.span)
             if tok.text == "null":
                 return A.NullLit(span=tok.span)
             return A.Identifier(tok.text, span=tok.span)
@@ -1059,9 +1078,13 @@ class Parser:
             return self.entrain()
         if kind == T.SUGGESTION and self.peek().kind == T.LPAREN:
             return self.lambda_expression()
-        if kind in _SOFT_KEYWORDS:
+        if kind == T.CALL:
+            # `call f(x)` as the documentation writes it is the call `f(x)`.
             self.advance()
-            return A.Identifier(self.source_text(tok), span=tok.span)
+            self.enter()
+            expr = self.postfix(no_record)
+            self.depth -= 1
+            return expr
         if kind == T.DRIFT and self.peek().kind == T.LPAREN:
             # The documented sleep builtin shares its name with a keyword.
             self.advance()
@@ -1090,7 +1113,7 @@ class Parser:
         self.enter()
         fields = self.record_fields("record")
         self.depth -= 1
-        return A.RecordLit(name_token.text, fields, span=self.span_from(name_token))
+        return A.RecordLit(self.source_text(name_token), fields, span=self.span_from(name_token))
 
     def object_literal(self) -> A.ObjectLit:
         first = self.advance()
@@ -1205,7 +1228,7 @@ class Parser:
             result = A.LiteralPattern(literal, span=literal.span)
         elif kind == T.LBRACKET:
             result = self.array_pattern()
-        elif kind == T.IDENTIFIER:
+        elif kind == T.IDENTIFIER or kind in _SOFT_KEYWORDS:
             self.advance()
             if self.tok.kind == T.COLON:
                 self.advance()
@@ -1213,13 +1236,13 @@ class Parser:
                 if type_token.kind not in _NAME_KINDS:
                     raise self.error_expected("a type name after ':' in the pattern")
                 self.advance()
-                result = A.TypedPattern(tok.text, type_token.text, span=self.span_from(tok))
+                result = A.TypedPattern(self.source_text(tok), type_token.text, span=self.span_from(tok))
             elif self.tok.kind == T.LBRACE:
                 result = self.record_pattern(tok)
-            elif tok.text == "null":
+            elif tok.text == "null" and kind == T.IDENTIFIER:
                 result = A.LiteralPattern(A.NullLit(span=tok.span), span=tok.span)
             else:
-                result = A.BindingPattern(tok.text, span=tok.span)
+                result = A.BindingPattern(self.source_text(tok), span=tok.span)
         else:
             raise self.error(
                 "HYP1004",
@@ -1262,7 +1285,7 @@ class Parser:
         if self.tok.kind != T.RBRACE:
             raise self.error_expected("',' or '}' in the record pattern", unclosed_help(opening))
         self.advance()
-        return A.RecordPattern(name_token.text, fields, span=self.span_from(name_token))
+        return A.RecordPattern(self.source_text(name_token), fields, span=self.span_from(name_token))
 
     def source_text(self, tok: Token) -> str:
         """A name as written (keywords keep their spelling: `obj.Number`)."""
@@ -1289,6 +1312,7 @@ def unclosed_help(opening: Token) -> str:
     return f"the '{opening.text}' at line {opening.line}, column {opening.col} is not closed"
 
 
+_NAME_CONTINUATIONS = {T.EQUALS, T.DOT, T.LBRACKET, T.QUESTION_DOT, T.SEMICOLON}
 _NOT_AFTER_THROW = {T.EQUALS, T.SEMICOLON, T.DOT, T.QUESTION_DOT, T.LBRACKET, T.COMMA, T.RPAREN}
 _NOT_A_TYPE = {T.SEMICOLON, T.EQUALS, T.COMMA, T.RPAREN, T.RBRACE, T.LBRACE, T.RBRACKET, T.ARROW}
 _MEMBER_STARTS = {T.DOMINANT, T.EXPOSE, T.CONCEAL} | _METHOD_KEYWORDS
