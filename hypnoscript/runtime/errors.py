@@ -82,8 +82,8 @@ class HypThrow(HypError):
         self.value = value
 
 
-class HypExit(Exception):
-    """`Exit(code)`: ends the program with an exit status (not an error)."""
+class HypExit(BaseException):
+    """`Exit(code)`: ends the program with an exit status. Not an error, so `catch` never sees it."""
 
     def __init__(self, status: int) -> None:
         super().__init__(status)

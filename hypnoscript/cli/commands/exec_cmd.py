@@ -1,0 +1,117 @@
+"""`hyp exec FILE [-- ARGS...]`, `hyp exec -e CODE`, `hyp exec -` (program on stdin)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hypnoscript.cli.main import UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", help="the .hyp program to run (`-` reads it from stdin)")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program (after `--`)")
+    parser.add_argument("-e", "--eval", metavar="CODE", help="run CODE instead of a file")
+    parser.add_argument("-d", "--debug", action="store_true", help="show the source and phases before running")
+    parser.add_argument("-v", "--verbose", action="store_true", help="announce the file and report success")
+    parser.add_argument("--emit-python", action="store_true", help="print the generated Python instead of running")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-code cache")
+    parser.add_argument("--seed", type=int, help="seed for the random builtins (reproducible runs)")
+    parser.add_argument("--format", choices=("human", "json"), default="human", help="diagnostic format")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hypnoscript.cli.util import print_diagnostics, read_source
+    from hypnoscript.syntax.diagnostics import DiagnosticError
+    from hypnoscript.syntax.source import Source
+
+    program_args = [a for a in (args.args or []) if a != "--"] if args.args else []
+    if args.eval is not None:
+        text = args.eval
+        if not text.lstrip().lower().startswith("focus"):
+            text = "Focus {\n" + text + "\n} Relax\n"
+        source = Source(text, "<eval>")
+        if args.file is not None:
+            program_args = [args.file] + program_args
+    elif args.file is None:
+        raise UsageError("missing FILE (or -e CODE, or - for stdin)")
+    else:
+        try:
+            source = read_source(args.file)
+        except DiagnosticError as exc:
+            print_diagnostics(exc.diagnostics, None, args.format)
+            return 1
+    if args.verbose:
+        print(f"Running file: {source.path}")
+    if args.emit_python:
+        return _emit_python(source, args.format)
+    if args.debug:
+        sys.stdout.write(f"Source code:\n{source.text}\n\n--- Executing ---\n")
+    return execute(source, program_args, seed=args.seed, use_cache=not args.no_cache, fmt=args.format,
+                   verbose=args.verbose)
+
+
+def execute(source, argv: list[str], *, seed=None, use_cache: bool = True, fmt: str = "human",
+            verbose: bool = False) -> int:
+    """Compile and run one program; the process exit status."""
+    from hypnoscript.cli.util import print_diagnostics
+    from hypnoscript.engine.runner import Program, RunError, diagnostic_for
+    from hypnoscript.project.modules import ModuleLoader
+    from hypnoscript.runtime.context import RuntimeContext
+    from hypnoscript.runtime.errors import HypExit
+    from hypnoscript.syntax.diagnostics import DiagnosticError
+
+    loader = ModuleLoader(use_cache=use_cache)
+    try:
+        program = loader.load_main(source)
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, loader.source_for(exc.diagnostics, source), fmt)
+        return 1
+    ctx = RuntimeContext(argv=[source.path] + list(argv), script_path=source.path)
+    if seed is not None:
+        ctx.seed(seed)
+    status = 0
+    try:
+        program.run(ctx)
+    except RunError as err:
+        sys.stdout.flush()
+        diag = diagnostic_for(err, loader.sources())
+        print_diagnostics([diag], loader.sources().get(diag.path or source.path, source), fmt)
+        status = 1
+    except HypExit as exc:
+        status = exc.status
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        sys.stderr.write("interrupted\n")
+        return 130
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    if verbose and status == 0:
+        print("\n✅ Program executed successfully!")
+    return status
+
+
+def _emit_python(source, fmt: str) -> int:
+    import ast as py
+
+    from hypnoscript.cli.util import print_diagnostics
+    from hypnoscript.engine.compiler import Compiler
+    from hypnoscript.engine.runner import builtin_registry
+    from hypnoscript.syntax.diagnostics import DiagnosticError
+    from hypnoscript.syntax.parser import parse
+
+    program, diags = parse(source)
+    errors = [d for d in diags if d.severity == "error"]
+    if errors:
+        print_diagnostics(errors, source, fmt)
+        return 1
+    compiler = Compiler(program, source.path, builtin_registry())
+    try:
+        compiler.compile()
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, source, fmt)
+        return 1
+    print(py.unparse(compiler.last_module))
+    return 0

@@ -1,0 +1,945 @@
+"""HypnoScript syntax tree -> Python `ast` -> code object.
+
+Every generated node carries the `.hyp` line and column of the construct it came from (Python's
+`col_offset` holds the HypnoScript column, counted in characters), so a runtime error maps straight
+back to the HypnoScript source. Expressions compile to `(statements, expression)` pairs: most
+need no statements, but `entrain` with block bodies and anonymous suggestions do, and the
+generator keeps evaluation order when such a prelude has to be hoisted.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from dataclasses import dataclass, field
+
+from hypnoscript.engine.scopes import BOOL, NUM, STR, Analysis, FnScope, mangle
+from hypnoscript.syntax import ast as A
+from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
+from hypnoscript.syntax.source import Span
+
+MAIN = "__hyp_main__"
+EPS = 2.220446049250313e-16
+
+_CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+_ARITH = {"+": (py.Add, "_add"), "-": (py.Sub, "_sub"), "*": (py.Mult, "_mul")}
+_TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
+
+
+@dataclass
+class CompiledProgram:
+    code: object  # the module code object; running it defines __hyp_main__
+    builtins: list[str]  # builtin names the code refers to (as B_<name>)
+    functions: dict[str, str] = field(default_factory=dict)  # python function name -> display name
+    imports: list = field(default_factory=list)  # (mindLink path as written, names it bound)
+    exports: list[str] = field(default_factory=list)  # top-level names a module offers importers
+
+
+def _pyname_builtin(name: str) -> str:
+    return "B_" + name
+
+
+class _Loop:
+    __slots__ = ("update_on_continue",)
+
+    def __init__(self, update_on_continue: bool) -> None:
+        self.update_on_continue = update_on_continue
+
+
+class _FnState:
+    """Per generated function: its scope, loop nesting and temporaries."""
+
+    def __init__(self, scope: FnScope, session: A.SessionDecl | None = None, this_name: str | None = None) -> None:
+        self.scope = scope
+        self.loops: list[_Loop] = []
+        self.session = session
+        self.this = this_name
+
+
+class Compiler:
+    def __init__(self, program: A.Program, path: str, builtins: dict, *, module_exports: bool = False,
+                 resolver=None) -> None:
+        self.program = program
+        self.path = path
+        self.builtins = builtins
+        self.resolver = resolver
+        self.errors: list[Diagnostic] = []
+        self.analysis = Analysis(program, {n: b.returns for n, b in builtins.items()}, self.import_names)
+        self.used_builtins: set[str] = set()
+        self.functions: dict[str, str] = {MAIN: "<main>"}
+        self.imports: list = []
+        self.last_module: py.Module | None = None
+        self._tmp = 0
+        self._fn: _FnState | None = None
+        self.track_context = self.analysis.has_private
+        self.module_exports = module_exports
+
+    # ------------------------------------------------------------ helpers
+
+    def import_names(self, s: A.MindLink) -> list[str]:
+        if self.resolver is None:
+            self.error(s.span, "HYP5004", "`mindLink` needs a module loader (run the program with `hyp exec`)")
+            return []
+        try:
+            return self.resolver.module_names(self.path, s.path, s.span)
+        except DiagnosticError as exc:
+            self.errors.extend(exc.diagnostics)
+            return []
+
+    def tmp(self, prefix: str = "t") -> str:
+        self._tmp += 1
+        return f"_{prefix}{self._tmp}"
+
+    def error(self, span: Span, code: str, message: str, help: str | None = None) -> None:
+        self.errors.append(Diagnostic(code, message, span, help=help, path=self.path))
+
+    @staticmethod
+    def loc(node, span: Span):
+        """Stamp `node` and every descendant without a position with `span`."""
+        for n in py.walk(node):
+            if "lineno" in n._attributes and not hasattr(n, "lineno"):
+                n.lineno = span.line
+                n.col_offset = span.col - 1
+                n.end_lineno = span.end_line
+                n.end_col_offset = max(span.end_col - 1, 0) if span.end_line != span.line else max(span.end_col - 1, span.col)
+        return node
+
+    @staticmethod
+    def name(id_: str, store: bool = False) -> py.Name:
+        return py.Name(id=id_, ctx=py.Store() if store else py.Load())
+
+    def call(self, fn: str, *args: py.expr) -> py.Call:
+        return py.Call(func=self.name(fn), args=list(args), keywords=[])
+
+    @staticmethod
+    def const(v) -> py.Constant:
+        return py.Constant(value=v)
+
+    def ty(self, e: A.Expr):
+        return self.analysis.type_of(e, self._fn.scope)
+
+    # ------------------------------------------------------------ entry
+
+    def compile(self) -> CompiledProgram:
+        main_scope = self.analysis.main
+        self._fn = _FnState(main_scope)
+        finales: list[A.Stmt] = []
+        body_nodes: list[A.Stmt] = []
+        for s in self.program.body:
+            (finales if type(s) is A.Finale else body_nodes).append(s)
+        body = self.block(body_nodes)
+        if finales:
+            final_body = self.block([s for f in finales for s in f.body])
+            body = [py.Try(body=body or [py.Pass()], handlers=[], orelse=[], finalbody=final_body or [py.Pass()])]
+        prologue: list[py.stmt] = [py.Assign(targets=[self.name("_types", True)], value=py.Dict(keys=[], values=[]))]
+        if main_scope.bindings:
+            # never runs: makes every program-level name a local of main even when only nested
+            # suggestions assign it, so their `nonlocal` declarations find it
+            targets = [self.name(b.pyname, True) for b in main_scope.bindings.values()]
+            prologue.append(py.If(test=self.const(False), body=[py.Assign(targets=targets, value=self.const(None))],
+                                  orelse=[]))
+        if self.module_exports:
+            body.append(py.Return(value=self.exports_dict(main_scope)))
+        fn = py.FunctionDef(
+            name=MAIN, args=self.arguments([]), body=prologue + (body or [py.Pass()]), decorator_list=[], returns=None,
+            type_comment=None,
+        )
+        self.loc(fn, self.program.span)
+        if self.errors:
+            raise DiagnosticError(self.errors)
+        module = py.Module(body=[fn], type_ignores=[])
+        py.fix_missing_locations(module)
+        self.last_module = module
+        try:
+            code = compile(module, self.path, "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+            raise DiagnosticError([
+                Diagnostic("HYP1006", f"the program is nested too deeply to compile ({type(exc).__name__}: {exc})",
+                           self.program.span, path=self.path)
+            ]) from None
+        exports = [n for n in main_scope.bindings if not n.startswith("_")] if self.module_exports else []
+        return CompiledProgram(code, sorted(self.used_builtins), self.functions, self.imports, exports)
+
+    def exports_dict(self, scope: FnScope) -> py.expr:
+        """`_exports(locals(), ((name, pyname), ...))`: the module's bound top-level names."""
+        pairs = py.Tuple(elts=[py.Tuple(elts=[self.const(b.name), self.const(b.pyname)], ctx=py.Load())
+                               for b in scope.bindings.values()], ctx=py.Load())
+        return self.call("_exports", py.Call(func=self.name("locals"), args=[], keywords=[]), pairs)
+
+    @staticmethod
+    def arguments(names: list[str], defaults: list[py.expr] | None = None) -> py.arguments:
+        return py.arguments(
+            posonlyargs=[], args=[py.arg(arg=n) for n in names], vararg=None, kwonlyargs=[], kw_defaults=[],
+            kwarg=None, defaults=defaults or [],
+        )
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, stmts: list[A.Stmt]) -> list[py.stmt]:
+        out: list[py.stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s: A.Stmt) -> list[py.stmt]:
+        method = getattr(self, "s_" + type(s).__name__)
+        result = method(s)
+        for node in result:
+            self.loc(node, s.span)
+        return result
+
+    def s_ExprStmt(self, s: A.ExprStmt) -> list[py.stmt]:
+        e = s.expr
+        if type(e) is A.Assign:
+            return self.assign(e, as_statement=True)[0]
+        pre, value = self.expr(e)
+        if isinstance(value, (py.Constant, py.Name)):
+            return pre
+        return pre + [py.Expr(value=value)]
+
+    def s_VarDecl(self, s: A.VarDecl) -> list[py.stmt]:
+        if s.init is None:
+            value: py.expr = self.const(None)
+            pre: list[py.stmt] = []
+        else:
+            pre, value = self.expr(s.init)
+        b = self._fn.scope.lookup(s.name) if not s.shared else self.analysis.main.bindings[s.name]
+        return pre + [py.Assign(targets=[self.name(b.pyname, True)], value=value)]
+
+    def s_Anchor(self, s: A.Anchor) -> list[py.stmt]:
+        return self.assign(A.Assign(A.Identifier(s.name, span=s.span), s.value, span=s.span), as_statement=True)[0]
+
+    def s_Output(self, s: A.Output) -> list[py.stmt]:
+        pre, value = self.expr(s.value)
+        text = self.to_text(s.value, value)
+        kind = s.kind
+        if kind == "observe":
+            text = py.BinOp(left=text, op=py.Add(), right=self.const("\n"))
+        elif kind == "command":
+            text = py.BinOp(
+                left=py.Call(func=py.Attribute(value=text, attr="upper", ctx=py.Load()), args=[], keywords=[]),
+                op=py.Add(), right=self.const("\n"),
+            )
+        elif kind == "murmur":
+            text = py.BinOp(left=self.const("[DEBUG] "), op=py.Add(), right=text)
+        return pre + [py.Expr(value=self.call("_out", text))]
+
+    def to_text(self, e: A.Expr, value: py.expr) -> py.expr:
+        t = self.ty(e)
+        if t == STR:
+            return value
+        if t == NUM:
+            return self.call("_fmtn", value)
+        return self.call("_fmt", value)
+
+    def s_If(self, s: A.If) -> list[py.stmt]:
+        pre, test = self.expr(s.cond)
+        then = self.block(s.then) or [py.Pass()]
+        orelse = self.block(s.orelse) if s.orelse else []
+        return pre + [py.If(test=test, body=then, orelse=orelse)]
+
+    def s_While(self, s: A.While) -> list[py.stmt]:
+        pre, test = self.expr(s.cond)
+        self._fn.loops.append(_Loop(False))
+        body = self.block(s.body)
+        self._fn.loops.pop()
+        if pre:
+            # the condition needs statements: evaluate them at the top of every pass
+            check = py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])
+            return [py.While(test=self.const(True), body=pre + [check] + body, orelse=[])]
+        return [py.While(test=test, body=body or [py.Pass()], orelse=[])]
+
+    def s_Loop(self, s: A.Loop) -> list[py.stmt]:
+        out: list[py.stmt] = []
+        if s.init is not None:
+            out.extend(self.stmt(s.init))
+        update: list[py.stmt] = []
+        if s.update is not None:
+            update = self.stmt(A.ExprStmt(s.update, span=s.update.span))
+        needs_flag = bool(update) and _has_continue(s.body)
+        self._fn.loops.append(_Loop(needs_flag))
+        body = self.block(s.body)
+        self._fn.loops.pop()
+        cond_pre: list[py.stmt] = []
+        test: py.expr = self.const(True)
+        if s.cond is not None:
+            cond_pre, test = self.expr(s.cond)
+        if needs_flag:
+            # `sink` must still run the update: run it at the top of every pass but the first
+            flag = self.tmp("first")
+            out.append(py.Assign(targets=[self.name(flag, True)], value=self.const(True)))
+            head = [
+                py.If(test=self.name(flag), body=[py.Assign(targets=[self.name(flag, True)], value=self.const(False))],
+                      orelse=update),
+            ]
+            check = [py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])] if s.cond else []
+            out.append(py.While(test=self.const(True), body=head + cond_pre + check + body, orelse=[]))
+        elif cond_pre:
+            check = [py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])]
+            out.append(py.While(test=self.const(True), body=cond_pre + check + body + update, orelse=[]))
+        else:
+            out.append(py.While(test=test, body=(body + update) or [py.Pass()], orelse=[]))
+        return out
+
+    def s_ForIn(self, s: A.ForIn) -> list[py.stmt]:
+        pre, items = self.expr(s.iterable)
+        b = self._fn.scope.lookup(s.name)
+        self._fn.loops.append(_Loop(False))
+        body = self.block(s.body)
+        self._fn.loops.pop()
+        return pre + [py.For(target=self.name(b.pyname, True), iter=self.call("_iterate", items),
+                             body=body or [py.Pass()], orelse=[], type_comment=None)]
+
+    def s_Break(self, s: A.Break) -> list[py.stmt]:
+        if not self._fn.loops:
+            self.error(s.span, "HYP2001", "`snap` (break) outside of a loop",
+                       "`snap` leaves the innermost loop of the same suggestion; it cannot leave a caller's loop")
+        return [py.Break()]
+
+    def s_Continue(self, s: A.Continue) -> list[py.stmt]:
+        if not self._fn.loops:
+            self.error(s.span, "HYP2002", "`sink` (continue) outside of a loop",
+                       "`sink` continues the innermost loop of the same suggestion; it cannot reach a caller's loop")
+        return [py.Continue()]
+
+    def s_Return(self, s: A.Return) -> list[py.stmt]:
+        if self._fn.scope.kind == "main":
+            self.error(s.span, "HYP2003", "`awaken` (return) outside of a suggestion",
+                       "`awaken` returns from a suggestion; at the top level there is nothing to return from")
+            return []
+        if s.value is None:
+            return [py.Return(value=self.const(None))]
+        pre, value = self.expr(s.value)
+        return pre + [py.Return(value=value)]
+
+    def s_Suspend(self, s: A.Suspend) -> list[py.stmt]:
+        return [py.Expr(value=self.call("_suspend"))]
+
+    def s_Oscillate(self, s: A.Oscillate) -> list[py.stmt]:
+        target = s.target
+        if type(target) is A.Identifier:
+            pre, current = self.expr(target)
+            b = self._fn.scope.lookup(target.name)
+            if b is None:
+                return pre + [py.Expr(value=self.call("_undefined", self.const(target.name)))]
+            flipped = self.call("_oscillate", current, self.const(target.name))
+            return pre + self.store_identifier_stmt(target.name, flipped)
+        if type(target) in (A.Member, A.Index):
+            pre, current = self.expr(target)
+            label = target.name if type(target) is A.Member else "element"
+            flipped = self.call("_oscillate", current, self.const(label))
+            pre2, stored = self.store_complex(target, flipped)
+            return pre + pre2 + [py.Expr(value=stored)]
+        self.error(s.span, "HYP2004", "`oscillate` needs a variable", "write `oscillate flag;` with a boolean variable")
+        return []
+
+    def s_FuncDecl(self, s: A.FuncDecl) -> list[py.stmt]:
+        b = self._fn.scope.lookup(s.name)
+        pyname = b.pyname
+        fn = self.function(s, pyname, s.params, s.body, s.name)
+        set_name = py.Assign(
+            targets=[py.Attribute(value=self.name(pyname), attr="__qualname__", ctx=py.Store())], value=self.const(s.name)
+        )
+        return [fn, set_name]
+
+    def function(self, node: A.Node, pyname: str, params: list[A.Param], body: list[A.Stmt], display: str,
+                 *, this: bool = False, session: A.SessionDecl | None = None, session_var: str | None = None) -> py.FunctionDef:
+        scope = self.analysis.scopes[id(node)]
+        outer = self._fn
+        self._fn = _FnState(scope, session if this else None, "this" if this else None)
+        try:
+            names = ([scope.bindings["this"].pyname] if this else []) + [scope.bindings[p.name].pyname for p in params]
+            prologue: list[py.stmt] = []
+            defaults: list[py.expr] = []
+            first_default = next((i for i, p in enumerate(params) if p.default is not None), None)
+            if first_default is not None:
+                for p in params[first_default:]:
+                    defaults.append(self.name("_MISSING"))
+                    pname = scope.bindings[p.name].pyname
+                    if p.default is not None:
+                        dpre, dval = self.expr(p.default)
+                        prologue.append(py.If(
+                            test=py.Compare(left=self.name(pname), ops=[py.Is()], comparators=[self.name("_MISSING")]),
+                            body=dpre + [py.Assign(targets=[self.name(pname, True)], value=dval)], orelse=[]))
+                    else:
+                        prologue.append(py.If(
+                            test=py.Compare(left=self.name(pname), ops=[py.Is()], comparators=[self.name("_MISSING")]),
+                            body=[py.Assign(targets=[self.name(pname, True)], value=self.const(None))], orelse=[]))
+                    self.loc(prologue[-1], p.span)
+            stmts = self.block(body)
+            nonlocals = sorted(self.nonlocal_pynames(scope))
+            decl = [py.Nonlocal(names=nonlocals)] if nonlocals else []
+            if session_var is not None and self.track_context:
+                stmts = [
+                    py.Expr(value=self.call("_ctx_push", self.name(session_var))),
+                    py.Try(body=prologue + stmts or [py.Pass()], handlers=[], orelse=[],
+                           finalbody=[py.Expr(value=self.call("_ctx_pop"))]),
+                ]
+                prologue = []
+            fn = py.FunctionDef(
+                name=pyname, args=self.arguments(names, defaults), body=decl + prologue + (stmts or [py.Pass()]),
+                decorator_list=[], returns=None, type_comment=None,
+            )
+        finally:
+            self._fn = outer
+        self.functions[pyname] = display
+        return self.loc(fn, node.span)
+
+    def nonlocal_pynames(self, scope: FnScope) -> set[str]:
+        out = set()
+        for n in scope.nonlocals:
+            b = scope.lookup(n) if n not in scope.bindings else None
+            if b is None:
+                b = self.analysis.main.bindings.get(n)
+            if b is not None and b.scope is not scope:
+                out.add(b.pyname)
+        return out
+
+    def s_SessionDecl(self, s: A.SessionDecl) -> list[py.stmt]:
+        b = self._fn.scope.lookup(s.name)
+        svar = b.pyname
+        out: list[py.stmt] = []
+        registrations: list[py.stmt] = []
+        statics: list[py.stmt] = []
+        tmp_session = self.tmp("session")
+        for m in s.members:
+            if type(m) is A.SessionMethod:
+                pyname = self.tmp("m_" + _ascii(m.name))
+                out.append(self.function(m, pyname, m.params, m.body, f"{s.name}::{m.name}", this=not m.static,
+                                         session=s, session_var=tmp_session))
+                registrations.append(py.Expr(value=py.Call(
+                    func=py.Attribute(value=self.name(tmp_session), attr="add_method", ctx=py.Load()),
+                    args=[self.const(m.name), self.name(pyname), self.const(m.private), self.const(m.static)],
+                    keywords=[])))
+            else:
+                init_name = None
+                if m.init is not None:
+                    init_name = self.tmp("init_" + _ascii(m.name))
+                    out.append(self.field_initializer(m, init_name, s, tmp_session))
+                if m.static:
+                    registrations.append(py.Expr(value=py.Call(
+                        func=py.Attribute(value=self.name(tmp_session), attr="add_static_field", ctx=py.Load()),
+                        args=[self.const(m.name), self.const(m.private)], keywords=[])))
+                    if init_name:
+                        statics.append(py.Expr(value=self.call("_init_static", self.name(tmp_session),
+                                                               self.const(m.name), self.name(init_name))))
+                else:
+                    registrations.append(py.Expr(value=py.Call(
+                        func=py.Attribute(value=self.name(tmp_session), attr="add_field", ctx=py.Load()),
+                        args=[self.const(m.name), self.name(init_name) if init_name else self.const(None),
+                              self.const(m.private)], keywords=[])))
+            self.loc(out[-1] if out else registrations[-1], m.span)
+        create = py.Assign(targets=[self.name(tmp_session, True)], value=self.call("_Session", self.const(s.name)))
+        bind = self.store_identifier_stmt(s.name, self.name(tmp_session))
+        return [create] + out + registrations + bind + statics
+
+    def field_initializer(self, m: A.SessionField, pyname: str, s: A.SessionDecl, session_var: str) -> py.FunctionDef:
+        scope = self.analysis.scopes[id(m)]
+        outer = self._fn
+        self._fn = _FnState(scope, s if not m.static else None, None if m.static else "this")
+        try:
+            pre, value = self.expr(m.init)
+            args = [] if m.static else [scope.bindings["this"].pyname]
+            nonlocals = sorted(self.nonlocal_pynames(scope))
+            decl = [py.Nonlocal(names=nonlocals)] if nonlocals else []
+            fn = py.FunctionDef(name=pyname, args=self.arguments(args), body=decl + pre + [py.Return(value=value)],
+                                decorator_list=[], returns=None, type_comment=None)
+        finally:
+            self._fn = outer
+        self.functions[pyname] = f"{s.name}.{m.name}"
+        return self.loc(fn, m.span)
+
+    def s_TranceifyDecl(self, s: A.TranceifyDecl) -> list[py.stmt]:
+        fields = py.Tuple(elts=[self.const(f.name) for f in s.fields], ctx=py.Load())
+        target = py.Subscript(value=self.name("_types"), slice=self.const(s.name), ctx=py.Store())
+        return [py.Assign(targets=[target], value=fields)]
+
+    def s_Entrance(self, s: A.Entrance) -> list[py.stmt]:
+        return self.block(s.body)
+
+    def s_Finale(self, s: A.Finale) -> list[py.stmt]:
+        # only reachable for nested finale blocks, which the parser already rejects
+        return self.block(s.body)
+
+    def s_Try(self, s: A.Try) -> list[py.stmt]:
+        body = self.block(s.body) or [py.Pass()]
+        handlers = []
+        if s.catch_body is not None:
+            exc = self.tmp("exc")
+            hbody: list[py.stmt] = []
+            if s.catch_name:
+                b = self._fn.scope.lookup(s.catch_name)
+                hbody.append(py.Assign(targets=[self.name(b.pyname, True)], value=self.call("_caught", self.name(exc))))
+            hbody.extend(self.block(s.catch_body))
+            handlers.append(py.ExceptHandler(type=self.name("Exception"), name=exc, body=hbody or [py.Pass()]))
+        final = self.block(s.finally_body) if s.finally_body is not None else []
+        if not handlers and not final:
+            final = [py.Pass()]
+        return [py.Try(body=body, handlers=handlers, orelse=[], finalbody=final)]
+
+    def s_Throw(self, s: A.Throw) -> list[py.stmt]:
+        pre, value = self.expr(s.value)
+        return pre + [py.Raise(exc=self.call("_HypThrow", value), cause=None)]
+
+    def s_Assert(self, s: A.Assert) -> list[py.stmt]:
+        pre, test = self.expr(s.cond)
+        if s.message is not None:
+            mpre, msg = self.expr(s.message)
+        else:
+            mpre, msg = [], self.const(None)
+        fail = mpre + [py.Expr(value=self.call("_assert_failed", msg))]
+        return pre + [py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=fail, orelse=[])]
+
+    def s_MindLink(self, s: A.MindLink) -> list[py.stmt]:
+        names = self.analysis.imports.get(id(s), [])
+        self.imports.append((s.path, tuple(names)))
+        module = self.tmp("module")
+        out: list[py.stmt] = [py.Assign(targets=[self.name(module, True)],
+                                        value=self.call("_import", self.const(s.path), self.const(s.span.line)))]
+        for name in names:
+            b = self._fn.scope.lookup(name)
+            value = py.Subscript(value=self.name(module), slice=self.const(name), ctx=py.Load())
+            out.append(py.Assign(targets=[self.name(b.pyname, True)], value=value))
+        return out
+
+    # ------------------------------------------------------------ assignment
+
+    def store_identifier_stmt(self, name: str, value: py.expr) -> list[py.stmt]:
+        b = self._fn.scope.lookup(name)
+        if b is not None and b.constant and not b.mutable_decl:
+            return [py.Expr(value=value), py.Expr(value=self.call("_const_assign", self.const(name)))]
+        pyname = b.pyname if b is not None else mangle(name)
+        return [py.Assign(targets=[self.name(pyname, True)], value=value)]
+
+    def assign(self, e: A.Assign, as_statement: bool) -> tuple[list[py.stmt], py.expr]:
+        target = e.target
+        tt = type(target)
+        if tt is A.Identifier:
+            pre, value = self.expr(e.value)
+            b = self._fn.scope.lookup(target.name)
+            if b is not None and b.constant and not b.mutable_decl:
+                fail = self.call("_const_assign", self.const(target.name))
+                if as_statement:
+                    return pre + [py.Expr(value=value), py.Expr(value=fail)], self.const(None)
+                return pre, py.BoolOp(op=py.Or(), values=[py.Tuple(elts=[value, fail], ctx=py.Load())])
+            pyname = b.pyname if b is not None else mangle(target.name)
+            if as_statement:
+                return pre + [py.Assign(targets=[self.name(pyname, True)], value=value)], self.const(None)
+            return pre, py.NamedExpr(target=self.name(pyname, True), value=value)
+        if tt is A.Member or tt is A.Index:
+            pre, value = self.expr(e.value)
+            if tt is A.Member and self.is_this_field(target):
+                opre, obj = self.expr(target.obj)
+                sub = py.Subscript(value=py.Attribute(value=obj, attr="fields", ctx=py.Load()),
+                                   slice=self.const(target.name), ctx=py.Store())
+                if as_statement:
+                    return opre + pre + [py.Assign(targets=[sub], value=value)], self.const(None)
+            spre, stored = self.store_complex(target, value, value_pre=pre)
+            if as_statement:
+                return spre + [py.Expr(value=stored)], self.const(None)
+            return spre, stored
+        self.error(target.span, "HYP2005", "invalid assignment target",
+                   "assign to a variable, a member (`obj.field = value`) or an element (`list[i] = value`)")
+        return [], self.const(None)
+
+    def store_complex(self, target: A.Expr, value: py.expr, value_pre: list[py.stmt] | None = None):
+        """`obj.name = value` / `obj[i] = value` (object evaluated before the value)."""
+        if type(target) is A.Member:
+            parts = self.sequence([target.obj])
+            pre, (obj,) = parts
+            return pre + (value_pre or []), self.call("_set_member", obj, self.const(target.name), value)
+        pre, (obj, idx) = self.sequence([target.obj, target.index])
+        return pre + (value_pre or []), self.call("_set_index", obj, idx, value)
+
+    def is_this_field(self, target: A.Member) -> bool:
+        st = self._fn
+        if st.this is None or type(target.obj) is not A.Identifier or target.obj.name != "this" or target.optional:
+            return False
+        return any(type(m) is A.SessionField and not m.static and m.name == target.name for m in st.session.members)
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, e: A.Expr) -> tuple[list[py.stmt], py.expr]:
+        method = getattr(self, "e_" + type(e).__name__)
+        pre, node = method(e)
+        self.loc(node, e.span)
+        for s in pre:
+            self.loc(s, e.span)
+        return pre, node
+
+    def sequence(self, exprs: list[A.Expr]) -> tuple[list[py.stmt], list[py.expr]]:
+        """Compile operands evaluated left to right; if a later one needs statements, earlier
+        values are saved in temporaries first so the order of effects is kept."""
+        compiled = [self.expr(e) for e in exprs]
+        pre: list[py.stmt] = []
+        values: list[py.expr] = []
+        for i, (p, v) in enumerate(compiled):
+            if p:
+                for j in range(len(values)):
+                    if not _is_pure(values[j]):
+                        t = self.tmp()
+                        pre.append(py.Assign(targets=[self.name(t, True)], value=values[j]))
+                        values[j] = self.name(t)
+                pre.extend(p)
+            values.append(v)
+        return pre, values
+
+    def e_NumberLit(self, e: A.NumberLit):
+        return [], self.const(float(e.value))
+
+    def e_StringLit(self, e: A.StringLit):
+        return [], self.const(e.value)
+
+    def e_BoolLit(self, e: A.BoolLit):
+        return [], self.const(bool(e.value))
+
+    def e_NullLit(self, e: A.NullLit):
+        return [], self.const(None)
+
+    def e_Identifier(self, e: A.Identifier):
+        b = self._fn.scope.lookup(e.name)
+        if b is None:
+            if e.name in self.builtins:
+                self.used_builtins.add(e.name)
+                return [], self.name(_pyname_builtin(e.name))
+            return [], self.call("_undefined", self.const(e.name))
+        return [], self.name(b.pyname)
+
+    def e_ArrayLit(self, e: A.ArrayLit):
+        pre, values = self.sequence(e.elements)
+        return pre, py.List(elts=values, ctx=py.Load())
+
+    def e_ObjectLit(self, e: A.ObjectLit):
+        pre, values = self.sequence([f.value for f in e.entries])
+        return pre, py.Dict(keys=[self.const(f.name) for f in e.entries], values=values)
+
+    def e_RecordLit(self, e: A.RecordLit):
+        pre, values = self.sequence([f.value for f in e.fields])
+        fields = py.Dict(keys=[self.const(f.name) for f in e.fields], values=values)
+        return pre, self.call("_make_record", self.name("_types"), self.const(e.type_name), fields)
+
+    def e_Assign(self, e: A.Assign):
+        return self.assign(e, as_statement=False)
+
+    def e_Ternary(self, e: A.Ternary):
+        cpre, test = self.expr(e.cond)
+        tpre, then = self.expr(e.then)
+        opre, other = self.expr(e.otherwise)
+        if not tpre and not opre:
+            return cpre, py.IfExp(test=test, body=then, orelse=other)
+        t = self.tmp()
+        stmt = py.If(test=test, body=tpre + [py.Assign(targets=[self.name(t, True)], value=then)],
+                     orelse=opre + [py.Assign(targets=[self.name(t, True)], value=other)])
+        return cpre + [stmt], self.name(t)
+
+    def e_Unary(self, e: A.Unary):
+        pre, v = self.expr(e.operand)
+        if e.op == "-":
+            if self.ty(e.operand) == NUM:
+                return pre, py.UnaryOp(op=py.USub(), operand=v)
+            return pre, self.call("_neg", v)
+        if e.op == "!":
+            return pre, py.UnaryOp(op=py.Not(), operand=v)
+        return pre, v
+
+    def e_Binary(self, e: A.Binary):
+        op = e.op
+        if op in ("&&", "||", "??"):
+            return self.short_circuit(e)
+        pre, (left, right) = self.sequence([e.left, e.right])
+        lt, rt = self.ty(e.left), self.ty(e.right)
+        if op in _ARITH:
+            pyop, helper = _ARITH[op]
+            if lt == NUM and rt == NUM:
+                return pre, py.BinOp(left=left, op=pyop(), right=right)
+            if op == "+":
+                if lt == STR and rt == STR:
+                    return pre, py.BinOp(left=left, op=py.Add(), right=right)
+                if lt == STR or rt == STR:
+                    return pre, py.BinOp(left=self.to_text(e.left, left), op=py.Add(), right=self.to_text(e.right, right))
+            return pre, self.guarded(left, right, lt, rt, lambda l, r: py.BinOp(left=l, op=pyop(), right=r), helper)
+        if op in _CMP:
+            if lt == NUM and rt == NUM:
+                return pre, py.Compare(left=left, ops=[_CMP[op]()], comparators=[right])
+            return pre, self.guarded(left, right, lt, rt,
+                                     lambda l, r: py.Compare(left=l, ops=[_CMP[op]()], comparators=[r]), _CMP_HELPER[op])
+        if op == "/":
+            if lt == NUM and rt == NUM and isinstance(right, py.Constant) and right.value != 0:
+                return pre, py.BinOp(left=left, op=py.Div(), right=right)
+            return pre, self.call("_div", left, right)
+        if op == "%":
+            return pre, self.call("_mod", left, right)
+        if op in ("==", "!="):
+            if (lt == STR and rt == STR) or (lt == BOOL and rt == BOOL):
+                cmp = py.Eq() if op == "==" else py.NotEq()
+                return pre, py.Compare(left=left, ops=[cmp], comparators=[right])
+            if lt == NUM and rt == NUM and _is_pure(left) and _is_pure(right):
+                diff = py.Call(func=self.name("abs"), args=[py.BinOp(left=left, op=py.Sub(), right=right)], keywords=[])
+                cmp = py.Lt() if op == "==" else py.GtE()
+                test = py.Compare(left=diff, ops=[cmp], comparators=[self.const(EPS)])
+                if op == "!=":
+                    return pre, py.UnaryOp(op=py.Not(), operand=py.Compare(left=diff, ops=[py.Lt()], comparators=[self.const(EPS)]))
+                return pre, test
+            return pre, self.call("_eq" if op == "==" else "_ne", left, right)
+        raise AssertionError(f"unknown operator {op}")
+
+    def guarded(self, left: py.expr, right: py.expr, lt, rt, native, helper: str) -> py.expr:
+        """`native(l, r) if both are floats else helper(l, r)`, evaluating each operand once."""
+        checks = []
+        if not _is_pure(left) or not _is_pure(right):
+            if not _is_pure(left):
+                t = self.tmp()
+                left_store, left = py.NamedExpr(target=self.name(t, True), value=left), self.name(t)
+            else:
+                left_store = left
+            if not _is_pure(right):
+                t = self.tmp()
+                right_store, right = py.NamedExpr(target=self.name(t, True), value=right), self.name(t)
+            else:
+                right_store = right
+            # both operands are evaluated (in order) before the type test
+            test = py.Compare(
+                left=py.Call(func=self.name("type"), args=[left_store], keywords=[]),
+                ops=[py.Is(), py.Is()],
+                comparators=[py.Call(func=self.name("type"), args=[right_store], keywords=[]), self.name("float")],
+            )
+            return py.IfExp(test=test, body=native(left, right), orelse=self.call(helper, left, right))
+        if lt != NUM:
+            checks.append(left)
+        if rt != NUM:
+            checks.append(right)
+        if len(checks) == 2:
+            test = py.Compare(left=py.Call(func=self.name("type"), args=[checks[0]], keywords=[]), ops=[py.Is(), py.Is()],
+                              comparators=[py.Call(func=self.name("type"), args=[checks[1]], keywords=[]), self.name("float")])
+        else:
+            test = py.Compare(left=py.Call(func=self.name("type"), args=[checks[0]], keywords=[]), ops=[py.Is()],
+                              comparators=[self.name("float")])
+        return py.IfExp(test=test, body=native(left, right), orelse=self.call(helper, left, right))
+
+    def short_circuit(self, e: A.Binary):
+        lpre, left = self.expr(e.left)
+        rpre, right = self.expr(e.right)
+        if e.op == "??":
+            t = self.tmp()
+            if not rpre:
+                test = py.Compare(left=py.NamedExpr(target=self.name(t, True), value=left), ops=[py.IsNot()],
+                                  comparators=[self.const(None)])
+                return lpre, py.IfExp(test=test, body=self.name(t), orelse=right)
+            stmt = py.If(test=py.Compare(left=self.name(t), ops=[py.Is()], comparators=[self.const(None)]),
+                         body=rpre + [py.Assign(targets=[self.name(t, True)], value=right)], orelse=[])
+            return lpre + [py.Assign(targets=[self.name(t, True)], value=left), stmt], self.name(t)
+        pyop = py.And() if e.op == "&&" else py.Or()
+        if not rpre:
+            return lpre, py.BoolOp(op=pyop, values=[left, right])
+        t = self.tmp()
+        test: py.expr = self.name(t)
+        if e.op == "||":
+            test = py.UnaryOp(op=py.Not(), operand=test)
+        stmt = py.If(test=test, body=rpre + [py.Assign(targets=[self.name(t, True)], value=right)], orelse=[])
+        return lpre + [py.Assign(targets=[self.name(t, True)], value=left), stmt], self.name(t)
+
+    def e_Call(self, e: A.Call):
+        callee = e.callee
+        if type(callee) is A.Identifier:
+            name = callee.name
+            b = self._fn.scope.lookup(name)
+            if name in self.builtins:
+                return self.builtin_call(name, e)
+            if b is None:
+                pre, args = self.sequence(e.args)
+                effects = [py.Expr(value=a) for a in args if not _is_pure(a)]
+                return pre + effects, self.call("_undefined", self.const(name))
+            pre, args = self.sequence(e.args)
+            return pre, py.Call(func=self.name(b.pyname), args=args, keywords=[])
+        if type(callee) is A.Member and not callee.optional:
+            pre, args = self.sequence([callee.obj] + e.args)
+            return pre, self.call("_call_member", args[0], self.const(callee.name), *args[1:])
+        pre, values = self.sequence([callee] + e.args)
+        return pre, py.Call(func=self.name("_call_value"), args=[values[0], py.Tuple(elts=values[1:], ctx=py.Load())],
+                            keywords=[])
+
+    def builtin_call(self, name: str, e: A.Call):
+        spec = self.builtins[name]
+        self.used_builtins.add(name)
+        pre, args = self.sequence(e.args)
+        fn = self.name(_pyname_builtin(name))
+        if len(args) < spec.min_args:
+            effects = [py.Expr(value=a) for a in args if not _is_pure(a)]
+            return pre + effects, self.call("_missing_argument", self.const(name), self.const(len(args) + 1))
+        if spec.max_args is not None and len(args) > spec.max_args:
+            if all(_is_pure(a) for a in args[spec.max_args:]):
+                return pre, py.Call(func=fn, args=args[: spec.max_args], keywords=[])
+            return pre, self.call("_call_dropping", fn, self.const(spec.max_args), *args)
+        return pre, py.Call(func=fn, args=args, keywords=[])
+
+    def e_Member(self, e: A.Member):
+        if self.is_this_field(e):
+            pre, obj = self.expr(e.obj)
+            return pre, py.Subscript(value=py.Attribute(value=obj, attr="fields", ctx=py.Load()),
+                                     slice=self.const(e.name), ctx=py.Load())
+        pre, obj = self.expr(e.obj)
+        return pre, self.call("_member_opt" if e.optional else "_member", obj, self.const(e.name))
+
+    def e_Index(self, e: A.Index):
+        pre, (obj, idx) = self.sequence([e.obj, e.index])
+        return pre, self.call("_index_opt" if e.optional else "_index", obj, idx)
+
+    def e_Lambda(self, e: A.Lambda):
+        pyname = self.tmp("lambda")
+        fn = self.function(e, pyname, e.params, e.body, "anonymous")
+        set_name = py.Assign(
+            targets=[py.Attribute(value=self.name(pyname), attr="__qualname__", ctx=py.Store())], value=self.const("anonymous")
+        )
+        return [fn, set_name], self.name(pyname)
+
+    def e_Entrain(self, e: A.Entrain):
+        spre, subject = self.expr(e.subject)
+        s = self.tmp("subject")
+        r = self.tmp("result")
+        out: list[py.stmt] = spre + [py.Assign(targets=[self.name(s, True)], value=subject)]
+        matched = self.tmp("matched")
+        out.append(py.Assign(targets=[self.name(matched, True)], value=self.const(False)))
+        cases = list(e.cases)
+        for case in cases:
+            test, binds = self.pattern(case.pattern, self.name(s))
+            body = self.case_body(case, r)
+            inner: list[py.stmt] = list(binds)
+            if case.guard is not None:
+                gpre, guard = self.expr(case.guard)
+                inner.extend(gpre)
+                inner.append(py.If(test=guard, body=[py.Assign(targets=[self.name(matched, True)], value=self.const(True))] + body,
+                                   orelse=[]))
+            else:
+                inner.append(py.Assign(targets=[self.name(matched, True)], value=self.const(True)))
+                inner.extend(body)
+            stmt: py.stmt = py.If(test=test, body=inner, orelse=[]) if test is not None else py.If(
+                test=self.const(True), body=inner, orelse=[])
+            out.append(self.loc(py.If(test=py.UnaryOp(op=py.Not(), operand=self.name(matched)), body=[stmt], orelse=[]),
+                                case.span))
+        if e.default is not None:
+            body = self.case_body(e.default, r)
+            fallback = body
+        else:
+            fallback = [py.Expr(value=self.call("_no_match"))]
+        out.append(self.loc(py.If(test=py.UnaryOp(op=py.Not(), operand=self.name(matched)), body=fallback, orelse=[]),
+                            e.default.span if e.default is not None else e.span))
+        return out, self.name(r)
+
+    def case_body(self, case: A.Case, result: str) -> list[py.stmt]:
+        """Statements that run an arm and leave its value in `result`: the expression, or for a
+        block the value of its last statement when that is an expression statement, else null."""
+        if not case.is_block:
+            pre, value = self.expr(case.body)
+            return pre + [py.Assign(targets=[self.name(result, True)], value=value)]
+        stmts = list(case.body)
+        last = stmts.pop().expr if stmts and type(stmts[-1]) is A.ExprStmt else None
+        out = [py.Assign(targets=[self.name(result, True)], value=self.const(None))]
+        out.extend(self.block(stmts))
+        if last is not None:
+            pre, value = self.expr(last)
+            out.extend(pre)
+            out.append(self.loc(py.Assign(targets=[self.name(result, True)], value=value), last.span))
+        return out
+
+    def pattern(self, p: A.Pattern, subject: py.expr) -> tuple[py.expr | None, list[py.stmt]]:
+        """A test expression (None = always matches) and the binding statements to run after it."""
+        t = type(p)
+        if t is A.BindingPattern:
+            return None, self.bind(p.name, subject)
+        if t is A.TypedPattern:
+            pytype = _TYPE_PATTERNS.get(p.type_name.lower())
+            binds = self.bind(p.name, subject)
+            if pytype is None:
+                return None, binds
+            return py.Compare(left=py.Call(func=self.name("type"), args=[subject], keywords=[]), ops=[py.Is()],
+                              comparators=[self.name(pytype)]), binds
+        if t is A.LiteralPattern:
+            _, value = self.expr(p.value)
+            return self.call("_eq", subject, value), []
+        if t is A.ArrayPattern:
+            tests: list[py.expr] = [py.Compare(left=py.Call(func=self.name("type"), args=[subject], keywords=[]),
+                                               ops=[py.Is()], comparators=[self.name("list")])]
+            n = len(p.items)
+            length = py.Call(func=self.name("len"), args=[subject], keywords=[])
+            if p.has_rest and p.rest:
+                tests.append(py.Compare(left=length, ops=[py.GtE()], comparators=[self.const(n)]))
+            else:
+                tests.append(py.Compare(left=length, ops=[py.Eq()], comparators=[self.const(n)]))
+            binds: list[py.stmt] = []
+            for i, item in enumerate(p.items):
+                elem = py.Subscript(value=subject, slice=self.const(i), ctx=py.Load())
+                test, b = self.pattern(item, elem)
+                if test is not None:
+                    tests.append(test)
+                binds.extend(b)
+            if p.has_rest and p.rest:
+                rest = py.Subscript(value=subject, slice=py.Slice(lower=self.const(n), upper=None, step=None), ctx=py.Load())
+                binds.extend(self.bind(p.rest, rest))
+            return py.BoolOp(op=py.And(), values=tests), binds
+        if t is A.RecordPattern:
+            fields = py.Attribute(value=subject, attr="fields", ctx=py.Load())
+            tests = [
+                py.Compare(left=py.Call(func=self.name("type"), args=[subject], keywords=[]), ops=[py.Is()],
+                           comparators=[self.name("_Record")]),
+                py.Compare(left=py.Attribute(value=subject, attr="type_name", ctx=py.Load()), ops=[py.Eq()],
+                           comparators=[self.const(p.type_name)]),
+            ]
+            binds = []
+            for f in p.fields:
+                tests.append(py.Compare(left=self.const(f.name), ops=[py.In()], comparators=[fields]))
+                value = py.Subscript(value=fields, slice=self.const(f.name), ctx=py.Load())
+                if f.pattern is None:
+                    binds.extend(self.bind(f.name, value))
+                else:
+                    test, b = self.pattern(f.pattern, value)
+                    if test is not None:
+                        tests.append(test)
+                    binds.extend(b)
+            return py.BoolOp(op=py.And(), values=tests), binds
+        raise AssertionError(f"unknown pattern {t.__name__}")
+
+    def bind(self, name: str, value: py.expr) -> list[py.stmt]:
+        b = self._fn.scope.lookup(name)
+        return [py.Assign(targets=[self.name(b.pyname, True)], value=value)]
+
+
+def _ascii(name: str) -> str:
+    return name if name.isascii() and name.isidentifier() else "x"
+
+
+def _is_pure(node: py.expr) -> bool:
+    """Evaluating it again, or later, gives the same value and has no effect."""
+    return isinstance(node, py.Constant) or (isinstance(node, py.Name) and not node.id.startswith("B_"))
+
+
+def _has_continue(stmts: list[A.Stmt]) -> bool:
+    """Whether a `sink` in these statements belongs to the loop that owns them."""
+    for s in stmts:
+        t = type(s)
+        if t is A.Continue:
+            return True
+        if t is A.If:
+            if _has_continue(s.then) or (s.orelse and _has_continue(s.orelse)):
+                return True
+        elif t is A.Try:
+            if _has_continue(s.body) or _has_continue(s.catch_body or []) or _has_continue(s.finally_body or []):
+                return True
+        elif t in (A.Entrance, A.Finale):
+            if _has_continue(s.body):
+                return True
+        elif t is A.ExprStmt or t is A.Output or t is A.VarDecl or t is A.Return:
+            if _expr_has_continue(s):
+                return True
+    return False
+
+
+def _expr_has_continue(node: A.Node) -> bool:
+    for child in node.children():
+        if type(child) is A.Case and child.is_block and _has_continue(child.body):
+            return True
+        if isinstance(child, (A.Lambda, A.FuncDecl)):
+            continue
+        if _expr_has_continue(child):
+            return True
+    return False
+

@@ -1,0 +1,334 @@
+"""Static name resolution and type inference for the code generator.
+
+HypnoScript variables become Python variables: a program's top level is one Python function
+(`__hyp_main__`), every suggestion, method, lambda and field initialiser a nested function. A
+declaration anywhere in a function body (also inside `if`, loops and `entrance`) binds in that
+function; assigning a name declared nowhere creates a program-level variable. Python's own
+closures then give static scoping.
+
+Inference assigns each binding the join of the types of every value ever assigned to it, so the
+generator can use native float/str operators where that is provably right.
+"""
+
+from __future__ import annotations
+
+from hypnoscript.syntax import ast as A
+
+NUM, STR, BOOL = "num", "str", "bool"
+BOTTOM = "bottom"  # no information yet (fixpoint start)
+UNKNOWN = object()  # an assigned value whose type is never known (parameters, bindings, ...)
+
+
+def mangle(name: str) -> str:
+    """The Python name of a HypnoScript variable (never clashes with generated helpers)."""
+    if name.isascii():
+        return "h_" + name
+    return "hu_" + "_".join(f"{ord(c):x}" for c in name)
+
+
+def join(a, b):
+    if a == BOTTOM:
+        return b
+    if b == BOTTOM or a == b:
+        return a
+    return None
+
+
+class Binding:
+    __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty")
+
+    def __init__(self, name: str, scope: FnScope) -> None:
+        self.name = name
+        self.pyname = mangle(name)
+        self.scope = scope
+        self.constant = False
+        self.mutable_decl = False  # declared at least once without `freeze`
+        self.values: list = []  # (expr, scope) pairs or UNKNOWN
+        self.ty = BOTTOM
+
+
+class FnScope:
+    """One generated Python function."""
+
+    def __init__(self, kind: str, parent: FnScope | None, session: A.SessionDecl | None = None) -> None:
+        self.kind = kind  # main | function | method | static | lambda | init
+        self.parent = parent
+        self.session = session
+        self.bindings: dict[str, Binding] = {}
+        self.nonlocals: set[str] = set()
+
+    def lookup(self, name: str) -> Binding | None:
+        scope: FnScope | None = self
+        while scope is not None:
+            b = scope.bindings.get(name)
+            if b is not None:
+                return b
+            scope = scope.parent
+        return None
+
+    def main(self) -> FnScope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+class Analysis:
+    """Walks a program once: scopes per function node, bindings, and their inferred types."""
+
+    def __init__(self, program: A.Program, builtin_returns: dict[str, str] | None = None,
+                 import_names=None) -> None:
+        self.scopes: dict[int, FnScope] = {}
+        # mindLink path -> the names that module exports (asks the module loader)
+        self.import_names = import_names
+        self.imports: dict[int, list[str]] = {}
+        self.main = FnScope("main", None)
+        self.bindings: list[Binding] = []
+        self._pending: list[tuple[FnScope, str, object]] = []
+        self.builtin_returns = builtin_returns or {}
+        self.has_private = False
+        self.scopes[id(program)] = self.main
+        self._stmts(program.body, self.main)
+        self._resolve_assignments()
+        self._infer()
+
+    # ------------------------------------------------------------ declarations
+
+    def declare(self, scope: FnScope, name: str, value, constant: bool = False) -> Binding:
+        b = scope.bindings.get(name)
+        if b is None:
+            b = Binding(name, scope)
+            scope.bindings[name] = b
+            self.bindings.append(b)
+        if constant:
+            b.constant = True
+        else:
+            b.mutable_decl = True
+        b.values.append(value)
+        return b
+
+    def _assign(self, scope: FnScope, name: str, value) -> None:
+        self._pending.append((scope, name, value))
+
+    def _resolve_assignments(self) -> None:
+        for scope, name, value in self._pending:
+            b = scope.lookup(name)
+            if b is None:
+                b = self.declare(self.main, name, value)
+            else:
+                b.values.append(value)
+            if b.scope is not scope:
+                scope.nonlocals.add(name)
+
+    # ------------------------------------------------------------ walking
+
+    def _fn(self, node: A.Node, kind: str, parent: FnScope, params: list[A.Param],
+            body: list[A.Stmt], session: A.SessionDecl | None = None, this: bool = False) -> FnScope:
+        scope = FnScope(kind, parent, session)
+        self.scopes[id(node)] = scope
+        if this:
+            self.declare(scope, "this", UNKNOWN, constant=True)
+        for p in params:
+            self.declare(scope, p.name, UNKNOWN)
+            if p.default is not None:
+                self._expr(p.default, scope)
+        self._stmts(body, scope)
+        return scope
+
+    def _stmts(self, stmts: list[A.Stmt], scope: FnScope) -> None:
+        for s in stmts:
+            self._stmt(s, scope)
+
+    def _stmt(self, s: A.Stmt, scope: FnScope) -> None:
+        t = type(s)
+        if t is A.VarDecl:
+            if s.init is not None:
+                self._expr(s.init, scope)
+            value = (s.init, scope) if s.init is not None else UNKNOWN
+            target = self.main if s.shared else scope
+            self.declare(target, s.name, value, constant=s.constant)
+            if target is not scope:
+                scope.nonlocals.add(s.name)
+        elif t is A.ExprStmt:
+            self._expr(s.expr, scope)
+        elif t is A.Output or t is A.Throw:
+            self._expr(s.value, scope)
+        elif t is A.Anchor:
+            self._expr(s.value, scope)
+            self._assign(scope, s.name, (s.value, scope))
+        elif t is A.If:
+            self._expr(s.cond, scope)
+            self._stmts(s.then, scope)
+            if s.orelse:
+                self._stmts(s.orelse, scope)
+        elif t is A.While:
+            self._expr(s.cond, scope)
+            self._stmts(s.body, scope)
+        elif t is A.Loop:
+            if s.init is not None:
+                self._stmt(s.init, scope)
+            if s.cond is not None:
+                self._expr(s.cond, scope)
+            if s.update is not None:
+                self._expr(s.update, scope)
+            self._stmts(s.body, scope)
+        elif t is A.ForIn:
+            self._expr(s.iterable, scope)
+            self.declare(scope, s.name, UNKNOWN)
+            self._stmts(s.body, scope)
+        elif t is A.Return:
+            if s.value is not None:
+                self._expr(s.value, scope)
+        elif t is A.Oscillate:
+            self._expr(s.target, scope)
+            if type(s.target) is A.Identifier:
+                self._assign(scope, s.target.name, (A.BoolLit(True), scope))
+        elif t is A.FuncDecl:
+            self.declare(scope, s.name, UNKNOWN)
+            self._fn(s, "function", scope, s.params, s.body)
+        elif t is A.SessionDecl:
+            self.declare(scope, s.name, UNKNOWN)
+            for m in s.members:
+                if m.private:
+                    self.has_private = True
+                if type(m) is A.SessionMethod:
+                    kind = "static" if m.static else "method"
+                    self._fn(m, kind, scope, m.params, m.body, session=s, this=not m.static)
+                elif m.init is not None:
+                    init_scope = FnScope("init", scope, s)
+                    self.scopes[id(m)] = init_scope
+                    if not m.static:
+                        self.declare(init_scope, "this", UNKNOWN, constant=True)
+                    self._expr(m.init, init_scope)
+        elif t is A.Entrance or t is A.Finale:
+            self._stmts(s.body, scope)
+        elif t is A.Try:
+            self._stmts(s.body, scope)
+            if s.catch_body is not None:
+                if s.catch_name:
+                    self.declare(scope, s.catch_name, UNKNOWN)
+                self._stmts(s.catch_body, scope)
+            if s.finally_body is not None:
+                self._stmts(s.finally_body, scope)
+        elif t is A.Assert:
+            self._expr(s.cond, scope)
+            if s.message is not None:
+                self._expr(s.message, scope)
+        elif t is A.MindLink:
+            names = self.import_names(s) if self.import_names is not None else []
+            self.imports[id(s)] = names
+            for name in names:
+                self.declare(scope, name, UNKNOWN)
+        # TranceifyDecl, Break, Continue, Suspend: nothing to resolve
+
+    def _expr(self, e: A.Expr | None, scope: FnScope) -> None:
+        if e is None:
+            return
+        t = type(e)
+        if t is A.Assign:
+            self._expr(e.value, scope)
+            target = e.target
+            if type(target) is A.Identifier:
+                self._assign(scope, target.name, (e.value, scope))
+            else:
+                self._expr(target, scope)
+        elif t is A.Lambda:
+            self._fn(e, "lambda", scope, e.params, e.body)
+        elif t is A.Entrain:
+            self._expr(e.subject, scope)
+            for case in e.cases + ([e.default] if e.default else []):
+                self._pattern(case.pattern, scope)
+                if case.guard is not None:
+                    self._expr(case.guard, scope)
+                if case.is_block:
+                    self._stmts(case.body, scope)
+                else:
+                    self._expr(case.body, scope)
+        else:
+            for child in e.children():
+                if isinstance(child, A.Expr):
+                    self._expr(child, scope)
+                elif isinstance(child, A.RecordField):
+                    self._expr(child.value, scope)
+
+    def _pattern(self, p: A.Pattern, scope: FnScope) -> None:
+        t = type(p)
+        if t is A.BindingPattern or t is A.TypedPattern:
+            self.declare(scope, p.name, UNKNOWN)
+        elif t is A.ArrayPattern:
+            for item in p.items:
+                self._pattern(item, scope)
+            if p.rest:
+                self.declare(scope, p.rest, UNKNOWN)
+        elif t is A.RecordPattern:
+            for f in p.fields:
+                if f.pattern is None:
+                    self.declare(scope, f.name, UNKNOWN)
+                else:
+                    self._pattern(f.pattern, scope)
+
+    # ------------------------------------------------------------ inference
+
+    def _infer(self) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for b in self.bindings:
+                ty = BOTTOM
+                for v in b.values:
+                    ty = join(ty, None if v is UNKNOWN else self.type_of(v[0], v[1]))
+                    if ty is None:
+                        break
+                if ty != b.ty:
+                    b.ty = ty
+                    changed = True
+        for b in self.bindings:
+            if b.ty == BOTTOM:
+                b.ty = None
+
+    def type_of(self, e: A.Expr, scope: FnScope):
+        """NUM, STR, BOOL, BOTTOM (during inference) or None (unknown)."""
+        t = type(e)
+        if t is A.NumberLit:
+            return NUM
+        if t is A.StringLit:
+            return STR
+        if t is A.BoolLit:
+            return BOOL
+        if t is A.Identifier:
+            b = scope.lookup(e.name)
+            return b.ty if b is not None else None
+        if t is A.Binary:
+            op = e.op
+            if op in ("-", "*", "/", "%"):
+                return NUM
+            if op in ("<", "<=", ">", ">=", "==", "!="):
+                return BOOL
+            lt = self.type_of(e.left, scope)
+            rt = self.type_of(e.right, scope)
+            if op == "+":
+                if lt == STR or rt == STR:
+                    return STR
+                if lt == BOTTOM or rt == BOTTOM:
+                    return BOTTOM
+                if lt == NUM and rt == NUM:
+                    return NUM
+                return None
+            if op in ("&&", "||"):
+                return join(lt, rt)
+            if op == "??":
+                return lt if lt in (NUM, STR, BOOL, BOTTOM) else None
+            return None
+        if t is A.Unary:
+            if e.op == "-":
+                return NUM
+            if e.op == "!":
+                return BOOL
+            return self.type_of(e.operand, scope)
+        if t is A.Assign:
+            return self.type_of(e.value, scope)
+        if t is A.Ternary:
+            return join(self.type_of(e.then, scope), self.type_of(e.otherwise, scope))
+        if t is A.Call and type(e.callee) is A.Identifier:
+            return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(e.callee.name, ""))
+        return None

@@ -1,0 +1,304 @@
+"""Operations the generated code calls where Python's own operators would be wrong.
+
+The compiler emits native operators when it has proved the operand types (numbers are always
+`float`), and a call to one of these functions otherwise. Each implements the HypnoScript
+semantics exactly (LANGUAGE.md sections 6 and 9).
+"""
+
+from __future__ import annotations
+
+import math
+
+from hypnoscript.runtime.errors import HypAssertionError, HypError, HypIndexError, HypNameError, HypThrow, HypTypeError
+from hypnoscript.runtime.sessions import (
+    Instance,
+    Session,
+    call_instance_method,
+    get_instance_member,
+    get_static_member,
+    set_instance_field,
+    set_static_field,
+)
+from hypnoscript.runtime.values import (
+    EPSILON,
+    Record,
+    display,
+    format_number,
+    to_number,
+    type_name,
+    value_eq,
+)
+
+_fmod = math.fmod
+_copysign = math.copysign
+_isnan = math.isnan
+_float = float
+_str = str
+
+
+def add(a, b):
+    ta, tb = type(a), type(b)
+    if ta is _float and tb is _float:
+        return a + b
+    if ta is _str:
+        if tb is _str:
+            return a + b
+        return a + display(b)
+    if tb is _str:
+        return display(a) + b
+    return to_number(a) + to_number(b)
+
+
+def sub(a, b):
+    return to_number(a) - to_number(b)
+
+
+def mul(a, b):
+    return to_number(a) * to_number(b)
+
+
+def div(a, b):
+    a = to_number(a)
+    b = to_number(b)
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.inf if (a > 0) == (_copysign(1.0, b) > 0) else -math.inf
+
+
+def mod(a, b):
+    a = to_number(a)
+    b = to_number(b)
+    if b == 0 or a != a or b != b or a in (math.inf, -math.inf):
+        return math.nan
+    return _fmod(a, b)
+
+
+def neg(a):
+    return -to_number(a)
+
+
+def lt(a, b):
+    return to_number(a) < to_number(b)
+
+
+def le(a, b):
+    return to_number(a) <= to_number(b)
+
+
+def gt(a, b):
+    return to_number(a) > to_number(b)
+
+
+def ge(a, b):
+    return to_number(a) >= to_number(b)
+
+
+def eq(a, b):
+    if type(a) is _float and type(b) is _float:
+        return abs(a - b) < EPSILON
+    return value_eq(a, b)
+
+
+def ne(a, b):
+    return not eq(a, b)
+
+
+def num_eq(a: float, b: float) -> bool:
+    return abs(a - b) < EPSILON
+
+
+def fmt(v) -> str:
+    return display(v)
+
+
+def _to_index(i) -> int:
+    n = to_number(i)
+    if n != n or n <= 0:
+        return 0
+    if n >= 1.8446744073709552e19:
+        return 18446744073709551615
+    return int(n)
+
+
+def index(obj, i):
+    t = type(obj)
+    if t is list:
+        if type(i) is _float and 0 <= i < len(obj):
+            return obj[int(i)]
+        k = _to_index(i)
+        if k >= len(obj):
+            raise HypIndexError(f"Index {k} out of bounds")
+        return obj[k]
+    if t is dict:
+        return obj.get(i if type(i) is _str else display(i))
+    if t is _str:
+        k = _to_index(i)
+        if k >= len(obj):
+            raise HypIndexError(f"Index {k} out of bounds")
+        return obj[k]
+    if t is Record:
+        key = i if type(i) is _str else display(i)
+        if key not in obj.fields:
+            raise HypNameError(f"Record of type '{obj.type_name}' has no field '{key}'")
+        return obj.fields[key]
+    raise HypTypeError("Cannot index non-array")
+
+
+def index_opt(obj, i):
+    """`obj?.[i]`: null for a null object or an index out of range."""
+    if obj is None:
+        return None
+    t = type(obj)
+    if t is list or t is _str:
+        k = _to_index(i)
+        return obj[k] if k < len(obj) else None
+    if t is dict:
+        return obj.get(i if type(i) is _str else display(i))
+    return index(obj, i)
+
+
+def set_index(obj, i, value):
+    t = type(obj)
+    if t is list:
+        k = _to_index(i)
+        n = len(obj)
+        if k < n:
+            obj[k] = value
+        elif k == n:
+            obj.append(value)
+        else:
+            raise HypIndexError(f"Index {k} out of bounds (the array has {n} elements)")
+        return value
+    if t is dict:
+        obj[i if type(i) is _str else display(i)] = value
+        return value
+    if t is Record:
+        obj.fields[i if type(i) is _str else display(i)] = value
+        return value
+    raise HypTypeError(f"Cannot assign an element of a {type_name(obj)} value")
+
+
+def member(obj, name: str):
+    t = type(obj)
+    if t is Instance:
+        return get_instance_member(obj, name)
+    if t is Record:
+        fields = obj.fields
+        if name in fields:
+            return fields[name]
+        raise HypNameError(f"Record of type '{obj.type_name}' has no field '{name}'")
+    if t is dict:
+        return obj.get(name)
+    if t is Session:
+        return get_static_member(obj, name)
+    raise HypTypeError(f"Cannot access member '{name}' on value '{display(obj)}'")
+
+
+def member_opt(obj, name: str):
+    if obj is None:
+        return None
+    return member(obj, name)
+
+
+def set_member(obj, name: str, value):
+    t = type(obj)
+    if t is Instance:
+        return set_instance_field(obj, name, value)
+    if t is Session:
+        return set_static_field(obj, name, value)
+    if t is Record:
+        obj.fields[name] = value
+        return value
+    if t is dict:
+        obj[name] = value
+        return value
+    raise HypTypeError(f"Cannot assign member '{name}' on value '{display(obj)}'")
+
+
+def call_member(obj, name: str, *args):
+    if type(obj) is Instance:
+        return call_instance_method(obj, name, args)
+    return call_value(member(obj, name), args)
+
+
+def call_value(fn, args):
+    if fn is None:
+        raise HypError("Cannot call null value")
+    if not callable(fn) or type(fn) is Record:
+        raise HypError("Value is not callable")
+    return fn(*args)
+
+
+def make_record(types: dict, type_name_: str, fields: dict) -> Record:
+    if type_name_ not in types:
+        raise HypNameError(f"Undefined tranceify type '{type_name_}'")
+    return Record(type_name_, fields)
+
+
+def oscillate(value, name: str) -> bool:
+    if type(value) is not bool:
+        raise HypTypeError(f"Oscillate target '{name}' must be boolean, got {type_name(value)}")
+    return not value
+
+
+def no_match():
+    raise HypError("No pattern matched and no default case provided")
+
+
+def assertion_failed(message) -> None:
+    if message is None:
+        raise HypAssertionError("Assertion failed")
+    raise HypAssertionError(f"Assertion failed: {display(message)}")
+
+
+def throw(value):
+    raise HypThrow(value)
+
+
+def caught_value(exc: BaseException):
+    """What `catch (e)` receives: the thrown value, or the message of a runtime error."""
+    if isinstance(exc, HypThrow):
+        return exc.value
+    if isinstance(exc, HypError):
+        return exc.message
+    from hypnoscript.engine.errors import translate_exception
+
+    return translate_exception(exc).message
+
+
+def undefined(name: str):
+    raise HypNameError(f"Variable '{name}' not found")
+
+
+def missing_argument(builtin: str, position: int):
+    raise HypError(f"Builtin '{builtin}' expected argument at position {position}")
+
+
+def call_dropping(fn, n: int, *args):
+    """Call a builtin with its first `n` arguments; extra ones were evaluated and are ignored."""
+    return fn(*args[:n])
+
+
+def iterate(value):
+    """The values a `for (x in value)` loop visits: array elements, object keys, string chars."""
+    t = type(value)
+    if t is list:
+        return list(value)
+    if t is dict:
+        return list(value.keys())
+    if t is _str:
+        return list(value)
+    if t is Record:
+        return list(value.fields.keys())
+    raise HypTypeError(f"Cannot iterate over a {type_name(value)} value")
+
+
+__all__ = [
+    "add", "sub", "mul", "div", "mod", "neg", "lt", "le", "gt", "ge", "eq", "ne", "num_eq", "fmt",
+    "format_number", "index", "index_opt", "set_index", "member", "member_opt", "set_member",
+    "call_member", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
+    "caught_value", "undefined", "missing_argument", "call_dropping", "iterate", "_isnan",
+]
