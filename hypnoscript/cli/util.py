@@ -39,17 +39,6 @@ def read_source(path: str):
 
 
 def print_diagnostics(diags, source, fmt: str = "human", stream=None) -> None:
-    from hypnoscript.syntax import diagnostics
+    from hypnoscript.syntax.diagnostics import emit
 
-    stream = stream or sys.stderr
-    if fmt == "json":
-        stream.write(diagnostics.to_json(diags) + "\n")
-        return
-    color = stream.isatty() and not _no_color()
-    stream.write(diagnostics.render_all(diags, source, color=color) + "\n")
-
-
-def _no_color() -> bool:
-    import os
-
-    return bool(os.environ.get("NO_COLOR"))
+    emit(diags, source, fmt, stream)

@@ -103,3 +103,17 @@ def render_all(diags: list[Diagnostic], source: Source | None, color: bool = Fal
 
 def to_json(diags: list[Diagnostic]) -> str:
     return json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2)
+
+
+def emit(diags: list[Diagnostic], source: Source | None, fmt: str = "human", stream=None) -> None:
+    """Write diagnostics to `stream` (stderr by default): rendered, coloured on a terminal unless
+    NO_COLOR is set, or as JSON for editors."""
+    import os
+    import sys
+
+    stream = stream or sys.stderr
+    if fmt == "json":
+        stream.write(to_json(diags) + "\n")
+        return
+    color = hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("NO_COLOR")
+    stream.write(render_all(diags, source, color=color) + "\n")

@@ -47,48 +47,15 @@ def run(args: argparse.Namespace) -> int:
         return _emit_python(source, args.format)
     if args.debug:
         sys.stdout.write(f"Source code:\n{source.text}\n\n--- Executing ---\n")
-    return execute(source, program_args, seed=args.seed, use_cache=not args.no_cache, fmt=args.format,
-                   verbose=args.verbose)
+    from hypnoscript.project.execute import run_program
 
-
-def execute(source, argv: list[str], *, seed=None, use_cache: bool = True, fmt: str = "human",
-            verbose: bool = False) -> int:
-    """Compile and run one program; the process exit status."""
-    from hypnoscript.cli.util import print_diagnostics
-    from hypnoscript.engine.runner import Program, RunError, diagnostic_for
-    from hypnoscript.project.modules import ModuleLoader
-    from hypnoscript.runtime.context import RuntimeContext
-    from hypnoscript.runtime.errors import HypExit
-    from hypnoscript.syntax.diagnostics import DiagnosticError
-
-    loader = ModuleLoader(use_cache=use_cache)
     try:
-        program = loader.load_main(source)
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, loader.source_for(exc.diagnostics, source), fmt)
-        return 1
-    ctx = RuntimeContext(argv=[source.path] + list(argv), script_path=source.path)
-    if seed is not None:
-        ctx.seed(seed)
-    status = 0
-    try:
-        program.run(ctx)
-    except RunError as err:
-        sys.stdout.flush()
-        diag = diagnostic_for(err, loader.sources())
-        print_diagnostics([diag], loader.sources().get(diag.path or source.path, source), fmt)
-        status = 1
-    except HypExit as exc:
-        status = exc.status
+        status = run_program(source, program_args, seed=args.seed, use_cache=not args.no_cache, fmt=args.format)
     except KeyboardInterrupt:
         sys.stdout.flush()
         sys.stderr.write("interrupted\n")
         return 130
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        pass
-    if verbose and status == 0:
+    if args.verbose and status == 0:
         print("\n✅ Program executed successfully!")
     return status
 
