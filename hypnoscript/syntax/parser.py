@@ -851,7 +851,9 @@ class Parser:
         fields: list[A.TranceifyField] = []
         while self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
             start = self.tok
-            field_name = self.name("field name")
+            if start.kind not in _NAME_KINDS:
+                raise self.error_expected("a field name")
+            field_name = self.source_text(self.advance())
             optional = self.accept(T.QUESTION_MARK)
             self.expect(T.COLON, "':' after the field name", "write: name: type;")
             type_ref = self.type_annotation()
@@ -1106,7 +1108,7 @@ class Parser:
         after = self.peek()
         if after.kind == T.RBRACE:
             return True
-        return (after.kind == T.IDENTIFIER or after.kind == T.STRING_LITERAL) and self.peek(2).kind == T.COLON
+        return (after.kind in _NAME_KINDS or after.kind == T.STRING_LITERAL) and self.peek(2).kind == T.COLON
 
     def record_literal(self, name_token: Token) -> A.RecordLit:
         self.advance()
@@ -1277,7 +1279,9 @@ class Parser:
         fields: list[A.FieldPattern] = []
         while self.tok.kind != T.RBRACE:
             start = self.tok
-            name = self.name("field name in the record pattern")
+            if start.kind not in _NAME_KINDS:
+                raise self.error_expected("a field name in the record pattern")
+            name = self.source_text(self.advance())
             sub = self.pattern() if self.accept(T.COLON) else None
             fields.append(A.FieldPattern(name, sub, span=self.span_from(start)))
             if not self.accept(T.COMMA):
