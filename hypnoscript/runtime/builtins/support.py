@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 
 from hypnoscript.runtime.context import current
 from hypnoscript.runtime.errors import HypIOError
@@ -103,3 +104,69 @@ def value_key(v: object):
 
 def check_path(path: str) -> None:
     current().capabilities.check("files", path)
+
+
+def is_alphabetic(c: str) -> bool:
+    """Rust's `char::is_alphabetic` (Unicode Alphabetic), approximated from the general category
+    plus the cased letters Python reports."""
+    if c.isalpha() or c.islower() or c.isupper():
+        return True
+    return unicodedata.category(c) == "Nl"
+
+
+def is_numeric(c: str) -> bool:
+    """Rust's `char::is_numeric`: general category Nd, Nl or No."""
+    return unicodedata.category(c) in ("Nd", "Nl", "No")
+
+
+def is_alphanumeric(c: str) -> bool:
+    return is_alphabetic(c) or is_numeric(c)
+
+
+def from_json(obj: object) -> object:
+    """A parsed JSON document as HypnoScript values (numbers become floats)."""
+    t = type(obj)
+    if t is int:
+        return float(obj)  # type: ignore[arg-type]
+    if t is list:
+        return [from_json(e) for e in obj]  # type: ignore[union-attr]
+    if t is dict:
+        return {k: from_json(e) for k, e in obj.items()}  # type: ignore[union-attr]
+    return obj
+
+
+def to_json(v: object, name: str) -> object:
+    """A HypnoScript value as a JSON-serialisable Python object; integral numbers become ints so
+    they print without a fraction, NaN and infinities become null."""
+    t = type(v)
+    if t is float:
+        if v != v or v in (math.inf, -math.inf):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2**53 else v  # type: ignore[union-attr]
+    if t is str or t is bool or v is None:
+        return v
+    if t is int:
+        return v
+    if t is list:
+        return [to_json(e, name) for e in v]  # type: ignore[union-attr]
+    if t is dict:
+        return {str(k): to_json(e, name) for k, e in v.items()}  # type: ignore[union-attr]
+    if t is Record:
+        return {k: to_json(e, name) for k, e in v.fields.items()}  # type: ignore[union-attr]
+    from hypnoscript.runtime.errors import HypTypeError
+    from hypnoscript.runtime.values import type_name
+
+    raise HypTypeError(f"Builtin '{name}' cannot convert a {type_name(v)} to JSON")
+
+
+def json_dumps(v: object, name: str, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    import json
+
+    from hypnoscript.runtime.errors import HypTypeError
+
+    try:
+        data = to_json(v, name)
+    except RecursionError:
+        raise HypTypeError(f"Builtin '{name}' cannot convert a value that contains itself to JSON") from None
+    separators = (",", ": ") if indent is not None else (",", ":")
+    return json.dumps(data, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys)

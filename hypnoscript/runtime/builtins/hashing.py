@@ -1,0 +1,261 @@
+"""Hashing and encoding builtins: the reference's deterministic SipHash-1-3 hashes and LCG step,
+cryptographic digests (hashlib), Base64, URL, hex and HTML encodings, UUIDs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+
+from hypnoscript.runtime.builtins.args import U64_MAX, as_count, as_number, as_string, check_size, optional
+from hypnoscript.runtime.builtins.registry import builtin
+from hypnoscript.runtime.builtins.support import check_path, os_error
+from hypnoscript.runtime.context import current
+from hypnoscript.runtime.errors import HypArgumentError, HypError
+
+
+def _rotl(x: int, b: int) -> int:
+    return ((x << b) | (x >> (64 - b))) & U64_MAX
+
+
+def siphash13(data: bytes, k0: int = 0, k1: int = 0) -> int:
+    """SipHash-1-3 (Rust's `DefaultHasher` with zero keys)."""
+    v0 = k0 ^ 0x736F6D6570736575
+    v1 = k1 ^ 0x646F72616E646F6D
+    v2 = k0 ^ 0x6C7967656E657261
+    v3 = k1 ^ 0x7465646279746573
+
+    def rounds(count: int) -> None:
+        nonlocal v0, v1, v2, v3
+        for _ in range(count):
+            v0 = (v0 + v1) & U64_MAX
+            v1 = _rotl(v1, 13) ^ v0
+            v0 = _rotl(v0, 32)
+            v2 = (v2 + v3) & U64_MAX
+            v3 = _rotl(v3, 16) ^ v2
+            v0 = (v0 + v3) & U64_MAX
+            v3 = _rotl(v3, 21) ^ v0
+            v2 = (v2 + v1) & U64_MAX
+            v1 = _rotl(v1, 17) ^ v2
+            v2 = _rotl(v2, 32)
+
+    full = len(data) // 8 * 8
+    for i in range(0, full, 8):
+        m = int.from_bytes(data[i : i + 8], "little")
+        v3 ^= m
+        rounds(1)
+        v0 ^= m
+    m = ((len(data) & 0xFF) << 56) | int.from_bytes(data[full:], "little")
+    v3 ^= m
+    rounds(1)
+    v0 ^= m
+    v2 ^= 0xFF
+    rounds(3)
+    return v0 ^ v1 ^ v2 ^ v3
+
+
+@builtin("hashing", "HashString(s: string) -> number", "Deterministic 64-bit SipHash-1-3 of a string (as a number)")
+def _hash_string(s):
+    data = as_string(s, "HashString", 1).encode("utf-8", "surrogatepass")
+    return float(siphash13(data + b"\xff"))
+
+
+@builtin("hashing", "HashNumber(x: number) -> number", "Deterministic 64-bit SipHash-1-3 of a number's bit pattern")
+def _hash_number(x):
+    return float(siphash13(struct.pack("<d", as_number(x, "HashNumber", 1))))
+
+
+@builtin("hashing", "SimpleRandom(seed: number) -> number", "One step of the 64-bit LCG seed * 6364136223846793005 + 1442695040888963407")
+def _simple_random(seed):
+    seed = as_count(seed, "SimpleRandom", 1) & U64_MAX
+    return float((seed * 6364136223846793005 + 1442695040888963407) & U64_MAX)
+
+
+_ALGORITHMS = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512"}
+
+
+def _algorithm(value, name: str, pos: int) -> str:
+    text = as_string(optional(value, "SHA256"), name, pos)
+    algo = _ALGORITHMS.get(text.upper().replace("-", ""))
+    if algo is None:
+        raise HypArgumentError(f"Builtin '{name}' does not know the hash algorithm '{text}' (use MD5, SHA1, SHA256, SHA384 or SHA512)")
+    return algo
+
+
+def _utf8(s: str) -> bytes:
+    return s.encode("utf-8", "surrogatepass")
+
+
+def _digest(algo: str):
+    def run(s):
+        return hashlib.new(algo, _utf8(as_string(s, _DIGEST_NAMES[algo], 1))).hexdigest()
+
+    return run
+
+
+_DIGEST_NAMES = {"md5": "Md5", "sha1": "Sha1", "sha256": "Sha256", "sha512": "Sha512"}
+for _algo, _aliases in (("md5", ("MD5",)), ("sha1", ("SHA1",)), ("sha256", ("SHA256",)), ("sha512", ("SHA512",))):
+    builtin("hashing", f"{_DIGEST_NAMES[_algo]}(s: string) -> string", f"{_aliases[0]} digest of the UTF-8 text, lower-case hex", aliases=_aliases)(_digest(_algo))
+
+
+@builtin("hashing", "HMAC(message: string, key: string, algorithm?: string) -> string", "HMAC of the message (SHA256 by default), lower-case hex", aliases=("Hmac",))
+def _hmac(message, key, algorithm=None):
+    message = as_string(message, "HMAC", 1)
+    key = as_string(key, "HMAC", 2)
+    return hmac.new(_utf8(key), _utf8(message), _algorithm(algorithm, "HMAC", 3)).hexdigest()
+
+
+@builtin("hashing", "PBKDF2(password: string, salt: string, iterations: number, keyLength: number) -> string", "PBKDF2-HMAC-SHA256 derived key, lower-case hex")
+def _pbkdf2(password, salt, iterations, key_length):
+    password = as_string(password, "PBKDF2", 1)
+    salt = as_string(salt, "PBKDF2", 2)
+    iterations = as_count(iterations, "PBKDF2", 3)
+    key_length = as_count(key_length, "PBKDF2", 4)
+    if iterations < 1 or key_length < 1:
+        raise HypArgumentError("Builtin 'PBKDF2' needs at least one iteration and a key length of at least 1")
+    check_size(iterations, "PBKDF2", 10_000_000)
+    check_size(key_length, "PBKDF2", 1 << 16)
+    return hashlib.pbkdf2_hmac("sha256", _utf8(password), _utf8(salt), iterations, key_length).hex()
+
+
+@builtin("hashing", "HashFile(path: string, algorithm?: string) -> string", "Digest of a file's bytes (SHA256 by default), lower-case hex", capability="files")
+def _hash_file(path, algorithm=None):
+    path = as_string(path, "HashFile", 1)
+    algo = _algorithm(algorithm, "HashFile", 2)
+    check_path(path)
+    h = hashlib.new(algo)
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 16), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise os_error(exc) from None
+    return h.hexdigest()
+
+
+@builtin("hashing", "VerifyHash(actual: string, expected: string) -> boolean", "Constant-time comparison of two hex digests (case-insensitive)")
+def _verify_hash(actual, expected):
+    a = as_string(actual, "VerifyHash", 1).strip().lower()
+    b = as_string(expected, "VerifyHash", 2).strip().lower()
+    return hmac.compare_digest(_utf8(a), _utf8(b))
+
+
+@builtin("hashing", "Base64Encode(s: string) -> string", "Standard Base64 (with padding) of the UTF-8 text")
+def _base64_encode(s):
+    import base64
+
+    return base64.b64encode(_utf8(as_string(s, "Base64Encode", 1))).decode("ascii")
+
+
+@builtin("hashing", "Base64Decode(s: string) -> string", "Decode standard Base64 to UTF-8 text")
+def _base64_decode(s):
+    import base64
+    import binascii
+
+    s = as_string(s, "Base64Decode", 1)
+    try:
+        data = base64.b64decode(s.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise HypError(f"Base64 decode error: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HypError(f"UTF-8 decode error: {exc}") from None
+
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+
+
+@builtin("hashing", "UrlEncode(s: string) -> string", "Form encoding: unreserved characters kept, space -> +, others -> %XX of the code point's low byte", aliases=("URLEncode",))
+def _url_encode(s):
+    s = as_string(s, "UrlEncode", 1)
+    return "".join(c if c in _UNRESERVED else "+" if c == " " else f"%{ord(c) & 0xFF:02X}" for c in s)
+
+
+@builtin("hashing", "UrlDecode(s: string) -> string", "Decode %XX escapes (one character per byte) and + as space", aliases=("URLDecode",))
+def _url_decode(s):
+    s = as_string(s, "UrlDecode", 1)
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "%":
+            hex_digits = s[i + 1 : i + 3]
+            if len(hex_digits) != 2:
+                raise HypError("Invalid URL encoding")
+            if not all(h in "0123456789abcdefABCDEF" for h in hex_digits):
+                raise HypError("Invalid hex in URL encoding")
+            out.append(chr(int(hex_digits, 16)))
+            i += 3
+            continue
+        out.append(" " if c == "+" else c)
+        i += 1
+    return "".join(out)
+
+
+@builtin("hashing", "HexEncode(s: string) -> string", "Lower-case hex of the UTF-8 bytes")
+def _hex_encode(s):
+    return _utf8(as_string(s, "HexEncode", 1)).hex()
+
+
+@builtin("hashing", "HexDecode(s: string) -> string", "Decode hex to UTF-8 text")
+def _hex_decode(s):
+    s = as_string(s, "HexDecode", 1)
+    if len(_utf8(s)) % 2:
+        raise HypError("Hex string must have even length")
+    if not all(c in "0123456789abcdefABCDEF" for c in s):
+        raise HypError("Hex decode error: invalid digit found in string")
+    try:
+        return bytes.fromhex(s).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HypError(f"UTF-8 error: {exc}") from None
+
+
+@builtin("hashing", "HTMLEncode(s: string) -> string", "Escape &, <, >, \" and ' for HTML", aliases=("HtmlEncode",))
+def _html_encode(s):
+    import html
+
+    return html.escape(as_string(s, "HTMLEncode", 1), quote=True).replace("&#x27;", "&#39;")
+
+
+@builtin("hashing", "HTMLDecode(s: string) -> string", "Decode HTML character references", aliases=("HtmlDecode",))
+def _html_decode(s):
+    import html
+
+    return html.unescape(as_string(s, "HTMLDecode", 1))
+
+
+@builtin("hashing", "UuidV4() -> string", "A random version-4 UUID", capability="random", aliases=("GenerateUUID",))
+def _uuid_v4():
+    import uuid
+
+    ctx = current()
+    ctx.capabilities.check("random")
+    return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
+
+
+@builtin("hashing", "UuidFromSeed(seed: number) -> string", "A UUID whose 16 bytes are the seed's 8 little-endian bytes twice")
+def _uuid_from_seed(seed):
+    import uuid
+
+    raw = (as_count(seed, "UuidFromSeed", 1) & U64_MAX).to_bytes(8, "little")
+    return str(uuid.UUID(bytes=raw * 2))
+
+
+def _random_hex(name: str, length) -> str:
+    n = as_count(length, name, 1)
+    check_size(n, name, 1 << 20)
+    ctx = current()
+    ctx.capabilities.check("random")
+    return ctx.rng.getrandbits(8 * n).to_bytes(n, "big").hex() if n else ""
+
+
+@builtin("hashing", "GenerateRandomKey(length: number) -> string", "length random bytes as hex (from the program's random source: reproducible with a seed, so not for secrets)", capability="random")
+def _generate_random_key(length):
+    return _random_hex("GenerateRandomKey", length)
+
+
+@builtin("hashing", "GenerateSalt(length?: number) -> string", "length (16 by default) random bytes as hex", capability="random")
+def _generate_salt(length=None):
+    return _random_hex("GenerateSalt", optional(length, 16.0))
+
