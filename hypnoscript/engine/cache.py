@@ -1,18 +1,18 @@
 """The on-disk cache of compiled programs, like `__pycache__`.
 
-An entry is keyed by the hash of the engine version, the file's path and its text, so any change
-to either recompiles. Entries are marshalled code objects with a magic header; a corrupt or
-foreign entry is ignored and rewritten. `HYP_CACHE_DIR` moves the cache, `HYP_NO_CACHE=1`
+An entry is keyed by checksums of the engine version, the file's path and its text, and holds the
+text itself, which must match exactly on load: any change recompiles. (zlib checksums instead of
+hashlib keep start-up cheap; the stored text makes a checksum collision harmless.) Entries are
+marshalled code objects with a magic header; a corrupt or foreign entry is ignored and rewritten. `HYP_CACHE_DIR` moves the cache, `HYP_NO_CACHE=1`
 disables it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
-import tempfile
+import zlib
 
 from hypnoscript import __version__
 
@@ -33,22 +33,22 @@ def enabled() -> bool:
     return not os.environ.get("HYP_NO_CACHE")
 
 
-def key(source, module: bool = False) -> str | None:
+def key(source, module: bool = False) -> tuple[str, str] | None:
+    """(file name of the entry, the exact text it must have been compiled from)."""
     if not enabled():
         return None
-    h = hashlib.sha256()
-    h.update(f"{__version__}/{ENGINE_REVISION}/{sys.version_info[:2]}/{int(module)}\0".encode())
-    h.update(os.path.abspath(source.path).encode("utf-8", "surrogatepass") + b"\0")
-    h.update(source.text.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    header = f"{__version__}/{ENGINE_REVISION}/{sys.version_info[:2]}/{int(module)}\0{os.path.abspath(source.path)}\0"
+    data = (header + source.text).encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}", header + source.text
 
 
-def _path(k: str) -> str:
-    return os.path.join(directory(), k[:2], k[2:] + ".hypc")
+def _path(k: tuple[str, str]) -> str:
+    name = k[0]
+    return os.path.join(directory(), name[:2], name[2:] + ".hypc")
 
 
-def load(k: str):
-    from hypnoscript.engine.compiler import CompiledProgram
+def load(k: tuple[str, str]):
+    from hypnoscript.engine.artifact import CompiledProgram
 
     try:
         with open(_path(k), "rb") as fh:
@@ -58,16 +58,20 @@ def load(k: str):
     if not data.startswith(MAGIC):
         return None
     try:
-        code, builtins, functions, imports, exports = marshal.loads(data[len(MAGIC):])
+        text, code, builtins, functions, imports, exports = marshal.loads(data[len(MAGIC):])
     except (ValueError, EOFError, TypeError):
+        return None
+    if text != k[1]:
         return None
     return CompiledProgram(code, list(builtins), dict(functions), [tuple(i) for i in imports], list(exports))
 
 
-def store(k: str, compiled) -> None:
+def store(k: tuple[str, str], compiled) -> None:
     """Write an entry atomically; a read-only or full disk only costs the cache."""
+    import tempfile
+
     path = _path(k)
-    payload = MAGIC + marshal.dumps((compiled.code, tuple(compiled.builtins), compiled.functions,
+    payload = MAGIC + marshal.dumps((k[1], compiled.code, tuple(compiled.builtins), compiled.functions,
                                      tuple(compiled.imports), tuple(compiled.exports)))
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

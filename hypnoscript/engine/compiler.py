@@ -10,29 +10,20 @@ generator keeps evaluation order when such a prelude has to be hoisted.
 from __future__ import annotations
 
 import ast as py
-from dataclasses import dataclass, field
 
-from hypnoscript.engine.scopes import BOOL, NUM, STR, Analysis, FnScope, mangle
+from hypnoscript.engine.artifact import MAIN, CompiledProgram
+from hypnoscript.engine.names import mangle
+from hypnoscript.engine.scopes import BOOL, NUM, STR, Analysis, FnScope
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 from hypnoscript.syntax.source import Span
 
-MAIN = "__hyp_main__"
 EPS = 2.220446049250313e-16
 
 _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH = {"+": (py.Add, "_add"), "-": (py.Sub, "_sub"), "*": (py.Mult, "_mul")}
 _TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
-
-
-@dataclass
-class CompiledProgram:
-    code: object  # the module code object; running it defines __hyp_main__
-    builtins: list[str]  # builtin names the code refers to (as B_<name>)
-    functions: dict[str, str] = field(default_factory=dict)  # python function name -> display name
-    imports: list = field(default_factory=list)  # (mindLink path as written, names it bound)
-    exports: list[str] = field(default_factory=list)  # top-level names a module offers importers
 
 
 def _pyname_builtin(name: str) -> str:

@@ -1,94 +1,28 @@
-"""Turning what goes wrong inside generated code into HypnoScript diagnostics.
+"""Locating a runtime error in HypnoScript source.
 
-Generated code raises `HypError`s itself, but some errors surface as Python exceptions at the
-call site (calling null, wrong number of arguments, a variable read before it is assigned, runaway
-recursion). `translate_exception` maps those onto HypnoScript errors; `locate` walks the traceback
-to the innermost frame of HypnoScript code and reads the `.hyp` position the compiler stamped on
-the failing instruction, plus the HypnoScript call stack.
+`locate` walks a traceback to the frames of generated code and reads the `.hyp` position the
+compiler stamped on each failing instruction, giving the HypnoScript call stack.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from hypnoscript.engine.names import demangle
+from hypnoscript.runtime.translate import translate_exception
 
-from hypnoscript.engine.scopes import mangle
-from hypnoscript.runtime.errors import HypError, HypNameError, HypTypeError
+__all__ = ["Frame", "locate", "translate_exception"]
 
-_ARG_COUNT = re.compile(r"^(?P<fn>[\w.<>]+)\(\) takes (?P<p>\d+) positional arguments? but (?P<a>\d+) (?:were|was) given")
-_MISSING = re.compile(r"^(?P<fn>[\w.<>]+)\(\) missing (?P<n>\d+) required positional arguments?: (?P<names>.*)$")
-_UNBOUND = re.compile(r"(?:local|free) variable '(?P<name>\w+)'|name '(?P<name2>\w+)' is not defined")
-
-
-def demangle(pyname: str) -> str:
-    if pyname.startswith("h_"):
-        return pyname[2:]
-    if pyname.startswith("hu_"):
-        return "".join(chr(int(part, 16)) for part in pyname[3:].split("_"))
-    return pyname
-
-
-def translate_exception(exc: BaseException, functions: dict[str, str] | None = None) -> HypError:
-    """The HypnoScript error a Python exception raised by generated code stands for."""
-    if isinstance(exc, HypError):
-        return exc
-    functions = functions or {}
-    msg = str(exc)
-    if isinstance(exc, RecursionError):
-        return HypError("recursion too deep (the call stack grew past its limit)", code="HYP4008",
-                        help="check that every recursive suggestion reaches a case that does not recurse")
-    if isinstance(exc, (UnboundLocalError, NameError)):
-        m = _UNBOUND.search(msg)
-        name = demangle(m.group("name") or m.group("name2")) if m else "?"
-        return HypNameError(f"Variable '{name}' not found",
-                            help="a variable can be read only after its declaration has run")
-    if isinstance(exc, TypeError):
-        if msg.startswith("'NoneType' object is not callable"):
-            return HypError("Cannot call null value")
-        if "object is not callable" in msg:
-            return HypError("Value is not callable")
-        m = _ARG_COUNT.match(msg)
-        if m:
-            fn = functions.get(m.group("fn"), demangle(m.group("fn")))
-            p, a = int(m.group("p")), int(m.group("a"))
-            if "::" in fn:  # methods take the instance first
-                p, a = p - 1, a - 1
-            return HypError(f"Expected {p} arguments, received {a} (calling '{fn}')")
-        m = _MISSING.match(msg)
-        if m:
-            fn = functions.get(m.group("fn"), demangle(m.group("fn")))
-            names = ", ".join(demangle(n.strip(" '")) for n in re.split(r",| and ", m.group("names")) if n.strip(" '"))
-            return HypError(f"Missing arguments when calling '{fn}': {names}")
-    if isinstance(exc, ZeroDivisionError):
-        return HypError("division by zero")
-    if isinstance(exc, OverflowError):
-        return HypError(f"number too large: {msg}")
-    if isinstance(exc, MemoryError):
-        return HypError("out of memory", code="HYP4009")
-    if isinstance(exc, RecursionError):
-        return HypError("recursion too deep")
-    if isinstance(exc, (ValueError, KeyError, IndexError, AttributeError)) and _raised_in_generated(exc):
-        return HypTypeError(f"invalid operation: {msg}")
-    raise exc
-
-
-def _raised_in_generated(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    return last is not None and last.tb_frame.f_globals.get("__hyp_generated__", False)
-
-
-@dataclass
 class Frame:
-    function: str
-    path: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
+    """One HypnoScript frame of a call stack."""
+
+    __slots__ = ("function", "path", "line", "col", "end_line", "end_col")
+
+    def __init__(self, function: str, path: str, line: int, col: int, end_line: int, end_col: int) -> None:
+        self.function = function
+        self.path = path
+        self.line = line
+        self.col = col
+        self.end_line = end_line
+        self.end_col = end_col
 
 
 def locate(exc: BaseException, functions: dict[str, str]) -> list[Frame]:
@@ -120,4 +54,3 @@ def _position(code, lasti: int):
     return None
 
 
-__all__ = ["translate_exception", "locate", "Frame", "demangle", "mangle"]

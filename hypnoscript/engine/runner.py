@@ -13,8 +13,7 @@ import threading
 import time
 
 from hypnoscript.engine import cache
-from hypnoscript.engine.compiler import MAIN, CompiledProgram, Compiler
-from hypnoscript.engine.errors import Frame, locate, translate_exception
+from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.runtime import ops, sessions
 from hypnoscript.runtime.context import RuntimeContext, activate, deactivate
 from hypnoscript.runtime.errors import HypError, HypExit, HypThrow
@@ -23,6 +22,7 @@ from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError, Label
 from hypnoscript.syntax.source import Source, Span
 
 RECURSION_LIMIT = 30000
+STACK_SHOWN = 12  # call-stack frames printed with a runtime error
 STACK_SIZE = 512 * 1024 * 1024
 
 _MISSING = object()
@@ -42,6 +42,7 @@ def compile_source(source: Source, *, use_cache: bool = True, module: bool = Fal
         hit = cache.load(key)
         if hit is not None and _imports_unchanged(hit, source, resolver):
             return hit
+    from hypnoscript.engine.compiler import Compiler
     from hypnoscript.syntax.parser import parse
 
     program, diagnostics = parse(source)
@@ -110,7 +111,7 @@ BASE_GLOBALS = {
 class RunError(Exception):
     """A runtime error with its HypnoScript location and call stack."""
 
-    def __init__(self, error: HypError, frames: list[Frame]) -> None:
+    def __init__(self, error: HypError, frames: list) -> None:
         super().__init__(error.message)
         self.error = error
         self.frames = frames
@@ -167,6 +168,8 @@ class Program:
             deactivate(token)
 
     def run_error(self, exc: BaseException) -> RunError:
+        from hypnoscript.engine.errors import locate, translate_exception
+
         error = translate_exception(exc, self.all_functions())
         return RunError(error, locate(exc, self.all_functions()))
 
@@ -220,14 +223,17 @@ def diagnostic_for(err: RunError, sources: dict[str, Source]) -> Diagnostic:
         if src is not None:
             span = _span_of(src, top)
         if len(frames) > 1:
-            stack = "\n".join(f"      in {f.function} at {f.path}:{f.line}:{f.col}" for f in reversed(frames))
-            notes.append("HypnoScript call stack (innermost first):\n" + stack)
+            shown = list(reversed(frames))
+            lines = [f"      in {f.function} at {f.path}:{f.line}:{f.col}" for f in shown[:STACK_SHOWN]]
+            if len(shown) > STACK_SHOWN:
+                lines.append(f"      ... and {len(shown) - STACK_SHOWN} more frames")
+            notes.append("HypnoScript call stack (innermost first):\n" + "\n".join(lines))
     kind = "" if type(e) is HypError else f"{e.kind}: "
     message = kind + e.message
     return Diagnostic(e.code, message, span, labels=labels, help=e.help, path=path, notes=notes)
 
 
-def _span_of(src: Source, f: Frame) -> Span:
+def _span_of(src: Source, f) -> Span:
     starts = src.line_starts
     line = min(max(f.line, 1), len(starts))
     start = starts[line - 1] + f.col - 1

@@ -12,18 +12,12 @@ generator can use native float/str operators where that is provably right.
 
 from __future__ import annotations
 
+from hypnoscript.engine.names import mangle
 from hypnoscript.syntax import ast as A
 
 NUM, STR, BOOL = "num", "str", "bool"
 BOTTOM = "bottom"  # no information yet (fixpoint start)
 UNKNOWN = object()  # an assigned value whose type is never known (parameters, bindings, ...)
-
-
-def mangle(name: str) -> str:
-    """The Python name of a HypnoScript variable (never clashes with generated helpers)."""
-    if name.isascii():
-        return "h_" + name
-    return "hu_" + "_".join(f"{ord(c):x}" for c in name)
 
 
 def join(a, b):

@@ -7,26 +7,26 @@ config, `hyp exec --deny ...`) can grant or deny each kind of access per program
 from __future__ import annotations
 
 import contextvars
-import random
 import sys
-from dataclasses import dataclass, field
 
 from hypnoscript.runtime.errors import HypPermissionError
 
 CAPABILITY_KINDS = ("files", "network", "env", "clock", "random", "process")
 
 
-@dataclass
 class Capabilities:
     """What a program may touch. `None` for an allow-list means "anything"; an empty tuple means
     "nothing". Files are matched by path prefix, hosts exactly, env variables by name."""
 
-    files: tuple[str, ...] | None = None
-    network: tuple[str, ...] | None = None
-    env: tuple[str, ...] | None = None
-    process: bool = True
-    clock: bool = True
-    random: bool = True
+    def __init__(self, files: tuple[str, ...] | None = None, network: tuple[str, ...] | None = None,
+                 env: tuple[str, ...] | None = None, process: bool = True, clock: bool = True,
+                 random: bool = True) -> None:
+        self.files = files
+        self.network = network
+        self.env = env
+        self.process = process
+        self.clock = clock
+        self.random = random
 
     def check(self, kind: str, target: str | None = None) -> None:
         """Raise HypPermissionError unless `kind` (one of CAPABILITY_KINDS) is granted for `target`."""
@@ -50,15 +50,26 @@ class Capabilities:
         raise HypPermissionError(f"this program may not use the {kind} capability{what}")
 
 
-@dataclass
 class RuntimeContext:
-    # None means the process's sys.stdout / sys.stdin at the time of use
-    stdout: object = None
-    stdin: object = None
-    argv: list[str] = field(default_factory=list)
-    script_path: str | None = None
-    rng: random.Random = field(default_factory=random.Random)
-    capabilities: Capabilities = field(default_factory=Capabilities)
+    def __init__(self, stdout=None, stdin=None, argv: list[str] | None = None, script_path: str | None = None,
+                 capabilities: Capabilities | None = None, seed: int | None = None) -> None:
+        # None means the process's sys.stdout / sys.stdin at the time of use
+        self.stdout = stdout
+        self.stdin = stdin
+        self.argv = argv if argv is not None else []
+        self.script_path = script_path
+        self.capabilities = capabilities or Capabilities()
+        self._seed = seed
+        self._rng = None
+
+    @property
+    def rng(self):
+        """The program's random generator, created on first use (seeded by `hyp exec --seed`)."""
+        if self._rng is None:
+            import random
+
+            self._rng = random.Random(self._seed)
+        return self._rng
 
     def write(self, text: str) -> None:
         (self.stdout or sys.stdout).write(text)  # type: ignore[attr-defined]
@@ -67,7 +78,8 @@ class RuntimeContext:
         return self.stdin or sys.stdin
 
     def seed(self, seed: int | None) -> None:
-        self.rng = random.Random(seed)
+        self._seed = seed
+        self._rng = None
 
 
 _current: contextvars.ContextVar[RuntimeContext] = contextvars.ContextVar("hyp_runtime_context")

@@ -264,7 +264,7 @@ def caught_value(exc: BaseException):
         return exc.value
     if isinstance(exc, HypError):
         return exc.message
-    from hypnoscript.engine.errors import translate_exception
+    from hypnoscript.runtime.translate import translate_exception
 
     return translate_exception(exc).message
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 
 from hypnoscript.runtime.errors import HypTypeError
 
@@ -58,6 +57,8 @@ def format_number(x: float) -> str:
     r = repr(float(x))
     if "e" not in r:
         return r[:-2] if r.endswith(".0") else r
+    from decimal import Decimal
+
     s = format(Decimal(r), "f")
     if "." in s:
         s = s.rstrip("0").rstrip(".")

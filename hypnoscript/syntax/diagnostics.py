@@ -6,28 +6,37 @@ HYP4xxx runtime, HYP5xxx project and configuration, HYP9xxx internal.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-
 from hypnoscript.syntax.source import Source, Span
 
 
-@dataclass(slots=True)
 class Label:
-    span: Span
-    message: str
+    """A secondary span with its own message."""
+
+    __slots__ = ("span", "message")
+
+    def __init__(self, span: Span, message: str) -> None:
+        self.span = span
+        self.message = message
 
 
-@dataclass(slots=True)
 class Diagnostic:
-    code: str
-    message: str
-    span: Span | None = None
-    severity: str = "error"  # error | warning | note
-    labels: list[Label] = field(default_factory=list)
-    help: str | None = None
-    path: str | None = None
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("code", "message", "span", "severity", "labels", "help", "path", "notes")
+
+    def __init__(self, code: str, message: str, span: Span | None = None, severity: str = "error",
+                 labels: list[Label] | None = None, help: str | None = None, path: str | None = None,
+                 notes: list[str] | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.span = span
+        self.severity = severity  # error | warning | note
+        self.labels = labels if labels is not None else []
+        self.help = help
+        self.path = path
+        self.notes = notes if notes is not None else []
+
+    def __repr__(self) -> str:
+        where = f" at {self.span.line}:{self.span.col}" if self.span else ""
+        return f"Diagnostic({self.severity} {self.code}: {self.message!r}{where})"
 
     def to_json(self) -> dict:
         return {
@@ -102,6 +111,8 @@ def render_all(diags: list[Diagnostic], source: Source | None, color: bool = Fal
 
 
 def to_json(diags: list[Diagnostic]) -> str:
+    import json
+
     return json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2)
 
 

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
 class Span:
-    """A range of source text: 0-based offsets, 1-based lines and columns (end exclusive)."""
+    """A range of source text: 0-based offsets, 1-based lines and columns (end exclusive).
+    Immutable; a plain slotted class so that loading cached programs stays import-light."""
 
-    start: int
-    end: int
-    line: int
-    col: int
-    end_line: int
-    end_col: int
+    __slots__ = ("start", "end", "line", "col", "end_line", "end_col")
+
+    def __init__(self, start: int, end: int, line: int, col: int, end_line: int, end_col: int) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "col", col)
+        object.__setattr__(self, "end_line", end_line)
+        object.__setattr__(self, "end_col", end_col)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Span is immutable")
+
+    def _key(self) -> tuple:
+        return (self.start, self.end, self.line, self.col, self.end_line, self.end_col)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Span) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end}, line={self.line}, col={self.col})"
 
     def to(self, other: Span) -> Span:
         """The span from the start of this one to the end of `other`."""
