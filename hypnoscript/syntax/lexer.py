@@ -30,7 +30,7 @@ _TOKEN_RE = re.compile(
     (?:
         ([^\W\d]\w*)                                # 1 identifier or keyword
       | (\d[\d.]*)                                  # 2 number, validated below
-      | "([^"\\]*(?:\\.[^"\\]*)*)"                  # 3 string
+      | ("[^"\\]*(?:\\.[^"\\]*)*")                  # 3 string
       | (".*)                                       # 4 unterminated string: runs to EOF
       | (==|=>|[=+\-*%/]|>=?|<=?|!=?|&&?|\|\|?|\?[?.]?|\.\.\.|\.\.?|[;,(){}\[\]:])   # 5 operator
       | (.)                                         # 6 any other character
@@ -108,9 +108,8 @@ def tokenize(source: Source) -> tuple[list[Token], list[Diagnostic]]:
                     )
                 )
         elif group == _STRING or group == _UNTERMINATED:
-            body = m.group(group)
-            if group == _UNTERMINATED:
-                body = body[1:]
+            # The body without its quotes (an unterminated string has only the opening one).
+            body = m.group(group)[1:-1] if group == _STRING else m.group(group)[1:]
             value = _ESCAPE.sub(_unescape, body) if "\\" in body else body
             start_line, start_col = line, col
             newlines = body.count("\n")

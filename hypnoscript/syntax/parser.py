@@ -304,7 +304,9 @@ class Parser:
                 while repeated_headers and self.tok.kind == T.RBRACE:
                     self.advance()
                     repeated_headers -= 1
-                if self.tok.kind != T.RELAX:
+                if self.tok.kind == T.RELAX:
+                    self.advance()
+                else:
                     self.report(
                         self.error(
                             "HYP1007",
@@ -749,7 +751,7 @@ class Parser:
     # ------------------------------------------------------------ sessions and records
 
     def session_declaration(self) -> A.Stmt:
-        if self.peek().kind != T.IDENTIFIER:
+        if self.peek().kind in _NAME_CONTINUATIONS or self.peek().kind == T.LPAREN:
             return self.other_statement()  # `session.x = 1;` with a parameter named session
         first = self.advance()
         name = self.name("session name")
