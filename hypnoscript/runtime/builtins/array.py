@@ -11,7 +11,6 @@ from hypnoscript.runtime.builtins.args import (
     as_array,
     as_count,
     as_function,
-    as_integer,
     as_number,
     as_numeric_array,
     as_string,
@@ -72,23 +71,43 @@ def _array_reverse(a):
     return as_array(a, "ArrayReverse", 1)[::-1]
 
 
-@builtin("array", "ArraySum(array: number[]) -> number", "Sum of the elements (converted to numbers; [] gives -0)", aliases=("Sum",))
+@builtin(
+    "array",
+    "ArraySum(array: number[]) -> number",
+    "Sum of the elements (converted to numbers; [] gives -0)",
+    aliases=("Sum",),
+)
 def _array_sum(a):
     return rust_sum(as_numeric_array(a, "ArraySum", 1))
 
 
-@builtin("array", "ArrayAverage(array: number[]) -> number", "Arithmetic mean ([] gives 0)", aliases=("AverageArray", "Average"))
+@builtin(
+    "array",
+    "ArrayAverage(array: number[]) -> number",
+    "Arithmetic mean ([] gives 0)",
+    aliases=("AverageArray", "Average"),
+)
 def _array_average(a):
     nums = as_numeric_array(a, "ArrayAverage", 1)
     return rust_sum(nums) / len(nums) if nums else 0.0
 
 
-@builtin("array", "ArrayMin(array: number[]) -> number", "Smallest element, NaN ignored ([] gives inf)", aliases=("MinArray",))
+@builtin(
+    "array",
+    "ArrayMin(array: number[]) -> number",
+    "Smallest element, NaN ignored ([] gives inf)",
+    aliases=("MinArray",),
+)
 def _array_min(a):
     return nan_safe_min(as_numeric_array(a, "ArrayMin", 1))
 
 
-@builtin("array", "ArrayMax(array: number[]) -> number", "Largest element, NaN ignored ([] gives -inf)", aliases=("MaxArray",))
+@builtin(
+    "array",
+    "ArrayMax(array: number[]) -> number",
+    "Largest element, NaN ignored ([] gives -inf)",
+    aliases=("MaxArray",),
+)
 def _array_max(a):
     return nan_safe_max(as_numeric_array(a, "ArrayMax", 1))
 
@@ -104,7 +123,12 @@ def _array_sort(a):
     return sorted_numbers(as_numeric_array(a, "ArraySort", 1), "ArraySort")
 
 
-@builtin("array", "Sort(array: array, compare?: function) -> array", "Sorted copy: numbers numerically, strings by code point, or by compare(a, b) < 0", pure=False)
+@builtin(
+    "array",
+    "Sort(array: array, compare?: function) -> array",
+    "Sorted copy: numbers numerically, strings by code point, or by compare(a, b) < 0",
+    pure=False,
+)
 def _sort(a, cmp=None):
     a = as_array(a, "Sort", 1)
     if cmp is not None:
@@ -152,7 +176,11 @@ def _array_slice(a, start, end):
     return a[start:end] if start < end else []
 
 
-@builtin("array", "SubArray(array: array, start: number, length: number) -> array", "length elements starting at start, clamped")
+@builtin(
+    "array",
+    "SubArray(array: array, start: number, length: number) -> array",
+    "length elements starting at start, clamped",
+)
 def _sub_array(a, start, length):
     a = as_array(a, "SubArray", 1)
     start = as_count(start, "SubArray", 2)
@@ -160,7 +188,9 @@ def _sub_array(a, start, length):
     return a[start : start + length]
 
 
-@builtin("array", "ArrayJoin(array: array, separator: string) -> string", "Display forms of the elements joined by separator")
+@builtin(
+    "array", "ArrayJoin(array: array, separator: string) -> string", "Display forms of the elements joined by separator"
+)
 def _array_join(a, sep):
     a = as_array(a, "ArrayJoin", 1)
     return as_string(sep, "ArrayJoin", 2).join(display(e) for e in a)
@@ -182,7 +212,12 @@ def distinct(items: list, key=value_key) -> list:
     return out
 
 
-@builtin("array", "ArrayDistinct(array: array) -> array", "First occurrence of each distinct element, order kept", aliases=("Unique",))
+@builtin(
+    "array",
+    "ArrayDistinct(array: array) -> array",
+    "First occurrence of each distinct element, order kept",
+    aliases=("Unique",),
+)
 def _array_distinct(a):
     a = as_array(a, "ArrayDistinct", 1)
     out: list = []
@@ -203,7 +238,12 @@ def _array_push(a, *values):
     return [*as_array(a, "ArrayPush", 1), *values]
 
 
-@builtin("array", "ArraySet(array: array, index: number, value: any) -> array", "Replace the element at index in place and return the array", pure=False)
+@builtin(
+    "array",
+    "ArraySet(array: array, index: number, value: any) -> array",
+    "Replace the element at index in place and return the array",
+    pure=False,
+)
 def _array_set(a, i, v):
     a = as_array(a, "ArraySet", 1)
     i = as_count(i, "ArraySet", 2)
@@ -213,28 +253,48 @@ def _array_set(a, i, v):
     return a
 
 
-@builtin("array", "CreateArray(size: number, value?: any) -> array", "An array of size copies of value (null by default)")
+@builtin(
+    "array", "CreateArray(size: number, value?: any) -> array", "An array of size copies of value (null by default)"
+)
 def _create_array(size, value=None):
     size = as_count(size, "CreateArray", 1)
     check_size(size, "CreateArray")
     return [value] * size
 
 
-@builtin("array", "Map(array: array, fn: function) -> array", "fn applied to every element", pure=False, aliases=("ArrayMap", "MapArray"))
+@builtin(
+    "array",
+    "Map(array: array, fn: function) -> array",
+    "fn applied to every element",
+    pure=False,
+    aliases=("ArrayMap", "MapArray"),
+)
 def _map(a, fn):
     a = as_array(a, "Map", 1)
     fn = as_function(fn, "Map", 2)
     return [fn(e) for e in a]
 
 
-@builtin("array", "Filter(array: array, predicate: function) -> array", "Elements for which predicate is truthy", pure=False, aliases=("ArrayFilter", "FilterArray"))
+@builtin(
+    "array",
+    "Filter(array: array, predicate: function) -> array",
+    "Elements for which predicate is truthy",
+    pure=False,
+    aliases=("ArrayFilter", "FilterArray"),
+)
 def _filter(a, fn):
     a = as_array(a, "Filter", 1)
     fn = as_function(fn, "Filter", 2)
     return [e for e in a if truthy(fn(e))]
 
 
-@builtin("array", "Reduce(array: array, fn: function, initial?: any) -> any", "Fold left with fn(accumulator, element); without initial the first element starts", pure=False, aliases=("ArrayReduce",))
+@builtin(
+    "array",
+    "Reduce(array: array, fn: function, initial?: any) -> any",
+    "Fold left with fn(accumulator, element); without initial the first element starts",
+    pure=False,
+    aliases=("ArrayReduce",),
+)
 def _reduce(a, fn, *rest):
     a = as_array(a, "Reduce", 1)
     if not callable(fn) and rest and callable(rest[0]):
@@ -253,7 +313,12 @@ def _reduce(a, fn, *rest):
     return acc
 
 
-@builtin("array", "Find(array: array, predicate: function) -> any", "First element for which predicate is truthy, or null", pure=False)
+@builtin(
+    "array",
+    "Find(array: array, predicate: function) -> any",
+    "First element for which predicate is truthy, or null",
+    pure=False,
+)
 def _find(a, fn):
     fn = as_function(fn, "Find", 2)
     for e in as_array(a, "Find", 1):
@@ -262,7 +327,12 @@ def _find(a, fn):
     return None
 
 
-@builtin("array", "FindIndex(array: array, predicate: function) -> number", "Index of the first element for which predicate is truthy, or -1", pure=False)
+@builtin(
+    "array",
+    "FindIndex(array: array, predicate: function) -> number",
+    "Index of the first element for which predicate is truthy, or -1",
+    pure=False,
+)
 def _find_index(a, fn):
     fn = as_function(fn, "FindIndex", 2)
     for i, e in enumerate(as_array(a, "FindIndex", 1)):
@@ -271,19 +341,31 @@ def _find_index(a, fn):
     return -1.0
 
 
-@builtin("array", "Every(array: array, predicate: function) -> boolean", "Whether predicate is truthy for every element", pure=False)
+@builtin(
+    "array",
+    "Every(array: array, predicate: function) -> boolean",
+    "Whether predicate is truthy for every element",
+    pure=False,
+)
 def _every(a, fn):
     fn = as_function(fn, "Every", 2)
     return all(truthy(fn(e)) for e in as_array(a, "Every", 1))
 
 
-@builtin("array", "Some(array: array, predicate: function) -> boolean", "Whether predicate is truthy for some element", pure=False)
+@builtin(
+    "array",
+    "Some(array: array, predicate: function) -> boolean",
+    "Whether predicate is truthy for some element",
+    pure=False,
+)
 def _some(a, fn):
     fn = as_function(fn, "Some", 2)
     return any(truthy(fn(e)) for e in as_array(a, "Some", 1))
 
 
-@builtin("array", "Flatten(array: array) -> array", "Concatenate nested arrays one level deep", aliases=("FlattenArray",))
+@builtin(
+    "array", "Flatten(array: array) -> array", "Concatenate nested arrays one level deep", aliases=("FlattenArray",)
+)
 def _flatten(a):
     out: list = []
     for e in as_array(a, "Flatten", 1):
@@ -310,7 +392,12 @@ def _unzip(pairs):
     return [firsts, seconds]
 
 
-@builtin("array", "Chunk(array: array, size: number) -> array", "Consecutive pieces of size elements (size 0 gives [])", aliases=("ChunkArray",))
+@builtin(
+    "array",
+    "Chunk(array: array, size: number) -> array",
+    "Consecutive pieces of size elements (size 0 gives [])",
+    aliases=("ChunkArray",),
+)
 def _chunk(a, size):
     a = as_array(a, "Chunk", 1)
     size = as_count(size, "Chunk", 2)
@@ -328,7 +415,13 @@ def _windows(a, size):
     return [a[i : i + size] for i in range(len(a) - size + 1)]
 
 
-@builtin("array", "Shuffle(array: array, seed?: number) -> array", "Shuffled copy; with a seed, the reference's deterministic LCG Fisher-Yates", capability="random", aliases=("ShuffleArray",))
+@builtin(
+    "array",
+    "Shuffle(array: array, seed?: number) -> array",
+    "Shuffled copy; with a seed, the reference's deterministic LCG Fisher-Yates",
+    capability="random",
+    aliases=("ShuffleArray",),
+)
 def _shuffle(a, seed=None):
     out = list(as_array(a, "Shuffle", 1))
     if seed is None:
@@ -344,7 +437,12 @@ def _shuffle(a, seed=None):
     return out
 
 
-@builtin("array", "Partition(array: array, predicate: function) -> array", "[elements where predicate is truthy, the others]", pure=False)
+@builtin(
+    "array",
+    "Partition(array: array, predicate: function) -> array",
+    "[elements where predicate is truthy, the others]",
+    pure=False,
+)
 def _partition(a, fn):
     fn = as_function(fn, "Partition", 2)
     yes, no = [], []
@@ -353,14 +451,24 @@ def _partition(a, fn):
     return [yes, no]
 
 
-@builtin("array", "UniqueBy(array: array, key: function) -> array", "First element for each distinct key(element)", pure=False)
+@builtin(
+    "array",
+    "UniqueBy(array: array, key: function) -> array",
+    "First element for each distinct key(element)",
+    pure=False,
+)
 def _unique_by(a, fn):
     a = as_array(a, "UniqueBy", 1)
     fn = as_function(fn, "UniqueBy", 2)
     return distinct(a, key=lambda e: value_key(fn(e)))
 
 
-@builtin("array", "GroupBy(array: array, key: function) -> object", "Object from the display of key(element) to the elements with that key", pure=False)
+@builtin(
+    "array",
+    "GroupBy(array: array, key: function) -> object",
+    "Object from the display of key(element) to the elements with that key",
+    pure=False,
+)
 def _group_by(a, fn):
     a = as_array(a, "GroupBy", 1)
     fn = as_function(fn, "GroupBy", 2)
@@ -390,7 +498,11 @@ def _rotate_right(a, n):
     return a[len(a) - n :] + a[: len(a) - n]
 
 
-@builtin("array", "Interleave(a: array, b: array) -> array", "Alternate the elements of a and b; the rest of the longer follows")
+@builtin(
+    "array",
+    "Interleave(a: array, b: array) -> array",
+    "Alternate the elements of a and b; the rest of the longer follows",
+)
 def _interleave(a, b):
     a = as_array(a, "Interleave", 1)
     b = as_array(b, "Interleave", 2)
@@ -403,7 +515,11 @@ def _interleave(a, b):
     return out
 
 
-@builtin("array", "NumberRange(start: number, end: number, step?: number) -> number[]", "Numbers from start to end inclusive by step (1 or -1 by default)")
+@builtin(
+    "array",
+    "NumberRange(start: number, end: number, step?: number) -> number[]",
+    "Numbers from start to end inclusive by step (1 or -1 by default)",
+)
 def _number_range(start, end, step=None):
     start = as_number(start, "NumberRange", 1)
     end = as_number(end, "NumberRange", 2)

@@ -30,7 +30,7 @@ def _to_number(v):
     return as_number(v, "ToNumber", 1)
 
 
-@builtin("core", "ToString(value?: any) -> string", "The display form of a value (\"null\" without an argument)")
+@builtin("core", "ToString(value?: any) -> string", 'The display form of a value ("null" without an argument)')
 def _to_string(v=None):
     return display(v)
 
@@ -40,7 +40,11 @@ def _to_boolean(s):
     return as_string(s, "ToBoolean", 1).lower() in ("true", "1", "yes")
 
 
-@builtin("core", "TypeOf(value: any) -> string", "The kind of a value: number, string, boolean, null, array, object, record, function, ...")
+@builtin(
+    "core",
+    "TypeOf(value: any) -> string",
+    "The kind of a value: number, string, boolean, null, array, object, record, function, ...",
+)
 def _type_of(v):
     return type_name(v)
 
@@ -85,7 +89,12 @@ def _is_function(v):
     return type_name(v) == "function"
 
 
-@builtin("core", "ParseJSON(text: string) -> any", "Parse JSON into numbers, strings, booleans, null, arrays and objects", aliases=("JsonParse",))
+@builtin(
+    "core",
+    "ParseJSON(text: string) -> any",
+    "Parse JSON into numbers, strings, booleans, null, arrays and objects",
+    aliases=("JsonParse",),
+)
 def _parse_json(text):
     import json
 
@@ -96,7 +105,12 @@ def _parse_json(text):
         raise HypError(f"JSON error: {exc}") from None
 
 
-@builtin("core", "StringifyJSON(value: any, indent?: number) -> string", "Compact JSON text of a value (pretty with an indent)", aliases=("JsonStringify", "ToJson"))
+@builtin(
+    "core",
+    "StringifyJSON(value: any, indent?: number) -> string",
+    "Compact JSON text of a value (pretty with an indent)",
+    aliases=("JsonStringify", "ToJson"),
+)
 def _stringify_json(v, indent=None):
     if indent is None:
         return json_dumps(v, "StringifyJSON")
@@ -114,7 +128,12 @@ def _drift(ms):
     sleep_ms(as_number(ms, "Drift", 1))
 
 
-@builtin("core", "Try(action: any, fallback: any) -> any", "Call action (when it is a function) and return fallback if it fails or gives null", pure=False)
+@builtin(
+    "core",
+    "Try(action: any, fallback: any) -> any",
+    "Call action (when it is a function) and return fallback if it fails or gives null",
+    pure=False,
+)
 def _try(action, fallback):
     if callable(action) and type_name(action) == "function":
         try:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 from hypnoscript.runtime.builtins.args import as_string, as_string_array
 from hypnoscript.runtime.builtins.registry import builtin
@@ -50,22 +49,42 @@ def _read_file(path):
     return read_text(as_string(path, "ReadFile", 1))
 
 
-@builtin("file", "WriteFile(path: string, text: string) -> null", "Create or truncate the file (and missing parent directories) and write text", capability=_F)
+@builtin(
+    "file",
+    "WriteFile(path: string, text: string) -> null",
+    "Create or truncate the file (and missing parent directories) and write text",
+    capability=_F,
+)
 def _write_file(path, text):
     write_text(as_string(path, "WriteFile", 1), as_string(text, "WriteFile", 2))
 
 
-@builtin("file", "AppendFile(path: string, text: string) -> null", "Append text, creating the file and parent directories when missing", capability=_F)
+@builtin(
+    "file",
+    "AppendFile(path: string, text: string) -> null",
+    "Append text, creating the file and parent directories when missing",
+    capability=_F,
+)
 def _append_file(path, text):
     write_text(as_string(path, "AppendFile", 1), as_string(text, "AppendFile", 2), "ab")
 
 
-@builtin("file", "ReadLines(path: string) -> string[]", "The lines of a UTF-8 text file (without line endings)", capability=_F)
+@builtin(
+    "file",
+    "ReadLines(path: string) -> string[]",
+    "The lines of a UTF-8 text file (without line endings)",
+    capability=_F,
+)
 def _read_lines(path):
     return lines(read_text(as_string(path, "ReadLines", 1)))
 
 
-@builtin("file", "WriteLines(path: string, lines: string[]) -> null", "Write the lines joined with \\n (no trailing newline)", capability=_F)
+@builtin(
+    "file",
+    "WriteLines(path: string, lines: string[]) -> null",
+    "Write the lines joined with \\n (no trailing newline)",
+    capability=_F,
+)
 def _write_lines(path, items):
     path = as_string(path, "WriteLines", 1)
     write_text(path, "\n".join(as_string_array(items, "WriteLines", 2)))
@@ -85,7 +104,13 @@ def _is_file(path):
     return os.path.isfile(path)
 
 
-@builtin("file", "IsDirectory(path: string) -> boolean", "Whether the path is a directory", capability=_F, aliases=("DirectoryExists",))
+@builtin(
+    "file",
+    "IsDirectory(path: string) -> boolean",
+    "Whether the path is a directory",
+    capability=_F,
+    aliases=("DirectoryExists",),
+)
 def _is_directory(path):
     path = as_string(path, "IsDirectory", 1)
     check_path(path)
@@ -102,7 +127,12 @@ def _delete_file(path):
         raise os_error(exc) from None
 
 
-@builtin("file", "CreateDirectory(path: string) -> null", "Create a directory and its parents (fine if it exists)", capability=_F)
+@builtin(
+    "file",
+    "CreateDirectory(path: string) -> null",
+    "Create a directory and its parents (fine if it exists)",
+    capability=_F,
+)
 def _create_directory(path):
     path = as_string(path, "CreateDirectory", 1)
     check_path(path)
@@ -112,8 +142,15 @@ def _create_directory(path):
         raise os_error(exc) from None
 
 
-@builtin("file", "DeleteDirectory(path: string, recursive?: boolean) -> null", "Remove a directory; with recursive its contents too", capability=_F)
+@builtin(
+    "file",
+    "DeleteDirectory(path: string, recursive?: boolean) -> null",
+    "Remove a directory; with recursive its contents too",
+    capability=_F,
+)
 def _delete_directory(path, recursive=None):
+    import shutil
+
     path = as_string(path, "DeleteDirectory", 1)
     check_path(path)
     try:
@@ -136,17 +173,29 @@ def _entries(name: str, path) -> list[os.DirEntry]:
         raise os_error(exc) from None
 
 
-@builtin("file", "ListDirectory(path: string) -> string[]", "Entry names of a directory, in the order the OS returns them", capability=_F)
+@builtin(
+    "file",
+    "ListDirectory(path: string) -> string[]",
+    "Entry names of a directory, in the order the OS returns them",
+    capability=_F,
+)
 def _list_directory(path):
     return [e.name for e in _entries("ListDirectory", path)]
 
 
-@builtin("file", "ListFiles(path: string) -> string[]", "Names of the regular files in a directory, sorted", capability=_F)
+@builtin(
+    "file", "ListFiles(path: string) -> string[]", "Names of the regular files in a directory, sorted", capability=_F
+)
 def _list_files(path):
     return sorted(e.name for e in _entries("ListFiles", path) if e.is_file())
 
 
-@builtin("file", "ListDirectories(path: string) -> string[]", "Names of the subdirectories of a directory, sorted", capability=_F)
+@builtin(
+    "file",
+    "ListDirectories(path: string) -> string[]",
+    "Names of the subdirectories of a directory, sorted",
+    capability=_F,
+)
 def _list_directories(path):
     return sorted(e.name for e in _entries("ListDirectories", path) if e.is_dir())
 
@@ -161,7 +210,12 @@ def _get_file_size(path):
         raise os_error(exc) from None
 
 
-@builtin("file", "GetFileInfo(path: string) -> object", "{size, isFile, isDirectory, created, modified} (times as Unix seconds)", capability=_F)
+@builtin(
+    "file",
+    "GetFileInfo(path: string) -> object",
+    "{size, isFile, isDirectory, created, modified} (times as Unix seconds)",
+    capability=_F,
+)
 def _get_file_info(path):
     path = as_string(path, "GetFileInfo", 1)
     check_path(path)
@@ -180,8 +234,15 @@ def _get_file_info(path):
     }
 
 
-@builtin("file", "CopyFile(from: string, to: string) -> number", "Copy a file; returns the number of bytes copied", capability=_F)
+@builtin(
+    "file",
+    "CopyFile(from: string, to: string) -> number",
+    "Copy a file; returns the number of bytes copied",
+    capability=_F,
+)
 def _copy_file(src, dst):
+    import shutil
+
     src = as_string(src, "CopyFile", 1)
     dst = as_string(dst, "CopyFile", 2)
     check_path(src)
@@ -193,7 +254,13 @@ def _copy_file(src, dst):
         raise os_error(exc) from None
 
 
-@builtin("file", "RenameFile(from: string, to: string) -> null", "Rename or move a file or directory", capability=_F, aliases=("MoveFile",))
+@builtin(
+    "file",
+    "RenameFile(from: string, to: string) -> null",
+    "Rename or move a file or directory",
+    capability=_F,
+    aliases=("MoveFile",),
+)
 def _rename_file(src, dst):
     src = as_string(src, "RenameFile", 1)
     dst = as_string(dst, "RenameFile", 2)
@@ -205,8 +272,15 @@ def _rename_file(src, dst):
         raise os_error(exc) from None
 
 
-@builtin("file", "CopyDirectoryRecursive(from: string, to: string) -> null", "Copy a directory tree into to (created when missing)", capability=_F)
+@builtin(
+    "file",
+    "CopyDirectoryRecursive(from: string, to: string) -> null",
+    "Copy a directory tree into to (created when missing)",
+    capability=_F,
+)
 def _copy_directory_recursive(src, dst):
+    import shutil
+
     src = as_string(src, "CopyDirectoryRecursive", 1)
     dst = as_string(dst, "CopyDirectoryRecursive", 2)
     check_path(src)
@@ -263,7 +337,9 @@ def _get_file_extension(path):
     return _stem_and_extension(split_path(as_string(path, "GetFileExtension", 1))[1])[1]
 
 
-@builtin("file", "GetFileName(path: string) -> string", "The final component without its extension (the file stem), or null")
+@builtin(
+    "file", "GetFileName(path: string) -> string", "The final component without its extension (the file stem), or null"
+)
 def _get_file_name(path):
     return _stem_and_extension(split_path(as_string(path, "GetFileName", 1))[1])[0]
 
@@ -277,4 +353,3 @@ def _get_parent_directory(path):
 def _join_path(*parts):
     items = [as_string(p, "JoinPath", i) for i, p in enumerate(parts, 1)]
     return os.path.join(*items) if items else ""
-

@@ -3,8 +3,6 @@ cryptographic digests (hashlib), Base64, URL, hex and HTML encodings, UUIDs."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import struct
 
 from hypnoscript.runtime.builtins.args import U64_MAX, as_count, as_number, as_string, check_size, optional
@@ -65,7 +63,11 @@ def _hash_number(x):
     return float(siphash13(struct.pack("<d", as_number(x, "HashNumber", 1))))
 
 
-@builtin("hashing", "SimpleRandom(seed: number) -> number", "One step of the 64-bit LCG seed * 6364136223846793005 + 1442695040888963407")
+@builtin(
+    "hashing",
+    "SimpleRandom(seed: number) -> number",
+    "One step of the 64-bit LCG seed * 6364136223846793005 + 1442695040888963407",
+)
 def _simple_random(seed):
     seed = as_count(seed, "SimpleRandom", 1) & U64_MAX
     return float((seed * 6364136223846793005 + 1442695040888963407) & U64_MAX)
@@ -78,7 +80,9 @@ def _algorithm(value, name: str, pos: int) -> str:
     text = as_string(optional(value, "SHA256"), name, pos)
     algo = _ALGORITHMS.get(text.upper().replace("-", ""))
     if algo is None:
-        raise HypArgumentError(f"Builtin '{name}' does not know the hash algorithm '{text}' (use MD5, SHA1, SHA256, SHA384 or SHA512)")
+        raise HypArgumentError(
+            f"Builtin '{name}' does not know the hash algorithm '{text}' (use MD5, SHA1, SHA256, SHA384 or SHA512)"
+        )
     return algo
 
 
@@ -88,6 +92,8 @@ def _utf8(s: str) -> bytes:
 
 def _digest(algo: str):
     def run(s):
+        import hashlib
+
         return hashlib.new(algo, _utf8(as_string(s, _DIGEST_NAMES[algo], 1))).hexdigest()
 
     return run
@@ -95,18 +101,36 @@ def _digest(algo: str):
 
 _DIGEST_NAMES = {"md5": "Md5", "sha1": "Sha1", "sha256": "Sha256", "sha512": "Sha512"}
 for _algo, _aliases in (("md5", ("MD5",)), ("sha1", ("SHA1",)), ("sha256", ("SHA256",)), ("sha512", ("SHA512",))):
-    builtin("hashing", f"{_DIGEST_NAMES[_algo]}(s: string) -> string", f"{_aliases[0]} digest of the UTF-8 text, lower-case hex", aliases=_aliases)(_digest(_algo))
+    builtin(
+        "hashing",
+        f"{_DIGEST_NAMES[_algo]}(s: string) -> string",
+        f"{_aliases[0]} digest of the UTF-8 text, lower-case hex",
+        aliases=_aliases,
+    )(_digest(_algo))
 
 
-@builtin("hashing", "HMAC(message: string, key: string, algorithm?: string) -> string", "HMAC of the message (SHA256 by default), lower-case hex", aliases=("Hmac",))
+@builtin(
+    "hashing",
+    "HMAC(message: string, key: string, algorithm?: string) -> string",
+    "HMAC of the message (SHA256 by default), lower-case hex",
+    aliases=("Hmac",),
+)
 def _hmac(message, key, algorithm=None):
+    import hmac
+
     message = as_string(message, "HMAC", 1)
     key = as_string(key, "HMAC", 2)
     return hmac.new(_utf8(key), _utf8(message), _algorithm(algorithm, "HMAC", 3)).hexdigest()
 
 
-@builtin("hashing", "PBKDF2(password: string, salt: string, iterations: number, keyLength: number) -> string", "PBKDF2-HMAC-SHA256 derived key, lower-case hex")
+@builtin(
+    "hashing",
+    "PBKDF2(password: string, salt: string, iterations: number, keyLength: number) -> string",
+    "PBKDF2-HMAC-SHA256 derived key, lower-case hex",
+)
 def _pbkdf2(password, salt, iterations, key_length):
+    import hashlib
+
     password = as_string(password, "PBKDF2", 1)
     salt = as_string(salt, "PBKDF2", 2)
     iterations = as_count(iterations, "PBKDF2", 3)
@@ -118,8 +142,15 @@ def _pbkdf2(password, salt, iterations, key_length):
     return hashlib.pbkdf2_hmac("sha256", _utf8(password), _utf8(salt), iterations, key_length).hex()
 
 
-@builtin("hashing", "HashFile(path: string, algorithm?: string) -> string", "Digest of a file's bytes (SHA256 by default), lower-case hex", capability="files")
+@builtin(
+    "hashing",
+    "HashFile(path: string, algorithm?: string) -> string",
+    "Digest of a file's bytes (SHA256 by default), lower-case hex",
+    capability="files",
+)
 def _hash_file(path, algorithm=None):
+    import hashlib
+
     path = as_string(path, "HashFile", 1)
     algo = _algorithm(algorithm, "HashFile", 2)
     check_path(path)
@@ -133,8 +164,14 @@ def _hash_file(path, algorithm=None):
     return h.hexdigest()
 
 
-@builtin("hashing", "VerifyHash(actual: string, expected: string) -> boolean", "Constant-time comparison of two hex digests (case-insensitive)")
+@builtin(
+    "hashing",
+    "VerifyHash(actual: string, expected: string) -> boolean",
+    "Constant-time comparison of two hex digests (case-insensitive)",
+)
 def _verify_hash(actual, expected):
+    import hmac
+
     a = as_string(actual, "VerifyHash", 1).strip().lower()
     b = as_string(expected, "VerifyHash", 2).strip().lower()
     return hmac.compare_digest(_utf8(a), _utf8(b))
@@ -166,13 +203,23 @@ def _base64_decode(s):
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
 
-@builtin("hashing", "UrlEncode(s: string) -> string", "Form encoding: unreserved characters kept, space -> +, others -> %XX of the code point's low byte", aliases=("URLEncode",))
+@builtin(
+    "hashing",
+    "UrlEncode(s: string) -> string",
+    "Form encoding: unreserved characters kept, space -> +, others -> %XX of the code point's low byte",
+    aliases=("URLEncode",),
+)
 def _url_encode(s):
     s = as_string(s, "UrlEncode", 1)
     return "".join(c if c in _UNRESERVED else "+" if c == " " else f"%{ord(c) & 0xFF:02X}" for c in s)
 
 
-@builtin("hashing", "UrlDecode(s: string) -> string", "Decode %XX escapes (one character per byte) and + as space", aliases=("URLDecode",))
+@builtin(
+    "hashing",
+    "UrlDecode(s: string) -> string",
+    "Decode %XX escapes (one character per byte) and + as space",
+    aliases=("URLDecode",),
+)
 def _url_decode(s):
     s = as_string(s, "UrlDecode", 1)
     out: list[str] = []
@@ -234,7 +281,11 @@ def _uuid_v4():
     return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
 
 
-@builtin("hashing", "UuidFromSeed(seed: number) -> string", "A UUID whose 16 bytes are the seed's 8 little-endian bytes twice")
+@builtin(
+    "hashing",
+    "UuidFromSeed(seed: number) -> string",
+    "A UUID whose 16 bytes are the seed's 8 little-endian bytes twice",
+)
 def _uuid_from_seed(seed):
     import uuid
 
@@ -250,12 +301,21 @@ def _random_hex(name: str, length) -> str:
     return ctx.rng.getrandbits(8 * n).to_bytes(n, "big").hex() if n else ""
 
 
-@builtin("hashing", "GenerateRandomKey(length: number) -> string", "length random bytes as hex (from the program's random source: reproducible with a seed, so not for secrets)", capability="random")
+@builtin(
+    "hashing",
+    "GenerateRandomKey(length: number) -> string",
+    "length random bytes as hex (from the program's random source: reproducible with a seed, so not for secrets)",
+    capability="random",
+)
 def _generate_random_key(length):
     return _random_hex("GenerateRandomKey", length)
 
 
-@builtin("hashing", "GenerateSalt(length?: number) -> string", "length (16 by default) random bytes as hex", capability="random")
+@builtin(
+    "hashing",
+    "GenerateSalt(length?: number) -> string",
+    "length (16 by default) random bytes as hex",
+    capability="random",
+)
 def _generate_salt(length=None):
     return _random_hex("GenerateSalt", optional(length, 16.0))
-

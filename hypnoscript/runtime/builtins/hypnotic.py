@@ -47,41 +47,83 @@ def visualization(scene: str, locale: str | None) -> None:
     sleep_ms(1000)
 
 
-@builtin("hypnotic", "DeepTrance(ms: number) -> null", "Print the trance messages around a pause of ms milliseconds", capability="clock")
+@builtin(
+    "hypnotic",
+    "DeepTrance(ms: number) -> null",
+    "Print the trance messages around a pause of ms milliseconds",
+    capability="clock",
+)
 def _deep_trance(ms):
     deep_trance(as_number(ms, "DeepTrance", 1), None)
 
 
-@builtin("hypnotic", "HypnoticCountdown(from: number) -> null", "Count down from n to 1, one second per line, then announce the trance", capability="clock")
+@builtin(
+    "hypnotic",
+    "HypnoticCountdown(from: number) -> null",
+    "Count down from n to 1, one second per line, then announce the trance",
+    capability="clock",
+)
 def _hypnotic_countdown(n):
     countdown(as_integer(n, "HypnoticCountdown", 1), None)
 
 
-@builtin("hypnotic", "TranceInduction(name: string) -> null", "A four-line timed trance induction for name", capability="clock")
+@builtin(
+    "hypnotic",
+    "TranceInduction(name: string) -> null",
+    "A four-line timed trance induction for name",
+    capability="clock",
+)
 def _trance_induction(name):
     induction(as_string(name, "TranceInduction", 1), None)
 
 
-@builtin("hypnotic", "HypnoticVisualization(scene: string) -> null", "A three-line timed visualization of scene", capability="clock")
+@builtin(
+    "hypnotic",
+    "HypnoticVisualization(scene: string) -> null",
+    "A three-line timed visualization of scene",
+    capability="clock",
+)
 def _hypnotic_visualization(scene):
     visualization(as_string(scene, "HypnoticVisualization", 1), None)
 
 
-@builtin("hypnotic", "DeepTranceLocalized(ms: number, locale: string) -> null", "DeepTrance in the given locale", capability="clock")
+@builtin(
+    "hypnotic",
+    "DeepTranceLocalized(ms: number, locale: string) -> null",
+    "DeepTrance in the given locale",
+    capability="clock",
+)
 def _deep_trance_localized(ms, locale):
     deep_trance(as_number(ms, "DeepTranceLocalized", 1), as_string(locale, "DeepTranceLocalized", 2))
 
 
-@builtin("hypnotic", "HypnoticCountdownLocalized(from: number, locale: string) -> null", "HypnoticCountdown in the given locale", capability="clock")
+@builtin(
+    "hypnotic",
+    "HypnoticCountdownLocalized(from: number, locale: string) -> null",
+    "HypnoticCountdown in the given locale",
+    capability="clock",
+)
 def _hypnotic_countdown_localized(n, locale):
     countdown(as_integer(n, "HypnoticCountdownLocalized", 1), as_string(locale, "HypnoticCountdownLocalized", 2))
 
 
-@builtin("hypnotic", "TranceInductionLocalized(name: string, locale: string) -> null", "TranceInduction in the given locale", capability="clock")
+@builtin(
+    "hypnotic",
+    "TranceInductionLocalized(name: string, locale: string) -> null",
+    "TranceInduction in the given locale",
+    capability="clock",
+)
 def _trance_induction_localized(name, locale):
     induction(as_string(name, "TranceInductionLocalized", 1), as_string(locale, "TranceInductionLocalized", 2))
 
 
-@builtin("hypnotic", "HypnoticVisualizationLocalized(scene: string, locale: string) -> null", "HypnoticVisualization in the given locale", capability="clock")
+@builtin(
+    "hypnotic",
+    "HypnoticVisualizationLocalized(scene: string, locale: string) -> null",
+    "HypnoticVisualization in the given locale",
+    capability="clock",
+)
 def _hypnotic_visualization_localized(scene, locale):
-    visualization(as_string(scene, "HypnoticVisualizationLocalized", 1), as_string(locale, "HypnoticVisualizationLocalized", 2))
+    visualization(
+        as_string(scene, "HypnoticVisualizationLocalized", 1), as_string(locale, "HypnoticVisualizationLocalized", 2)
+    )

@@ -74,7 +74,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Vous vous sentez complètement en paix dans cet endroit...",
         "es": "Te sientes completamente en paz en este lugar...",
     },
-    "cli.default": {"en": " (default: {})", "de": " (Standard: {})", "fr": " (par défaut : {})", "es": " (predeterminado: {})"},
+    "cli.default": {
+        "en": " (default: {})",
+        "de": " (Standard: {})",
+        "fr": " (par défaut : {})",
+        "es": " (predeterminado: {})",
+    },
     "cli.empty": {
         "en": "Input cannot be empty.",
         "de": "Eingabe darf nicht leer sein.",
@@ -126,12 +131,18 @@ def _detect_locale(code=None):
     return normalize(as_string(optional(code, ""), "DetectLocale", 1))
 
 
-@builtin("localization", "LocaleLanguage(code: string) -> string", "The primary language of a locale code (de-DE -> de)")
+@builtin(
+    "localization", "LocaleLanguage(code: string) -> string", "The primary language of a locale code (de-DE -> de)"
+)
 def _locale_language(code):
     return language(as_string(code, "LocaleLanguage", 1))
 
 
-@builtin("localization", "LocalizedMessage(fallback: string, translations: object, locale?: string) -> string", "Pick the translation for a locale (full code, then language), else the fallback")
+@builtin(
+    "localization",
+    "LocalizedMessage(fallback: string, translations: object, locale?: string) -> string",
+    "Pick the translation for a locale (full code, then language), else the fallback",
+)
 def _localized_message(fallback, translations, code=None):
     fallback = as_string(fallback, "LocalizedMessage", 1)
     table = {k: display(v) for k, v in as_object(translations, "LocalizedMessage", 2).items()}

@@ -136,12 +136,16 @@ def _fmax(a: float, b: float) -> float:
     return b if b > a else a
 
 
-@builtin("math", "Min(a: number, b: number) -> number", "The smaller number (a NaN operand is ignored)", aliases=("min",))
+@builtin(
+    "math", "Min(a: number, b: number) -> number", "The smaller number (a NaN operand is ignored)", aliases=("min",)
+)
 def _min(a, b):
     return _fmin(as_number(a, "Min", 1), as_number(b, "Min", 2))
 
 
-@builtin("math", "Max(a: number, b: number) -> number", "The larger number (a NaN operand is ignored)", aliases=("max",))
+@builtin(
+    "math", "Max(a: number, b: number) -> number", "The larger number (a NaN operand is ignored)", aliases=("max",)
+)
 def _max(a, b):
     return _fmax(as_number(a, "Max", 1), as_number(b, "Max", 2))
 
@@ -280,7 +284,12 @@ def _div(a, b):
     return q if math.isinf(q) or q != q else math.copysign(float(math.trunc(q)), q)
 
 
-@builtin("math", "Clamp(value: number, min: number, max: number) -> number", "Limit a value to [min, max] (bounds are not swapped)", aliases=("clamp",))
+@builtin(
+    "math",
+    "Clamp(value: number, min: number, max: number) -> number",
+    "Limit a value to [min, max] (bounds are not swapped)",
+    aliases=("clamp",),
+)
 def _clamp(v, lo, hi):
     v = as_number(v, "Clamp", 1)
     lo = as_number(lo, "Clamp", 2)
@@ -292,7 +301,9 @@ def _clamp(v, lo, hi):
     return v
 
 
-@builtin("math", "Factorial(n: number) -> number", "n! with 64-bit wrap-around (n <= 1 gives 1)", aliases=("factorial",))
+@builtin(
+    "math", "Factorial(n: number) -> number", "n! with 64-bit wrap-around (n <= 1 gives 1)", aliases=("factorial",)
+)
 def _factorial(n):
     n = as_integer(n, "Factorial", 1)
     if n <= 1:
@@ -315,7 +326,12 @@ def _gcd(a, b):
     return float(_gcd_i64(as_integer(a, "Gcd", 1), as_integer(b, "Gcd", 2)))
 
 
-@builtin("math", "Lcm(a: number, b: number) -> number", "Least common multiple, abs(a*b)/gcd with 64-bit wrap-around", aliases=("lcm", "LCM"))
+@builtin(
+    "math",
+    "Lcm(a: number, b: number) -> number",
+    "Least common multiple, abs(a*b)/gcd with 64-bit wrap-around",
+    aliases=("lcm", "LCM"),
+)
 def _lcm(a, b):
     a = as_integer(a, "Lcm", 1)
     b = as_integer(b, "Lcm", 2)
@@ -367,7 +383,9 @@ def _next_prime(n):
     return float(k)
 
 
-@builtin("math", "PrimeFactors(n: number) -> number[]", "Prime factors in ascending order, with repetition ([] for n < 2)")
+@builtin(
+    "math", "PrimeFactors(n: number) -> number[]", "Prime factors in ascending order, with repetition ([] for n < 2)"
+)
 def _prime_factors(n):
     n = as_integer(n, "PrimeFactors", 1)
     factors: list[int] = []
@@ -417,7 +435,12 @@ def _fib_pair(n: int) -> tuple[int, int]:
     return (d, (c + d) & U64_MAX) if n & 1 else (c, d)
 
 
-@builtin("math", "Fibonacci(n: number) -> number", "n-th Fibonacci number with 64-bit wrap-around (n <= 1 gives n)", aliases=("fibonacci",))
+@builtin(
+    "math",
+    "Fibonacci(n: number) -> number",
+    "n-th Fibonacci number with 64-bit wrap-around (n <= 1 gives n)",
+    aliases=("fibonacci",),
+)
 def _fibonacci(n):
     n = as_integer(n, "Fibonacci", 1)
     if n <= 1:
@@ -441,7 +464,12 @@ def _random_range(lo, hi):
     return lo + (hi - lo) * ctx.rng.random()
 
 
-@builtin("math", "RandomInt(min: number, max: number) -> number", "Random integer in [min, max], both inclusive", capability="random")
+@builtin(
+    "math",
+    "RandomInt(min: number, max: number) -> number",
+    "Random integer in [min, max], both inclusive",
+    capability="random",
+)
 def _random_int(lo, hi):
     lo = as_integer(lo, "RandomInt", 1)
     hi = as_integer(hi, "RandomInt", 2)
@@ -460,7 +488,13 @@ def _random_choice(arr):
     return ctx.rng.choice(arr) if arr else None
 
 
-@builtin("math", "RandomSample(array: array, count: number) -> array", "count distinct random elements (all when count exceeds the length)", capability="random", aliases=("Sample",))
+@builtin(
+    "math",
+    "RandomSample(array: array, count: number) -> array",
+    "count distinct random elements (all when count exceeds the length)",
+    capability="random",
+    aliases=("Sample",),
+)
 def _random_sample(arr, count):
     arr = as_array(arr, "RandomSample", 1)
     count = as_count(count, "RandomSample", 2)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
-from typing import Callable
 
 # Category modules, in the order `hyp builtins` lists them.
 _MODULES = (
@@ -89,12 +87,28 @@ REFERENCE_NAMES = frozenset(
 )
 
 
-@dataclass(slots=True, frozen=True)
 class Param:
-    name: str
-    type: str
-    optional: bool = False
-    variadic: bool = False
+    """One parameter of a builtin: name, type string, optional, variadic (`...name`)."""
+
+    __slots__ = ("name", "type", "optional", "variadic")
+
+    def __init__(self, name: str, type: str, optional: bool = False, variadic: bool = False) -> None:
+        self.name = name
+        self.type = type
+        self.optional = optional
+        self.variadic = variadic
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Param) and self._astuple() == other._astuple()
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r}, {self.type!r}, optional={self.optional}, variadic={self.variadic})"
+
+    def _astuple(self) -> tuple:
+        return (self.name, self.type, self.optional, self.variadic)
 
     def render(self) -> str:
         dots = "..." if self.variadic else ""
@@ -102,20 +116,55 @@ class Param:
         return f"{dots}{self.name}{mark}: {self.type}"
 
 
-@dataclass(slots=True)
 class BuiltinSpec:
-    name: str
-    func: Callable
-    params: tuple[Param, ...]
-    returns: str
-    category: str
-    doc: str
-    capability: str | None = None
-    pure: bool = False
-    min_args: int = 0
-    max_args: int | None = 0
-    in_reference: bool = False
-    alias_of: str | None = None
+    """Everything known about one builtin name. (A hand-written slotted class rather than a
+    dataclass: importing `dataclasses` would double the registry's start-up time.)"""
+
+    __slots__ = (
+        "name",
+        "func",
+        "params",
+        "returns",
+        "category",
+        "doc",
+        "capability",
+        "pure",
+        "min_args",
+        "max_args",
+        "in_reference",
+        "alias_of",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        func,
+        params: tuple[Param, ...],
+        returns: str,
+        category: str,
+        doc: str,
+        capability: str | None = None,
+        pure: bool = False,
+        min_args: int = 0,
+        max_args: int | None = 0,
+        in_reference: bool = False,
+        alias_of: str | None = None,
+    ) -> None:
+        self.name = name
+        self.func = func
+        self.params = params
+        self.returns = returns
+        self.category = category
+        self.doc = doc
+        self.capability = capability
+        self.pure = pure
+        self.min_args = min_args
+        self.max_args = max_args
+        self.in_reference = in_reference
+        self.alias_of = alias_of
+
+    def __repr__(self) -> str:
+        return f"BuiltinSpec({self.signature!r}, category={self.category!r})"
 
     @property
     def signature(self) -> str:
@@ -190,7 +239,7 @@ def builtin(
     min_args = sum(1 for p in params if not p.optional)
     max_args = None if params and params[-1].variadic else len(params)
 
-    def register(func: Callable) -> Callable:
+    def register(func):
         for alias in (name, *aliases):
             if alias in _REGISTRY:
                 raise ValueError(f"builtin {alias!r} declared twice")

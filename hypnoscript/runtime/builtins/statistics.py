@@ -28,7 +28,12 @@ def _mean(a):
     return mean(as_numeric_array(a, "Mean", 1))
 
 
-@builtin("statistics", "Median(values: number[]) -> number", "Middle value of the sorted values; mean of the two middle ones for an even count", aliases=("CalculateMedian", "ArrayMedian"))
+@builtin(
+    "statistics",
+    "Median(values: number[]) -> number",
+    "Middle value of the sorted values; mean of the two middle ones for an even count",
+    aliases=("CalculateMedian", "ArrayMedian"),
+)
 def _median(a):
     xs = sorted_numbers(as_numeric_array(a, "Median", 1), "Median")
     n = len(xs)
@@ -37,7 +42,12 @@ def _median(a):
     return (xs[n // 2 - 1] + xs[n // 2]) / 2.0 if n % 2 == 0 else xs[n // 2]
 
 
-@builtin("statistics", "Mode(values: number[]) -> number", "Most frequent value (the first one reached on ties; [] gives 0)", aliases=("CalculateMode",))
+@builtin(
+    "statistics",
+    "Mode(values: number[]) -> number",
+    "Most frequent value (the first one reached on ties; [] gives 0)",
+    aliases=("CalculateMode",),
+)
 def _mode(a):
     xs = as_numeric_array(a, "Mode", 1)
     if not xs:
@@ -51,23 +61,43 @@ def _mode(a):
     return struct.unpack("<d", struct.pack("<Q", best))[0]
 
 
-@builtin("statistics", "StandardDeviation(values: number[]) -> number", "Sample standard deviation (fewer than 2 values give 0)", aliases=("CalculateStandardDeviation", "ArrayStandardDeviation"))
+@builtin(
+    "statistics",
+    "StandardDeviation(values: number[]) -> number",
+    "Sample standard deviation (fewer than 2 values give 0)",
+    aliases=("CalculateStandardDeviation", "ArrayStandardDeviation"),
+)
 def _standard_deviation(a):
     return math.sqrt(variance(as_numeric_array(a, "StandardDeviation", 1)))
 
 
-@builtin("statistics", "Variance(values: number[]) -> number", "Sample variance (fewer than 2 values give 0)", aliases=("CalculateVariance", "ArrayVariance"))
+@builtin(
+    "statistics",
+    "Variance(values: number[]) -> number",
+    "Sample variance (fewer than 2 values give 0)",
+    aliases=("CalculateVariance", "ArrayVariance"),
+)
 def _variance(a):
     return variance(as_numeric_array(a, "Variance", 1))
 
 
-@builtin("statistics", "Range(values: number[]) -> number", "Largest minus smallest value ([] gives 0)", aliases=("CalculateRange",))
+@builtin(
+    "statistics",
+    "Range(values: number[]) -> number",
+    "Largest minus smallest value ([] gives 0)",
+    aliases=("CalculateRange",),
+)
 def _range(a):
     xs = as_numeric_array(a, "Range", 1)
     return nan_safe_max(xs) - nan_safe_min(xs) if xs else 0.0
 
 
-@builtin("statistics", "Percentile(values: number[], p: number) -> number", "Nearest-rank percentile: sorted[round(p/100 * (n-1))]; 0 when empty or p outside [0, 100]", aliases=("CalculatePercentile",))
+@builtin(
+    "statistics",
+    "Percentile(values: number[], p: number) -> number",
+    "Nearest-rank percentile: sorted[round(p/100 * (n-1))]; 0 when empty or p outside [0, 100]",
+    aliases=("CalculatePercentile",),
+)
 def _percentile(a, p):
     xs = as_numeric_array(a, "Percentile", 1)
     p = as_number(p, "Percentile", 2)
@@ -81,7 +111,12 @@ def _pair(name: str, x, y) -> tuple[list[float], list[float]]:
     return as_numeric_array(x, name, 1), as_numeric_array(y, name, 2)
 
 
-@builtin("statistics", "Correlation(x: number[], y: number[]) -> number", "Pearson correlation (0 for different lengths, empty input or zero variance)", aliases=("CalculateCorrelation",))
+@builtin(
+    "statistics",
+    "Correlation(x: number[], y: number[]) -> number",
+    "Pearson correlation (0 for different lengths, empty input or zero variance)",
+    aliases=("CalculateCorrelation",),
+)
 def _correlation(x, y):
     xs, ys = _pair("Correlation", x, y)
     if len(xs) != len(ys) or not xs:
@@ -95,7 +130,11 @@ def _correlation(x, y):
     return num / math.sqrt(dx * dy)
 
 
-@builtin("statistics", "LinearRegression(x: number[], y: number[]) -> number[]", "Least-squares [slope, intercept] ([0, 0] for bad input, [0, mean(y)] for constant x)")
+@builtin(
+    "statistics",
+    "LinearRegression(x: number[], y: number[]) -> number[]",
+    "Least-squares [slope, intercept] ([0, 0] for bad input, [0, mean(y)] for constant x)",
+)
 def _linear_regression(x, y):
     xs, ys = _pair("LinearRegression", x, y)
     if len(xs) != len(ys) or not xs:

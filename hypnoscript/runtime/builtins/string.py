@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from hypnoscript.runtime.builtins.args import (
-    as_array,
     as_char,
     as_count,
     as_integer,
@@ -59,12 +58,19 @@ def _index_of(s, sub):
     return float(as_string(s, "IndexOf", 1).find(as_string(sub, "IndexOf", 2)))
 
 
-@builtin("string", "LastIndexOf(s: string, sub: string) -> number", "Character index of the last occurrence, -1 if absent")
+@builtin(
+    "string", "LastIndexOf(s: string, sub: string) -> number", "Character index of the last occurrence, -1 if absent"
+)
 def _last_index_of(s, sub):
     return float(as_string(s, "LastIndexOf", 1).rfind(as_string(sub, "LastIndexOf", 2)))
 
 
-@builtin("string", "Replace(s: string, from: string, to: string) -> string", "Replace every occurrence", aliases=("ReplaceAll",))
+@builtin(
+    "string",
+    "Replace(s: string, from: string, to: string) -> string",
+    "Replace every occurrence",
+    aliases=("ReplaceAll",),
+)
 def _replace(s, old, new):
     s = as_string(s, "Replace", 1)
     old = as_string(old, "Replace", 2)
@@ -76,7 +82,9 @@ def _replace(s, old, new):
 
 @builtin("string", "ReplaceFirst(s: string, from: string, to: string) -> string", "Replace the first occurrence only")
 def _replace_first(s, old, new):
-    return as_string(s, "ReplaceFirst", 1).replace(as_string(old, "ReplaceFirst", 2), as_string(new, "ReplaceFirst", 3), 1)
+    return as_string(s, "ReplaceFirst", 1).replace(
+        as_string(old, "ReplaceFirst", 2), as_string(new, "ReplaceFirst", 3), 1
+    )
 
 
 @builtin("string", "Reverse(s: string) -> string", "Reverse by characters")
@@ -140,13 +148,21 @@ def _pad(name: str, s, width, pad) -> tuple[str, str]:
     return s, c * max(0, width - len(s))
 
 
-@builtin("string", "PadLeft(s: string, width: number, pad: string) -> string", "Prepend the first character of pad up to width characters")
+@builtin(
+    "string",
+    "PadLeft(s: string, width: number, pad: string) -> string",
+    "Prepend the first character of pad up to width characters",
+)
 def _pad_left(s, width, pad):
     s, fill = _pad("PadLeft", s, width, pad)
     return fill + s
 
 
-@builtin("string", "PadRight(s: string, width: number, pad: string) -> string", "Append the first character of pad up to width characters")
+@builtin(
+    "string",
+    "PadRight(s: string, width: number, pad: string) -> string",
+    "Append the first character of pad up to width characters",
+)
 def _pad_right(s, width, pad):
     s, fill = _pad("PadRight", s, width, pad)
     return s + fill
@@ -157,17 +173,21 @@ def _is_empty(s):
     return as_string(s, "IsEmpty", 1) == ""
 
 
-@builtin("string", "IsWhitespace(s: string) -> boolean", "True when every character is white space (also for \"\")")
+@builtin("string", "IsWhitespace(s: string) -> boolean", 'True when every character is white space (also for "")')
 def _is_whitespace(s):
     return all(c in WHITESPACE for c in as_string(s, "IsWhitespace", 1))
 
 
-@builtin("string", "IsNullOrEmpty(value: any) -> boolean", "True for null, \"\" and []")
+@builtin("string", "IsNullOrEmpty(value: any) -> boolean", 'True for null, "" and []')
 def _is_null_or_empty(v):
     return v is None or v == "" or v == []
 
 
-@builtin("string", "AreAnagrams(a: string, b: string) -> boolean", "Same characters with the same counts (case and spaces matter)")
+@builtin(
+    "string",
+    "AreAnagrams(a: string, b: string) -> boolean",
+    "Same characters with the same counts (case and spaces matter)",
+)
 def _are_anagrams(a, b):
     return sorted(as_string(a, "AreAnagrams", 1)) == sorted(as_string(b, "AreAnagrams", 2))
 
@@ -178,14 +198,22 @@ def _is_palindrome(s):
     return clean == clean[::-1]
 
 
-@builtin("string", "CountOccurrences(text: string, pattern: string) -> number", "Non-overlapping occurrences (0 for an empty pattern)")
+@builtin(
+    "string",
+    "CountOccurrences(text: string, pattern: string) -> number",
+    "Non-overlapping occurrences (0 for an empty pattern)",
+)
 def _count_occurrences(text, pat):
     text = as_string(text, "CountOccurrences", 1)
     pat = as_string(pat, "CountOccurrences", 2)
     return float(text.count(pat)) if pat else 0.0
 
 
-@builtin("string", "CountSubstring(s: string, pattern: string) -> number", "Non-overlapping occurrences (0 for an empty pattern)")
+@builtin(
+    "string",
+    "CountSubstring(s: string, pattern: string) -> number",
+    "Non-overlapping occurrences (0 for an empty pattern)",
+)
 def _count_substring(text, pat):
     text = as_string(text, "CountSubstring", 1)
     pat = as_string(pat, "CountSubstring", 2)
@@ -207,7 +235,11 @@ def _reverse_words(s):
     return " ".join(reversed(split_whitespace(as_string(s, "ReverseWords", 1))))
 
 
-@builtin("string", "TitleCase(s: string) -> string", "Upper-case the first character of every word, joining with single spaces")
+@builtin(
+    "string",
+    "TitleCase(s: string) -> string",
+    "Upper-case the first character of every word, joining with single spaces",
+)
 def _title_case(s):
     return " ".join(w[:1].upper() + w[1:] for w in split_whitespace(as_string(s, "TitleCase", 1)))
 
@@ -219,14 +251,22 @@ def _char_at(s, i):
     return s[i] if i < len(s) else None
 
 
-@builtin("string", "Concat(...parts: any) -> string", "Concatenate the display forms of the arguments (or of one array's elements)")
+@builtin(
+    "string",
+    "Concat(...parts: any) -> string",
+    "Concatenate the display forms of the arguments (or of one array's elements)",
+)
 def _concat(*parts):
     if len(parts) == 1 and type(parts[0]) is list:
         parts = tuple(parts[0])
     return "".join(display(p) for p in parts)
 
 
-@builtin("string", "SliceWithNegative(s: string, start: number, end: number) -> string", "Characters [start, end); negative indices count from the end")
+@builtin(
+    "string",
+    "SliceWithNegative(s: string, start: number, end: number) -> string",
+    "Characters [start, end); negative indices count from the end",
+)
 def _slice_with_negative(s, start, end):
     s = as_string(s, "SliceWithNegative", 1)
     n = len(s)
@@ -239,7 +279,11 @@ def _slice_with_negative(s, start, end):
     return s[a:b] if a < b else ""
 
 
-@builtin("string", "InsertAt(s: string, index: number, text: string) -> string", "Insert text before character index (append when past the end)")
+@builtin(
+    "string",
+    "InsertAt(s: string, index: number, text: string) -> string",
+    "Insert text before character index (append when past the end)",
+)
 def _insert_at(s, i, t):
     s = as_string(s, "InsertAt", 1)
     i = as_count(i, "InsertAt", 2)
@@ -247,14 +291,22 @@ def _insert_at(s, i, t):
     return s[:i] + t + s[i:]
 
 
-@builtin("string", "RemoveAt(s: string, index: number) -> string", "Remove the character at index (unchanged when out of range)")
+@builtin(
+    "string",
+    "RemoveAt(s: string, index: number) -> string",
+    "Remove the character at index (unchanged when out of range)",
+)
 def _remove_at(s, i):
     s = as_string(s, "RemoveAt", 1)
     i = as_count(i, "RemoveAt", 2)
     return s[:i] + s[i + 1 :] if i < len(s) else s
 
 
-@builtin("string", "Truncate(s: string, max: number, suffix: string) -> string", "Cut to max characters including the suffix when longer")
+@builtin(
+    "string",
+    "Truncate(s: string, max: number, suffix: string) -> string",
+    "Cut to max characters including the suffix when longer",
+)
 def _truncate(s, max_len, suffix):
     s = as_string(s, "Truncate", 1)
     max_len = as_count(max_len, "Truncate", 2)
@@ -264,7 +316,11 @@ def _truncate(s, max_len, suffix):
     return s[: max(0, max_len - len(suffix))] + suffix
 
 
-@builtin("string", "WrapText(s: string, width: number) -> string[]", "Greedy word wrap into lines of at most width characters")
+@builtin(
+    "string",
+    "WrapText(s: string, width: number) -> string[]",
+    "Greedy word wrap into lines of at most width characters",
+)
 def _wrap_text(s, width):
     s = as_string(s, "WrapText", 1)
     width = as_count(width, "WrapText", 2)
@@ -285,7 +341,11 @@ def _wrap_text(s, width):
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
 
-@builtin("string", "FormatString(template: string, ...args: any) -> string", "Replace {0}, {1}, ... with the display of the arguments")
+@builtin(
+    "string",
+    "FormatString(template: string, ...args: any) -> string",
+    "Replace {0}, {1}, ... with the display of the arguments",
+)
 def _format_string(template, *args):
     template = as_string(template, "FormatString", 1)
 
@@ -346,7 +406,12 @@ def _equals_ignore_case(a, b):
 _ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-@builtin("string", "GenerateRandomString(length: number, alphabet?: string) -> string", "Random string of ASCII letters and digits (or of the given alphabet)", capability="random")
+@builtin(
+    "string",
+    "GenerateRandomString(length: number, alphabet?: string) -> string",
+    "Random string of ASCII letters and digits (or of the given alphabet)",
+    capability="random",
+)
 def _generate_random_string(length, alphabet=None):
     length = as_count(length, "GenerateRandomString", 1)
     chars = as_string(optional(alphabet, _ALPHANUMERIC), "GenerateRandomString", 2) or _ALPHANUMERIC
@@ -379,12 +444,20 @@ def _two_strings(name: str, a, b) -> tuple[str, str]:
     return a, b
 
 
-@builtin("string", "LevenshteinDistance(a: string, b: string) -> number", "Edit distance (insertions, deletions, substitutions)")
+@builtin(
+    "string",
+    "LevenshteinDistance(a: string, b: string) -> number",
+    "Edit distance (insertions, deletions, substitutions)",
+)
 def _levenshtein(a, b):
     return float(levenshtein(*_two_strings("LevenshteinDistance", a, b)))
 
 
-@builtin("string", "DamerauLevenshteinDistance(a: string, b: string) -> number", "Edit distance that also counts adjacent transpositions")
+@builtin(
+    "string",
+    "DamerauLevenshteinDistance(a: string, b: string) -> number",
+    "Edit distance that also counts adjacent transpositions",
+)
 def _damerau(a, b):
     a, b = _two_strings("DamerauLevenshteinDistance", a, b)
     if not a:
@@ -434,12 +507,20 @@ def jaro(a: str, b: str) -> float:
     return (m / len(a) + m / len(b) + (m - transpositions / 2.0) / m) / 3.0
 
 
-@builtin("string", "JaroDistance(a: string, b: string) -> number", "Jaro similarity (1 for equal strings, 0 if either is empty)")
+@builtin(
+    "string",
+    "JaroDistance(a: string, b: string) -> number",
+    "Jaro similarity (1 for equal strings, 0 if either is empty)",
+)
 def _jaro(a, b):
     return jaro(*_two_strings("JaroDistance", a, b))
 
 
-@builtin("string", "JaroWinklerDistance(a: string, b: string, prefixScale?: number) -> number", "Jaro similarity with a bonus for a common prefix of up to 4 characters (scale 0.1 by default)")
+@builtin(
+    "string",
+    "JaroWinklerDistance(a: string, b: string, prefixScale?: number) -> number",
+    "Jaro similarity with a bonus for a common prefix of up to 4 characters (scale 0.1 by default)",
+)
 def _jaro_winkler(a, b, scale=None):
     a, b = _two_strings("JaroWinklerDistance", a, b)
     p = as_number(optional(scale, 0.1), "JaroWinklerDistance", 3)
@@ -454,7 +535,11 @@ def _jaro_winkler(a, b, scale=None):
     return j + prefix * p * (1.0 - j)
 
 
-@builtin("string", "HammingDistance(a: string, b: string) -> number", "Number of differing positions, null when the lengths differ")
+@builtin(
+    "string",
+    "HammingDistance(a: string, b: string) -> number",
+    "Number of differing positions, null when the lengths differ",
+)
 def _hamming(a, b):
     a, b = as_string(a, "HammingDistance", 1), as_string(b, "HammingDistance", 2)
     if len(a) != len(b):
@@ -462,10 +547,17 @@ def _hamming(a, b):
     return float(sum(ca != cb for ca, cb in zip(a, b)))
 
 
-_SOUNDEX = {**dict.fromkeys("BFPV", "1"), **dict.fromkeys("CGJKQSXZ", "2"), **dict.fromkeys("DT", "3"), "L": "4", **dict.fromkeys("MN", "5"), "R": "6"}
+_SOUNDEX = {
+    **dict.fromkeys("BFPV", "1"),
+    **dict.fromkeys("CGJKQSXZ", "2"),
+    **dict.fromkeys("DT", "3"),
+    "L": "4",
+    **dict.fromkeys("MN", "5"),
+    "R": "6",
+}
 
 
-@builtin("string", "Soundex(s: string) -> string", "Four-character Soundex code (\"0000\" for \"\")")
+@builtin("string", "Soundex(s: string) -> string", 'Four-character Soundex code ("0000" for "")')
 def _soundex(s):
     s = as_string(s, "Soundex", 1)
     if not s:
@@ -500,7 +592,9 @@ def _lcs_string(a, b):
     return a[end - best : end]
 
 
-@builtin("string", "LongestCommonSubsequence(a: string, b: string) -> number", "Length of the longest common subsequence")
+@builtin(
+    "string", "LongestCommonSubsequence(a: string, b: string) -> number", "Length of the longest common subsequence"
+)
 def _lcs_length(a, b):
     a, b = _two_strings("LongestCommonSubsequence", a, b)
     prev = [0] * (len(b) + 1)
@@ -512,11 +606,14 @@ def _lcs_length(a, b):
     return float(prev[-1])
 
 
-@builtin("string", "SimilarityRatio(a: string, b: string) -> number", "1 - Levenshtein distance / longer length (1 for two empty strings)")
+@builtin(
+    "string",
+    "SimilarityRatio(a: string, b: string) -> number",
+    "1 - Levenshtein distance / longer length (1 for two empty strings)",
+)
 def _similarity_ratio(a, b):
     a, b = _two_strings("SimilarityRatio", a, b)
     longest = max(len(a), len(b))
     if longest == 0:
         return 1.0
     return 1.0 - levenshtein(a, b) / longest
-

@@ -26,7 +26,12 @@ def _get_current_directory():
         return "."
 
 
-@builtin("system", "ChangeDirectory(path: string) -> null", "Change the working directory of the process", capability="process")
+@builtin(
+    "system",
+    "ChangeDirectory(path: string) -> null",
+    "Change the working directory of the process",
+    capability="process",
+)
 def _change_directory(path):
     path = as_string(path, "ChangeDirectory", 1)
     current().capabilities.check("process")
@@ -37,7 +42,13 @@ def _change_directory(path):
         raise os_error(exc) from None
 
 
-@builtin("system", "GetEnv(name: string) -> string", "An environment variable, or null when unset", capability="env", aliases=("GetEnvVar", "GetEnvironmentVariable"))
+@builtin(
+    "system",
+    "GetEnv(name: string) -> string",
+    "An environment variable, or null when unset",
+    capability="env",
+    aliases=("GetEnvVar", "GetEnvironmentVariable"),
+)
 def _get_env(name):
     name = as_string(name, "GetEnv", 1)
     _env(name)
@@ -46,7 +57,13 @@ def _get_env(name):
     return os.environ.get(name)
 
 
-@builtin("system", "SetEnv(name: string, value: string) -> null", "Set an environment variable for this process", capability="env", aliases=("SetEnvVar", "SetEnvironmentVariable"))
+@builtin(
+    "system",
+    "SetEnv(name: string, value: string) -> null",
+    "Set an environment variable for this process",
+    capability="env",
+    aliases=("SetEnvVar", "SetEnvironmentVariable"),
+)
 def _set_env(name, value):
     name = as_string(name, "SetEnv", 1)
     value = as_string(value, "SetEnv", 2)
@@ -62,7 +79,9 @@ def _set_env(name, value):
     os.environ[name] = value
 
 
-@builtin("system", "GetAllEnvironmentVariables() -> object", "Every environment variable as an object", capability="env")
+@builtin(
+    "system", "GetAllEnvironmentVariables() -> object", "Every environment variable as an object", capability="env"
+)
 def _get_all_env():
     _env()
     return dict(sorted(os.environ.items()))
@@ -97,7 +116,9 @@ def _get_architecture():
     return architecture()
 
 
-@builtin("system", "GetCpuCount() -> number", "Number of logical CPUs", pure=False, aliases=("CpuCount", "GetProcessorCount"))
+@builtin(
+    "system", "GetCpuCount() -> number", "Number of logical CPUs", pure=False, aliases=("CpuCount", "GetProcessorCount")
+)
 def _get_cpu_count():
     return float(os.cpu_count() or 1)
 
@@ -125,7 +146,9 @@ def _get_home_directory():
     return os.environ.get("HOME") or os.environ.get("USERPROFILE") or "."
 
 
-@builtin("system", "GetTempDirectory() -> string", "The temporary directory ($TMPDIR or /tmp on Unix)", capability="env")
+@builtin(
+    "system", "GetTempDirectory() -> string", "The temporary directory ($TMPDIR or /tmp on Unix)", capability="env"
+)
 def _get_temp_directory():
     _env()
     if os.name == "nt":
@@ -145,13 +168,23 @@ def _get_current_process_id():
     return float(os.getpid())
 
 
-@builtin("system", "Exit(code: number) -> null", "End the program with an exit status (rounded, truncated to 32 bits)", pure=False)
+@builtin(
+    "system",
+    "Exit(code: number) -> null",
+    "End the program with an exit status (rounded, truncated to 32 bits)",
+    pure=False,
+)
 def _exit(code):
     n = as_integer(code, "Exit", 1)
     raise HypExit(((n + (1 << 31)) & 0xFFFFFFFF) - (1 << 31))
 
 
-@builtin("system", "ExecuteCommand(command: string, timeoutMs?: number) -> string", "Run a shell command and return its standard output", capability="process")
+@builtin(
+    "system",
+    "ExecuteCommand(command: string, timeoutMs?: number) -> string",
+    "Run a shell command and return its standard output",
+    capability="process",
+)
 def _execute_command(command, timeout=None):
     import subprocess
 
@@ -159,7 +192,9 @@ def _execute_command(command, timeout=None):
     seconds = as_number(optional(timeout, 60000.0), "ExecuteCommand", 2) / 1000.0
     current().capabilities.check("process")
     try:
-        done = subprocess.run(command, shell=True, capture_output=True, timeout=max(seconds, 0.001), stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command, shell=True, capture_output=True, timeout=max(seconds, 0.001), stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         raise HypIOError(f"Command timed out after {seconds:g} s: {command}") from None
     except OSError as exc:
@@ -167,7 +202,12 @@ def _execute_command(command, timeout=None):
     return done.stdout.decode("utf-8", "replace")
 
 
-@builtin("system", "GetSystemInfo() -> object", "{os, architecture, processors, hostname, frameworkVersion}", capability="env")
+@builtin(
+    "system",
+    "GetSystemInfo() -> object",
+    "{os, architecture, processors, hostname, frameworkVersion}",
+    capability="env",
+)
 def _get_system_info():
     from hypnoscript import __version__
 

@@ -3,7 +3,6 @@ capability; `IsLeapYear` and `DaysInMonth` are pure calendar functions."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
 
 from hypnoscript.runtime.builtins.args import as_count, as_integer, as_string
@@ -12,20 +11,35 @@ from hypnoscript.runtime.context import current
 from hypnoscript.runtime.errors import HypError
 
 _C = "clock"
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # chrono's NaiveDate range
 _MIN_YEAR, _MAX_YEAR = -262144, 262143
 
 
-def now() -> _dt.datetime:
+def now():
+    import datetime as dt
+
     current().capabilities.check("clock")
-    return _dt.datetime.now().astimezone()
+    return dt.datetime.now().astimezone()
 
 
-def _offset(d: _dt.datetime, colons: int) -> str:
-    off = d.utcoffset() or _dt.timedelta(0)
-    secs = int(off.total_seconds())
+def _offset(d, colons: int) -> str:
+    off = d.utcoffset()
+    secs = int(off.total_seconds()) if off is not None else 0
     sign = "-" if secs < 0 else "+"
     secs = abs(secs)
     h, m, s = secs // 3600, secs // 60 % 60, secs % 60
@@ -47,7 +61,7 @@ def _frac(ns: int, digits: int | None, dot: bool) -> str:
     return ("." if dot else "") + text
 
 
-def _numeric(d: _dt.datetime, spec: str) -> tuple[int, int, str] | None:
+def _numeric(d, spec: str) -> tuple[int, int, str] | None:
     """(value, width, default pad) of the numeric specifiers."""
     iso = d.isocalendar()
     table = {
@@ -76,7 +90,7 @@ def _numeric(d: _dt.datetime, spec: str) -> tuple[int, int, str] | None:
     return table.get(spec)
 
 
-def format_datetime(d: _dt.datetime, fmt: str) -> str:
+def format_datetime(d, fmt: str) -> str:
     """chrono's strftime: the specifiers of `chrono::format::strftime`, with `-`, `_`, `0` padding
     modifiers. An unknown specifier is an error (the reference panics)."""
     out: list[str] = []
@@ -98,7 +112,15 @@ def format_datetime(d: _dt.datetime, fmt: str) -> str:
             out.append({"%": "%", "t": "\t", "n": "\n"}[rest[0]])
             i = j + 1
             continue
-        for prefix, digits, dot in ((".3f", 3, True), (".6f", 6, True), (".9f", 9, True), (".f", None, True), ("3f", 3, False), ("6f", 6, False), ("9f", 9, False)):
+        for prefix, digits, dot in (
+            (".3f", 3, True),
+            (".6f", 6, True),
+            (".9f", 9, True),
+            (".f", None, True),
+            ("3f", 3, False),
+            ("6f", 6, False),
+            ("9f", 9, False),
+        ):
             if rest.startswith(prefix) and pad is None:
                 out.append(_frac(ns, digits, dot))
                 i = j + len(prefix)
@@ -150,7 +172,13 @@ _TEXT = {
 }
 
 
-@builtin("time", "CurrentTimestamp() -> number", "Unix time in whole seconds", capability=_C, aliases=("GetCurrentTime", "Timestamp"))
+@builtin(
+    "time",
+    "CurrentTimestamp() -> number",
+    "Unix time in whole seconds",
+    capability=_C,
+    aliases=("GetCurrentTime", "Timestamp"),
+)
 def _current_timestamp():
     current().capabilities.check("clock")
     return float(int(time.time()))
@@ -166,17 +194,30 @@ def _current_time():
     return format_datetime(now(), "%H:%M:%S")
 
 
-@builtin("time", "CurrentDateTime() -> string", "Local date and time as YYYY-MM-DD HH:MM:SS", capability=_C, aliases=("GetCurrentDateTime",))
+@builtin(
+    "time",
+    "CurrentDateTime() -> string",
+    "Local date and time as YYYY-MM-DD HH:MM:SS",
+    capability=_C,
+    aliases=("GetCurrentDateTime",),
+)
 def _current_date_time():
     return format_datetime(now(), "%Y-%m-%d %H:%M:%S")
 
 
 @builtin("time", "Now() -> string", "Current UTC time in ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)", capability=_C)
 def _now():
-    return now().astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    import datetime as dt
+
+    return now().astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@builtin("time", "FormatDateTime(format: string) -> string", "Local time formatted with strftime specifiers (%Y %m %d %H %M %S %A %B %j ...)", capability=_C)
+@builtin(
+    "time",
+    "FormatDateTime(format: string) -> string",
+    "Local time formatted with strftime specifiers (%Y %m %d %H %M %S %A %B %j ...)",
+    capability=_C,
+)
 def _format_date_time(fmt):
     fmt = as_string(fmt, "FormatDateTime", 1)
     return format_datetime(now(), fmt)
@@ -208,7 +249,12 @@ def _is_leap_year(year):
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-@builtin("time", "DaysInMonth(year: number, month: number) -> number", "28 to 31, or null for a month outside 1-12", aliases=("GetDaysInMonth",))
+@builtin(
+    "time",
+    "DaysInMonth(year: number, month: number) -> number",
+    "28 to 31, or null for a month outside 1-12",
+    aliases=("GetDaysInMonth",),
+)
 def _days_in_month(year, month):
     year = _i32(as_integer(year, "DaysInMonth", 1))
     month = as_count(month, "DaysInMonth", 2) & 0xFFFFFFFF

@@ -119,13 +119,22 @@ def _is_valid_url(s):
     return _URL.match(as_string(s, "IsValidUrl", 1)) is not None
 
 
-@builtin("validation", "IsValidPhoneNumber(s: string) -> boolean", "Up to 15 digits with an optional +, ignoring spaces, dashes and parentheses")
+@builtin(
+    "validation",
+    "IsValidPhoneNumber(s: string) -> boolean",
+    "Up to 15 digits with an optional +, ignoring spaces, dashes and parentheses",
+)
 def _is_valid_phone_number(s):
     s = as_string(s, "IsValidPhoneNumber", 1)
     return _PHONE.match("".join(c for c in s if c not in "- ()")) is not None
 
 
-@builtin("validation", "IsAlphanumeric(s: string) -> boolean", "Non-empty, letters and digits only", aliases=("IsAlphaNumeric",))
+@builtin(
+    "validation",
+    "IsAlphanumeric(s: string) -> boolean",
+    "Non-empty, letters and digits only",
+    aliases=("IsAlphaNumeric",),
+)
 def _is_alphanumeric(s):
     s = as_string(s, "IsAlphanumeric", 1)
     return bool(s) and all(is_alphanumeric(c) for c in s)
@@ -137,7 +146,7 @@ def _is_alphabetic(s):
     return bool(s) and all(is_alphabetic(c) for c in s)
 
 
-@builtin("validation", "IsNumeric(s: string) -> boolean", "Non-empty, numeric characters only (\"1.5\" and \"-1\" are not)")
+@builtin("validation", "IsNumeric(s: string) -> boolean", 'Non-empty, numeric characters only ("1.5" and "-1" are not)')
 def _is_numeric(s):
     s = as_string(s, "IsNumeric", 1)
     return bool(s) and all(is_numeric(c) for c in s)
@@ -161,7 +170,11 @@ def _is_in_range(v, lo, hi):
     return as_number(lo, "IsInRange", 2) <= v <= as_number(hi, "IsInRange", 3)
 
 
-@builtin("validation", "MatchesPattern(text: string, pattern: string) -> boolean", "Whether the regular expression matches anywhere in text (invalid patterns never match)")
+@builtin(
+    "validation",
+    "MatchesPattern(text: string, pattern: string) -> boolean",
+    "Whether the regular expression matches anywhere in text (invalid patterns never match)",
+)
 def _matches_pattern(text, pattern):
     text = as_string(text, "MatchesPattern", 1)
     rx = compile_rust_regex(as_string(pattern, "MatchesPattern", 2))
