@@ -106,6 +106,11 @@ class _TooManyErrors(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
 class Parser:
     """Parses one token list. Use the module functions rather than this class directly."""
 
@@ -265,10 +270,13 @@ class Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(
-                "HYP1006",
-                "nesting too deep",
-                help=f"brackets, blocks and operators can be nested at most {MAX_DEPTH} levels deep",
+            # Fatal: what follows cannot be parsed sensibly at a lower depth.
+            raise _TooDeep(
+                self.error(
+                    "HYP1006",
+                    "nesting too deep",
+                    help=f"brackets, blocks and operators can be nested at most {MAX_DEPTH} levels deep",
+                ).diagnostic
             )
 
     # ------------------------------------------------------------ program structure
@@ -445,20 +453,25 @@ class Parser:
         return self.expression(no_record=True)
 
     def if_statement(self) -> A.If:
-        """`if (c) [deepFocus] {...} [else ...]`; `deepFocus (c) {...}` alone is the same."""
-        first = self.advance()
-        cond = self.condition(first.text)
-        self.accept(T.DEEP_FOCUS)
-        then = self.branch("after the if condition")
+        """`if (c) [deepFocus] {...} [else ...]`; `deepFocus (c) {...}` alone is the same.
+
+        An `else if` chain is read in a loop (it can be long) and nested afterwards."""
+        arms: list[tuple[Token, A.Expr, list[A.Stmt]]] = []
         orelse = None
-        if self.accept(T.ELSE):
-            if self.tok.kind == T.IF:
-                self.enter()
-                orelse = [self.if_statement()]
-                self.depth -= 1
-            else:
+        while True:
+            first = self.advance()
+            cond = self.condition(first.text)
+            self.accept(T.DEEP_FOCUS)
+            arms.append((first, cond, self.branch("after the if condition")))
+            if not self.accept(T.ELSE):
+                break
+            if self.tok.kind != T.IF:
                 orelse = self.branch("after 'else'")
-        return A.If(cond, then, orelse, span=self.span_from(first))
+                break
+        for first, cond, then in reversed(arms):
+            node = A.If(cond, then, orelse, span=self.span_from(first))
+            orelse = [node]
+        return node
 
     def branch(self, after: str) -> list[A.Stmt]:
         """An if/else branch: a block, or a single statement (`if (c) f();`)."""
@@ -1370,19 +1383,27 @@ def _run(source: Source, entry):
         result = entry(parser)
     except _TooManyErrors:
         result = None
-        parser.diagnostics.append(
-            Diagnostic(
-                "HYP1010",
-                f"too many syntax errors; stopped after {MAX_ERRORS}",
-                severity="note",
-                path=source.path,
-            )
-        )
+    except _TooDeep as exc:
+        result = None
+        parser.diagnostics.append(exc.diagnostic)
     finally:
         if limit < _NEEDED_RECURSION_LIMIT:
             sys.setrecursionlimit(limit)
     diagnostics = lex_errors + parser.diagnostics
     diagnostics.sort(key=lambda d: d.span.start if d.span else len(source.text))
+    if len(diagnostics) >= MAX_ERRORS:
+        shown = diagnostics[:MAX_ERRORS]
+        last = shown[-1].span
+        shown.append(
+            Diagnostic(
+                "HYP1010",
+                f"too many errors; stopped after {MAX_ERRORS}",
+                last,
+                severity="note",
+                path=source.path,
+            )
+        )
+        diagnostics = shown
     return parser, result, diagnostics
 
 
