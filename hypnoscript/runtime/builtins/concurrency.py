@@ -148,8 +148,8 @@ def _channel_type(value, name: str, pos: int) -> str:
 )
 def _create_channel(name, kind=None, capacity=None):
     name = as_string(name, "CreateChannel", 1)
-    kind = _channel_type(kind, "CreateChannel", 2)
     size = as_count(optional(capacity, 100.0), "CreateChannel", 3)
+    kind = _channel_type(kind, "CreateChannel", 2)
     store = _channels()
     if name in store:
         raise HypError(f"Channel '{name}' already exists")

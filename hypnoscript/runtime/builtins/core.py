@@ -115,7 +115,7 @@ def _stringify_json(v, indent=None):
     if indent is None:
         return json_dumps(v, "StringifyJSON")
     n = as_number(indent, "StringifyJSON", 2)
-    return json_dumps(v, "StringifyJSON", indent=max(0, min(int(n), 16)) if n == n else 0)
+    return json_dumps(v, "StringifyJSON", indent=int(max(0.0, min(n, 16.0))) if n == n else 0)
 
 
 @builtin("core", "Observe(value: any) -> null", "Print the display form of a value and a newline", pure=False)

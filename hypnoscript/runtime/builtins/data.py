@@ -62,14 +62,15 @@ def json_path(value: object, path: str) -> tuple[bool, object]:
 
 @builtin(
     "data",
-    "JsonQuery(json: string, path: string, default?: string) -> string",
+    "JsonQuery(json: string, path: string, default?: any) -> string",
     "The value at a path like user.items[0].name as text (default or null when missing; empty path gives the whole JSON)",
 )
 def _json_query(raw, path, default=None):
     import json
 
-    data = _parse(as_string(raw, "JsonQuery", 1))
+    raw = as_string(raw, "JsonQuery", 1)
     path = as_string(path, "JsonQuery", 2)
+    data = _parse(raw)
     if not path.strip():
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     found, value = json_path(data, path)
@@ -96,8 +97,9 @@ def _merge(left: object, right: object) -> object:
 def _json_merge(a, b):
     import json
 
-    left = _parse(as_string(a, "JsonMerge", 1))
-    right = _parse(as_string(b, "JsonMerge", 2))
+    a = as_string(a, "JsonMerge", 1)
+    b = as_string(b, "JsonMerge", 2)
+    left, right = _parse(a), _parse(b)
     return json.dumps(_merge(left, right), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 

@@ -55,8 +55,8 @@ def _dict_create():
 
 @builtin("dictionary", "DictGet(dict: string, key: string) -> string", 'The value for key as text ("" when missing)')
 def _dict_get(d, key):
-    obj = _load("DictGet", d)
     key = as_string(key, "DictGet", 2)
+    obj = _load("DictGet", d)
     if isinstance(obj, dict) and key in obj:
         return json_text(obj[key])
     return ""
@@ -68,8 +68,8 @@ def _dict_get(d, key):
     "A copy with key set (text that parses as JSON is stored as that JSON)",
 )
 def _dict_set(d, key, value):
-    obj = _load("DictSet", d)
     key = as_string(key, "DictSet", 2)
+    obj = _load("DictSet", d)
     if isinstance(obj, dict):
         if isinstance(value, str):
             import json
@@ -85,8 +85,9 @@ def _dict_set(d, key, value):
 
 @builtin("dictionary", "DictHasKey(dict: string, key: string) -> boolean", "Whether key is present")
 def _dict_has_key(d, key):
+    key = as_string(key, "DictHasKey", 2)
     obj = _load("DictHasKey", d)
-    return isinstance(obj, dict) and as_string(key, "DictHasKey", 2) in obj
+    return isinstance(obj, dict) and key in obj
 
 
 @builtin("dictionary", "DictKeys(dict: string) -> string[]", "The keys, sorted")
@@ -115,8 +116,8 @@ def _dict_is_empty(d):
 
 @builtin("dictionary", "DictRemove(dict: string, key: string) -> string", "A copy without key")
 def _dict_remove(d, key):
-    obj = _load("DictRemove", d)
     key = as_string(key, "DictRemove", 2)
+    obj = _load("DictRemove", d)
     if isinstance(obj, dict):
         obj.pop(key, None)
     return dump(obj)
@@ -130,8 +131,9 @@ def _dict_clear(d):
 
 @builtin("dictionary", "DictMerge(a: string, b: string) -> string", "a with every key of b set (b wins)")
 def _dict_merge(a, b):
+    b = as_string(b, "DictMerge", 2)
     left = _load("DictMerge", a)
-    right = parse(as_string(b, "DictMerge", 2))
+    right = parse(b)
     if isinstance(left, dict) and isinstance(right, dict):
         left.update(right)
     return dump(left)
