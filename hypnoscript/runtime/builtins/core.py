@@ -100,7 +100,7 @@ def _parse_json(text):
 
     text = as_string(text, "ParseJSON", 1)
     try:
-        return from_json(json.loads(text))
+        return from_json(json.loads(text, parse_constant=_reject_constant))
     except (ValueError, RecursionError) as exc:
         raise HypError(f"JSON error: {exc}") from None
 
