@@ -105,6 +105,10 @@ def _parse_json(text):
         raise HypError(f"JSON error: {exc}") from None
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"invalid JSON value {name}")
+
+
 @builtin(
     "core",
     "StringifyJSON(value: any, indent?: number) -> string",
