@@ -46,9 +46,15 @@ def _detail(spec) -> str:
         lines.append(f"  alias of:   {spec.alias_of}")
     lines.append(f"  capability: {spec.capability or 'none'}")
     lines.append(f"  pure:       {'yes' if spec.pure else 'no'}")
-    arity = f"{spec.min_args}" if spec.max_args == spec.min_args else f"{spec.min_args}..{spec.max_args if spec.max_args is not None else ''}"
+    arity = (
+        f"{spec.min_args}"
+        if spec.max_args == spec.min_args
+        else f"{spec.min_args}..{spec.max_args if spec.max_args is not None else ''}"
+    )
     lines.append(f"  arguments:  {arity}")
-    lines.append(f"  reference:  {'callable in the reference interpreter' if spec.in_reference else 'extension (runtime library or documentation)'}")
+    lines.append(
+        f"  reference:  {'callable in the reference interpreter' if spec.in_reference else 'extension (runtime library or documentation)'}"
+    )
     return "\n".join(lines)
 
 

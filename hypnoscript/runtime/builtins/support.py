@@ -142,7 +142,10 @@ def to_json(v: object, name: str) -> object:
     if t is float:
         if v != v or v in (math.inf, -math.inf):
             return None
-        return int(v) if v.is_integer() and abs(v) < 2**53 else v  # type: ignore[union-attr]
+        # integral numbers print without a fraction; -0 stays a float so it survives a round trip
+        if v.is_integer() and abs(v) < 2**53 and not (v == 0 and math.copysign(1.0, v) < 0):  # type: ignore[union-attr]
+            return int(v)  # type: ignore[arg-type]
+        return v
     if t is str or t is bool or v is None:
         return v
     if t is int:
