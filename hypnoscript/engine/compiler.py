@@ -31,10 +31,16 @@ def _pyname_builtin(name: str) -> str:
 
 
 class _Loop:
-    __slots__ = ("update_on_continue",)
+    """A loop being compiled. A `snap label;`/`sink label;` aimed at an outer loop raises a
+    LoopJump that the labelled loop catches (Python has no labelled break)."""
 
-    def __init__(self, update_on_continue: bool) -> None:
-        self.update_on_continue = update_on_continue
+    __slots__ = ("label", "key", "break_used", "continue_used")
+
+    def __init__(self, label: str | None, key: str) -> None:
+        self.label = label
+        self.key = key
+        self.break_used = False
+        self.continue_used = False
 
 
 class _FnState:
@@ -55,7 +61,9 @@ class Compiler:
         self.builtins = builtins
         self.resolver = resolver
         self.errors: list[Diagnostic] = []
-        self.analysis = Analysis(program, {n: b.returns for n, b in builtins.items()}, self.import_names)
+        # a builtin declared to return a string may still return null (e.g. input at end of file)
+        returns = {n: b.returns for n, b in builtins.items() if b.returns in ("number", "boolean")}
+        self.analysis = Analysis(program, returns, self.import_names)
         self.used_builtins: set[str] = set()
         self.functions: dict[str, str] = {MAIN: "<main>"}
         self.imports: list = []
@@ -231,14 +239,61 @@ class Compiler:
 
     def s_While(self, s: A.While) -> list[py.stmt]:
         pre, test = self.expr(s.cond)
-        self._fn.loops.append(_Loop(False))
-        body = self.block(s.body)
+        loop = self.enter_loop(s.label)
+        body = self.loop_body(loop, self.block(s.body))
         self._fn.loops.pop()
         if pre:
             # the condition needs statements: evaluate them at the top of every pass
             check = py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])
-            return [py.While(test=self.const(True), body=pre + [check] + body, orelse=[])]
-        return [py.While(test=test, body=body or [py.Pass()], orelse=[])]
+            return self.loop_exit(loop, py.While(test=self.const(True), body=pre + [check] + body, orelse=[]))
+        return self.loop_exit(loop, py.While(test=test, body=body or [py.Pass()], orelse=[]))
+
+    def enter_loop(self, label: str | None) -> _Loop:
+        loop = _Loop(label, self.tmp("loop"))
+        self._fn.loops.append(loop)
+        return loop
+
+    def loop_body(self, loop: _Loop, body: list[py.stmt]) -> list[py.stmt]:
+        """The body, catching a labelled `sink` aimed at this loop from an inner one."""
+        if not loop.continue_used:
+            return body
+        return [self.catch_jump(body or [py.Pass()], "continue:" + loop.key)]
+
+    def loop_exit(self, loop: _Loop, stmt: py.stmt) -> list[py.stmt]:
+        """The loop, catching a labelled `snap` aimed at it from an inner one."""
+        if not loop.break_used:
+            return [stmt]
+        return [self.catch_jump([stmt], "break:" + loop.key)]
+
+    def catch_jump(self, body: list[py.stmt], target: str) -> py.stmt:
+        exc = self.tmp("jump")
+        rethrow = py.If(test=py.Compare(left=py.Attribute(value=self.name(exc), attr="target", ctx=py.Load()),
+                                        ops=[py.NotEq()], comparators=[self.const(target)]),
+                        body=[py.Raise(exc=None, cause=None)], orelse=[])
+        return py.Try(body=body, handlers=[py.ExceptHandler(type=self.name("_LoopJump"), name=exc, body=[rethrow])],
+                      orelse=[], finalbody=[])
+
+    def jump(self, s, kind: str) -> list[py.stmt]:
+        loops = self._fn.loops
+        word = "snap" if kind == "break" else "sink"
+        if not loops:
+            what = "leaves" if kind == "break" else "continues"
+            self.error(s.span, "HYP2001" if kind == "break" else "HYP2002", f"`{word}` ({kind}) outside of a loop",
+                       f"`{word}` {what} the innermost loop of the same suggestion; it cannot reach a caller's loop")
+            return []
+        direct = py.Break() if kind == "break" else py.Continue()
+        if s.label is None or loops[-1].label == s.label:
+            return [direct]
+        target = next((loop for loop in reversed(loops) if loop.label == s.label), None)
+        if target is None:
+            self.error(s.span, "HYP2006", f"no enclosing loop is labelled '{s.label}'",
+                       "label a loop with `name: while (...) { ... }` in the same suggestion")
+            return []
+        if kind == "break":
+            target.break_used = True
+        else:
+            target.continue_used = True
+        return [py.Raise(exc=self.call("_LoopJump", self.const(f"{kind}:{target.key}")), cause=None)]
 
     def s_Loop(self, s: A.Loop) -> list[py.stmt]:
         out: list[py.stmt] = []
@@ -248,8 +303,8 @@ class Compiler:
         if s.update is not None:
             update = self.stmt(A.ExprStmt(s.update, span=s.update.span))
         needs_flag = bool(update) and _has_continue(s.body)
-        self._fn.loops.append(_Loop(needs_flag))
-        body = self.block(s.body)
+        loop = self.enter_loop(s.label)
+        body = self.loop_body(loop, self.block(s.body))
         self._fn.loops.pop()
         cond_pre: list[py.stmt] = []
         test: py.expr = self.const(True)
@@ -264,34 +319,28 @@ class Compiler:
                       orelse=update),
             ]
             check = [py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])] if s.cond else []
-            out.append(py.While(test=self.const(True), body=head + cond_pre + check + body, orelse=[]))
+            stmt = py.While(test=self.const(True), body=head + cond_pre + check + body, orelse=[])
         elif cond_pre:
             check = [py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])]
-            out.append(py.While(test=self.const(True), body=cond_pre + check + body + update, orelse=[]))
+            stmt = py.While(test=self.const(True), body=cond_pre + check + body + update, orelse=[])
         else:
-            out.append(py.While(test=test, body=(body + update) or [py.Pass()], orelse=[]))
-        return out
+            stmt = py.While(test=test, body=(body + update) or [py.Pass()], orelse=[])
+        return out + self.loop_exit(loop, stmt)
 
     def s_ForIn(self, s: A.ForIn) -> list[py.stmt]:
         pre, items = self.expr(s.iterable)
         b = self._fn.scope.lookup(s.name)
-        self._fn.loops.append(_Loop(False))
-        body = self.block(s.body)
+        loop = self.enter_loop(s.label)
+        body = self.loop_body(loop, self.block(s.body))
         self._fn.loops.pop()
-        return pre + [py.For(target=self.name(b.pyname, True), iter=self.call("_iterate", items),
-                             body=body or [py.Pass()], orelse=[], type_comment=None)]
+        return pre + self.loop_exit(loop, py.For(target=self.name(b.pyname, True), iter=self.call("_iterate", items),
+                                                 body=body or [py.Pass()], orelse=[], type_comment=None))
 
     def s_Break(self, s: A.Break) -> list[py.stmt]:
-        if not self._fn.loops:
-            self.error(s.span, "HYP2001", "`snap` (break) outside of a loop",
-                       "`snap` leaves the innermost loop of the same suggestion; it cannot leave a caller's loop")
-        return [py.Break()]
+        return self.jump(s, "break")
 
     def s_Continue(self, s: A.Continue) -> list[py.stmt]:
-        if not self._fn.loops:
-            self.error(s.span, "HYP2002", "`sink` (continue) outside of a loop",
-                       "`sink` continues the innermost loop of the same suggestion; it cannot reach a caller's loop")
-        return [py.Continue()]
+        return self.jump(s, "continue")
 
     def s_Return(self, s: A.Return) -> list[py.stmt]:
         if self._fn.scope.kind == "main":
@@ -659,18 +708,21 @@ class Compiler:
                 return pre, py.BinOp(left=left, op=py.Div(), right=right)
             return pre, self.call("_div", left, right)
         if op == "%":
+            if lt == NUM and isinstance(right, py.Constant) and right.value not in (0.0, float("inf"), float("-inf")) \
+                    and right.value == right.value:
+                # fmod is HypnoScript's %, except that it raises for an infinite or NaN dividend
+                t = self.tmp()
+                finite = py.Compare(left=py.BinOp(left=py.NamedExpr(target=self.name(t, True), value=left), op=py.Sub(),
+                                                  right=self.name(t)), ops=[py.Eq()], comparators=[self.const(0.0)])
+                return pre, py.IfExp(test=finite, body=self.call("_fmod", self.name(t), right), orelse=self.name("_nan"))
             return pre, self.call("_mod", left, right)
         if op in ("==", "!="):
             if (lt == STR and rt == STR) or (lt == BOOL and rt == BOOL):
                 cmp = py.Eq() if op == "==" else py.NotEq()
                 return pre, py.Compare(left=left, ops=[cmp], comparators=[right])
-            if lt == NUM and rt == NUM and _is_pure(left) and _is_pure(right):
-                diff = py.Call(func=self.name("abs"), args=[py.BinOp(left=left, op=py.Sub(), right=right)], keywords=[])
-                cmp = py.Lt() if op == "==" else py.GtE()
-                test = py.Compare(left=diff, ops=[cmp], comparators=[self.const(EPS)])
-                if op == "!=":
-                    return pre, py.UnaryOp(op=py.Not(), operand=py.Compare(left=diff, ops=[py.Lt()], comparators=[self.const(EPS)]))
-                return pre, test
+            if lt == NUM and rt == NUM:
+                test = py.Compare(left=self.abs_diff(left, right), ops=[py.Lt()], comparators=[self.const(EPS)])
+                return pre, test if op == "==" else py.UnaryOp(op=py.Not(), operand=test)
             return pre, self.call("_eq" if op == "==" else "_ne", left, right)
         raise AssertionError(f"unknown operator {op}")
 
@@ -730,6 +782,22 @@ class Compiler:
         return lpre + [py.Assign(targets=[self.name(t, True)], value=left), stmt], self.name(t)
 
     def e_Call(self, e: A.Call):
+        if e.optional:
+            # `f?.(args)`: null when f is null (arguments then not evaluated)
+            pre, fn = self.expr(e.callee)
+            t = self.tmp()
+            apre, args = self.sequence(e.args)
+            call = py.Call(func=self.name("_call_value"), args=[self.name(t), py.Tuple(elts=args, ctx=py.Load())],
+                           keywords=[])
+            if apre:
+                r = self.tmp()
+                stmt = py.If(test=py.Compare(left=self.name(t), ops=[py.Is()], comparators=[self.const(None)]),
+                             body=[py.Assign(targets=[self.name(r, True)], value=self.const(None))],
+                             orelse=apre + [py.Assign(targets=[self.name(r, True)], value=call)])
+                return pre + [py.Assign(targets=[self.name(t, True)], value=fn), stmt], self.name(r)
+            test = py.Compare(left=py.NamedExpr(target=self.name(t, True), value=fn), ops=[py.Is()],
+                              comparators=[self.const(None)])
+            return pre, py.IfExp(test=test, body=self.const(None), orelse=call)
         callee = e.callee
         if type(callee) is A.Identifier:
             name = callee.name
@@ -788,33 +856,37 @@ class Compiler:
         s = self.tmp("subject")
         r = self.tmp("result")
         out: list[py.stmt] = spre + [py.Assign(targets=[self.name(s, True)], value=subject)]
-        matched = self.tmp("matched")
-        out.append(py.Assign(targets=[self.name(matched, True)], value=self.const(False)))
-        cases = list(e.cases)
-        for case in cases:
-            test, binds = self.pattern(case.pattern, self.name(s))
-            body = self.case_body(case, r)
-            inner: list[py.stmt] = list(binds)
-            if case.guard is not None:
-                gpre, guard = self.expr(case.guard)
-                inner.extend(gpre)
-                inner.append(py.If(test=guard, body=[py.Assign(targets=[self.name(matched, True)], value=self.const(True))] + body,
-                                   orelse=[]))
-            else:
-                inner.append(py.Assign(targets=[self.name(matched, True)], value=self.const(True)))
-                inner.extend(body)
-            stmt: py.stmt = py.If(test=test, body=inner, orelse=[]) if test is not None else py.If(
-                test=self.const(True), body=inner, orelse=[])
-            out.append(self.loc(py.If(test=py.UnaryOp(op=py.Not(), operand=self.name(matched)), body=[stmt], orelse=[]),
-                                case.span))
-        if e.default is not None:
-            body = self.case_body(e.default, r)
-            fallback = body
-        else:
-            fallback = [py.Expr(value=self.call("_no_match"))]
-        out.append(self.loc(py.If(test=py.UnaryOp(op=py.Not(), operand=self.name(matched)), body=fallback, orelse=[]),
-                            e.default.span if e.default is not None else e.span))
+        out.extend(self.match_chain(list(e.cases), e, self.name(s), r))
         return out, self.name(r)
+
+    def match_chain(self, cases: list[A.Case], e: A.Entrain, subject: py.expr, result: str) -> list[py.stmt]:
+        """`if case1: ... elif case2: ... else: otherwise` where each test binds the pattern's
+        names with walrus expressions and then checks the guard, so a false guard falls through."""
+        if not cases:
+            if e.default is not None:
+                return [self.loc(py.If(test=self.const(True), body=self.case_body(e.default, result), orelse=[]),
+                                 e.default.span)]
+            return [self.loc(py.Expr(value=self.call("_no_match")), e.span)]
+        case, rest = cases[0], cases[1:]
+        parts = self.pattern(case.pattern, subject)
+        gpre: list[py.stmt] = []
+        if case.guard is not None:
+            gpre, guard = self.expr(case.guard)
+            if not gpre:
+                parts.append(guard)
+        body = self.case_body(case, result)
+        test = parts[0] if len(parts) == 1 else (py.BoolOp(op=py.And(), values=parts) if parts else self.const(True))
+        if gpre:
+            # the guard needs statements: test, bind, run them, then decide with a flag
+            flag = self.tmp("matched")
+            inner = gpre + [py.If(test=guard, body=[py.Assign(targets=[self.name(flag, True)], value=self.const(True))]
+                                  + body, orelse=[])]
+            stmts = [py.Assign(targets=[self.name(flag, True)], value=self.const(False)),
+                     self.loc(py.If(test=test, body=inner, orelse=[]), case.span),
+                     py.If(test=py.UnaryOp(op=py.Not(), operand=self.name(flag)),
+                           body=self.match_chain(rest, e, subject, result), orelse=[])]
+            return stmts
+        return [self.loc(py.If(test=test, body=body, orelse=self.match_chain(rest, e, subject, result)), case.span)]
 
     def case_body(self, case: A.Case, result: str) -> list[py.stmt]:
         """Statements that run an arm and leave its value in `result`: the expression, or for a
@@ -832,66 +904,60 @@ class Compiler:
             out.append(self.loc(py.Assign(targets=[self.name(result, True)], value=value), last.span))
         return out
 
-    def pattern(self, p: A.Pattern, subject: py.expr) -> tuple[py.expr | None, list[py.stmt]]:
-        """A test expression (None = always matches) and the binding statements to run after it."""
+    def pattern(self, p: A.Pattern, subject: py.expr) -> list[py.expr]:
+        """Conditions that all hold when `subject` matches; bindings are walrus expressions among
+        them (`(x := subject) is x`, always true), so they happen only once the tests before pass."""
         t = type(p)
         if t is A.BindingPattern:
-            return None, self.bind(p.name, subject)
+            return [self.bind(p.name, subject)]
         if t is A.TypedPattern:
             pytype = _TYPE_PATTERNS.get(p.type_name.lower())
-            binds = self.bind(p.name, subject)
-            if pytype is None:
-                return None, binds
-            return py.Compare(left=py.Call(func=self.name("type"), args=[subject], keywords=[]), ops=[py.Is()],
-                              comparators=[self.name(pytype)]), binds
+            tests = [] if pytype is None else [self.is_type(subject, pytype)]
+            return tests + [self.bind(p.name, subject)]
         if t is A.LiteralPattern:
             _, value = self.expr(p.value)
-            return self.call("_eq", subject, value), []
+            if isinstance(value, py.Constant) and type(value.value) is float:
+                return [self.is_type(subject, "float"),
+                        py.Compare(left=self.abs_diff(subject, value), ops=[py.Lt()], comparators=[self.const(EPS)])]
+            return [self.call("_eq", subject, value)]
         if t is A.ArrayPattern:
-            tests: list[py.expr] = [py.Compare(left=py.Call(func=self.name("type"), args=[subject], keywords=[]),
-                                               ops=[py.Is()], comparators=[self.name("list")])]
             n = len(p.items)
             length = py.Call(func=self.name("len"), args=[subject], keywords=[])
-            if p.has_rest and p.rest:
-                tests.append(py.Compare(left=length, ops=[py.GtE()], comparators=[self.const(n)]))
-            else:
-                tests.append(py.Compare(left=length, ops=[py.Eq()], comparators=[self.const(n)]))
-            binds: list[py.stmt] = []
+            exact = not (p.has_rest and p.rest)
+            parts = [self.is_type(subject, "list"),
+                     py.Compare(left=length, ops=[py.Eq() if exact else py.GtE()], comparators=[self.const(n)])]
             for i, item in enumerate(p.items):
-                elem = py.Subscript(value=subject, slice=self.const(i), ctx=py.Load())
-                test, b = self.pattern(item, elem)
-                if test is not None:
-                    tests.append(test)
-                binds.extend(b)
-            if p.has_rest and p.rest:
+                parts.extend(self.pattern(item, py.Subscript(value=subject, slice=self.const(i), ctx=py.Load())))
+            if not exact:
                 rest = py.Subscript(value=subject, slice=py.Slice(lower=self.const(n), upper=None, step=None), ctx=py.Load())
-                binds.extend(self.bind(p.rest, rest))
-            return py.BoolOp(op=py.And(), values=tests), binds
+                parts.append(self.bind(p.rest, rest))
+            return parts
         if t is A.RecordPattern:
             fields = py.Attribute(value=subject, attr="fields", ctx=py.Load())
-            tests = [
-                py.Compare(left=py.Call(func=self.name("type"), args=[subject], keywords=[]), ops=[py.Is()],
-                           comparators=[self.name("_Record")]),
-                py.Compare(left=py.Attribute(value=subject, attr="type_name", ctx=py.Load()), ops=[py.Eq()],
-                           comparators=[self.const(p.type_name)]),
-            ]
-            binds = []
+            parts = [self.is_type(subject, "_Record"),
+                     py.Compare(left=py.Attribute(value=subject, attr="type_name", ctx=py.Load()), ops=[py.Eq()],
+                                comparators=[self.const(p.type_name)])]
             for f in p.fields:
-                tests.append(py.Compare(left=self.const(f.name), ops=[py.In()], comparators=[fields]))
+                parts.append(py.Compare(left=self.const(f.name), ops=[py.In()], comparators=[fields]))
                 value = py.Subscript(value=fields, slice=self.const(f.name), ctx=py.Load())
                 if f.pattern is None:
-                    binds.extend(self.bind(f.name, value))
+                    parts.append(self.bind(f.name, value))
                 else:
-                    test, b = self.pattern(f.pattern, value)
-                    if test is not None:
-                        tests.append(test)
-                    binds.extend(b)
-            return py.BoolOp(op=py.And(), values=tests), binds
+                    parts.extend(self.pattern(f.pattern, value))
+            return parts
         raise AssertionError(f"unknown pattern {t.__name__}")
 
-    def bind(self, name: str, value: py.expr) -> list[py.stmt]:
-        b = self._fn.scope.lookup(name)
-        return [py.Assign(targets=[self.name(b.pyname, True)], value=value)]
+    def is_type(self, value: py.expr, pytype: str) -> py.expr:
+        return py.Compare(left=py.Call(func=self.name("type"), args=[value], keywords=[]), ops=[py.Is()],
+                          comparators=[self.name(pytype)])
+
+    def abs_diff(self, left: py.expr, right: py.expr) -> py.expr:
+        return py.Call(func=self.name("abs"), args=[py.BinOp(left=left, op=py.Sub(), right=right)], keywords=[])
+
+    def bind(self, name: str, value: py.expr) -> py.expr:
+        pyname = self._fn.scope.lookup(name).pyname
+        return py.Compare(left=py.NamedExpr(target=self.name(pyname, True), value=value), ops=[py.Is()],
+                          comparators=[self.name(pyname)])
 
 
 def _ascii(name: str) -> str:

@@ -104,7 +104,7 @@ BASE_GLOBALS = {
     "_Session": sessions.Session, "_init_static": sessions.init_static_field,
     "_ctx_push": sessions.CONTEXT.append, "_ctx_pop": sessions.CONTEXT.pop,
     "_Record": Record, "_MISSING": _MISSING, "_const_assign": _const_assign, "_suspend": _suspend,
-    "_exports": _exports, "_nan": math.nan,
+    "_exports": _exports, "_nan": math.nan, "_fmod": math.fmod, "_LoopJump": ops.LoopJump,
 }
 
 

@@ -247,7 +247,12 @@ class Analysis:
 
     def _pattern(self, p: A.Pattern, scope: FnScope) -> None:
         t = type(p)
-        if t is A.BindingPattern or t is A.TypedPattern:
+        if t is A.TypedPattern:
+            # `n: number` binds only numbers, `s: string` only strings
+            literal = {"number": A.NumberLit(0.0), "string": A.StringLit(""), "boolean": A.BoolLit(True)}.get(
+                p.type_name.lower())
+            self.declare(scope, p.name, (literal, scope) if literal is not None else UNKNOWN)
+        elif t is A.BindingPattern:
             self.declare(scope, p.name, UNKNOWN)
         elif t is A.ArrayPattern:
             for item in p.items:

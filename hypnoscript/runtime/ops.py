@@ -31,7 +31,6 @@ from hypnoscript.runtime.values import (
 
 _fmod = math.fmod
 _copysign = math.copysign
-_isnan = math.isnan
 _float = float
 _str = str
 
@@ -163,6 +162,9 @@ def index_opt(obj, i):
 def set_index(obj, i, value):
     t = type(obj)
     if t is list:
+        if type(i) is _float and 0 <= i < len(obj):
+            obj[int(i)] = value
+            return value
         k = _to_index(i)
         n = len(obj)
         if k < n:
@@ -220,6 +222,9 @@ def set_member(obj, name: str, value):
 
 def call_member(obj, name: str, *args):
     if type(obj) is Instance:
+        m = obj.session.methods.get(name)
+        if m is not None and not m.private:
+            return m.fn(obj, *args)
         return call_instance_method(obj, name, args)
     return call_value(member(obj, name), args)
 
@@ -242,6 +247,14 @@ def oscillate(value, name: str) -> bool:
     if type(value) is not bool:
         raise HypTypeError(f"Oscillate target '{name}' must be boolean, got {type_name(value)}")
     return not value
+
+
+class LoopJump(Exception):
+    """A labelled `snap`/`sink` travelling to an outer loop of the same suggestion."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
 
 
 def no_match():
@@ -300,5 +313,5 @@ __all__ = [
     "add", "sub", "mul", "div", "mod", "neg", "lt", "le", "gt", "ge", "eq", "ne", "num_eq", "fmt",
     "format_number", "index", "index_opt", "set_index", "member", "member_opt", "set_member",
     "call_member", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
-    "caught_value", "undefined", "missing_argument", "call_dropping", "iterate", "_isnan",
+    "caught_value", "undefined", "missing_argument", "call_dropping", "iterate", "LoopJump",
 ]

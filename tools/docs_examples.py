@@ -1,0 +1,94 @@
+"""Measure how many whole programs of the reference documentation run here.
+
+Usage: python tools/docs_examples.py DOCS_DIR [--show N] [--filter TEXT]
+
+DOCS_DIR is a checkout of the reference's `hypnoscript-docs/docs` folder (not part of this
+repository). Every fenced code block whose first non-comment text is `Focus` is run with
+`hyp exec` in an empty temporary folder, stdin closed, with a time limit. Prints the pass rate and
+the failures grouped by their first diagnostic line. Examples that fail by design (pages showing an
+error on purpose) are listed in EXPECTED_FAILURES with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+FENCE = re.compile(r"^([ \t]*)(```+|~~~+)[^\n]*\n(.*?)^\1\2[ \t]*$", re.S | re.M)
+LEADING_COMMENTS = re.compile(r"\A(?:\s+|//[^\n]*\n|/\*.*?\*/)*", re.S)
+TIME_LIMIT = 20
+
+# (page path suffix, text in the program) -> why the failure is intended by the page
+EXPECTED_FAILURES: dict[tuple[str, str], str] = {}
+
+
+def programs(docs: str):
+    for folder, _, files in os.walk(docs):
+        for name in sorted(files):
+            if not name.endswith((".md", ".mdx")):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+            for i, m in enumerate(FENCE.finditer(text)):
+                indent, body = m.group(1), m.group(3)
+                if indent:
+                    body = "\n".join(line[len(indent):] if line.startswith(indent) else line for line in body.split("\n"))
+                rest = body[LEADING_COMMENTS.match(body).end():]
+                if rest.startswith("Focus"):
+                    yield os.path.relpath(path, docs), i, body
+
+
+def run(body: str) -> tuple[int, str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = os.path.join(tmp, "example.hyp")
+        with open(prog, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        try:
+            r = subprocess.run([sys.executable, "-m", "hypnoscript", "exec", "--no-cache", prog], cwd=tmp,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIME_LIMIT,
+                               env={**os.environ, "NO_COLOR": "1"})
+        except subprocess.TimeoutExpired:
+            return -1, "", f"timeout after {TIME_LIMIT}s"
+    return r.returncode, r.stdout, r.stderr
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("docs")
+    ap.add_argument("--show", type=int, default=3, help="examples shown per failure kind")
+    ap.add_argument("--filter", help="only pages whose path contains this text")
+    args = ap.parse_args()
+    total = passed = expected = 0
+    failures: dict[str, list[str]] = collections.defaultdict(list)
+    for page, index, body in programs(args.docs):
+        if args.filter and args.filter not in page:
+            continue
+        total += 1
+        status, _out, err = run(body)
+        if status == 0:
+            passed += 1
+            continue
+        reason = next((why for (p, t), why in EXPECTED_FAILURES.items() if page.endswith(p) and t in body), None)
+        if reason:
+            expected += 1
+            continue
+        first = next((line for line in err.splitlines() if line.strip()), f"exit status {status}")
+        where = next((line.strip() for line in err.splitlines() if line.strip().startswith("-->")), "")
+        failures[re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", first)].append(f"{page}#{index} {where} | {first}")
+    print(f"{passed}/{total} documentation programs run cleanly ({100 * passed / max(total, 1):.1f}%); "
+          f"{expected} fail by design")
+    for kind, items in sorted(failures.items(), key=lambda kv: -len(kv[1])):
+        print(f"\n{len(items):3d} x {kind}")
+        for item in items[: args.show]:
+            print(f"      {item}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
