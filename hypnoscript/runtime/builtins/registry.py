@@ -37,6 +37,7 @@ _MODULES = (
     "deepmind",
     "localization",
     "concurrency",
+    "http_service",
 )
 
 CATEGORY_TITLES = {
