@@ -3,3 +3,4 @@
 from hypnoscript.cli.main import register
 
 register("builtins", "builtins_cmd", "List the builtin functions")
+register("check", "check_cmd", "Type-check programs without running them")

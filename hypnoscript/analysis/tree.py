@@ -1,0 +1,33 @@
+"""Generic walks over the syntax tree."""
+
+from __future__ import annotations
+
+from hypnoscript.syntax import ast as A
+
+# Nodes that start a new function body: `awaken`, `snap` and `sink` inside them belong to them.
+FUNCTION_NODES = (A.FuncDecl, A.Lambda, A.SessionMethod, A.SessionDecl)
+
+
+def walk(node: A.Node, skip: tuple[type, ...] = ()):
+    """Every node below `node` (not `node` itself), parents before children, without descending
+    into nodes of the `skip` types (those are yielded, their insides are not). Iterative, so long
+    operator chains do not exhaust the Python stack."""
+    stack = list(reversed(list(node.children())))
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, skip):
+            stack.extend(reversed(list(n.children())))
+
+
+def own_nodes(body: list[A.Stmt]):
+    """Every node of a function body that belongs to that function (nested suggestions, lambdas
+    and sessions are yielded but not entered)."""
+    for s in body:
+        yield s
+        if not isinstance(s, FUNCTION_NODES):
+            yield from walk(s, FUNCTION_NODES)
+
+
+def function_body(node: A.Node) -> list[A.Stmt]:
+    return node.body if isinstance(node, (A.FuncDecl, A.Lambda, A.SessionMethod)) else []
