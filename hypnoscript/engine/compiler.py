@@ -23,6 +23,7 @@ EPS = 2.220446049250313e-16
 _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH = {"+": (py.Add, "_add"), "-": (py.Sub, "_sub"), "*": (py.Mult, "_mul")}
+_INLINE_LENGTH = ("ArrayLength", "Length")
 _TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
 
 
@@ -63,7 +64,8 @@ class Compiler:
         self.errors: list[Diagnostic] = []
         # a builtin declared to return a string may still return null (e.g. input at end of file)
         returns = {n: b.returns for n, b in builtins.items() if b.returns in ("number", "boolean")}
-        self.analysis = Analysis(program, returns, self.import_names)
+        overridable = {n for n, b in builtins.items() if not b.in_reference}
+        self.analysis = Analysis(program, returns, self.import_names, overridable)
         self.used_builtins: set[str] = set()
         self.functions: dict[str, str] = {MAIN: "<main>"}
         self.imports: list = []
@@ -711,10 +713,14 @@ class Compiler:
             if lt == NUM and isinstance(right, py.Constant) and right.value not in (0.0, float("inf"), float("-inf")) \
                     and right.value == right.value:
                 # fmod is HypnoScript's %, except that it raises for an infinite or NaN dividend
-                t = self.tmp()
-                finite = py.Compare(left=py.BinOp(left=py.NamedExpr(target=self.name(t, True), value=left), op=py.Sub(),
-                                                  right=self.name(t)), ops=[py.Eq()], comparators=[self.const(0.0)])
-                return pre, py.IfExp(test=finite, body=self.call("_fmod", self.name(t), right), orelse=self.name("_nan"))
+                if _is_pure(left):
+                    first, again = left, left
+                else:
+                    t = self.tmp()
+                    first, again = py.NamedExpr(target=self.name(t, True), value=left), self.name(t)
+                finite = py.Compare(left=py.BinOp(left=first, op=py.Sub(), right=again), ops=[py.Eq()],
+                                    comparators=[self.const(0.0)])
+                return pre, py.IfExp(test=finite, body=self.call("_fmod", again, right), orelse=self.name("_nan"))
             return pre, self.call("_mod", left, right)
         if op in ("==", "!="):
             if (lt == STR and rt == STR) or (lt == BOOL and rt == BOOL):
@@ -802,7 +808,8 @@ class Compiler:
         if type(callee) is A.Identifier:
             name = callee.name
             b = self._fn.scope.lookup(name)
-            if name in self.builtins:
+            if name in self.builtins and (b is None or self.builtins[name].in_reference):
+                # the reference's builtins shadow user functions; the names we added do not
                 return self.builtin_call(name, e)
             if b is None:
                 pre, args = self.sequence(e.args)
@@ -827,8 +834,18 @@ class Compiler:
             return pre + effects, self.call("_missing_argument", self.const(name), self.const(len(args) + 1))
         if spec.max_args is not None and len(args) > spec.max_args:
             if all(_is_pure(a) for a in args[spec.max_args:]):
-                return pre, py.Call(func=fn, args=args[: spec.max_args], keywords=[])
-            return pre, self.call("_call_dropping", fn, self.const(spec.max_args), *args)
+                args = args[: spec.max_args]
+            else:
+                return pre, self.call("_call_dropping", fn, self.const(spec.max_args), *args)
+        if name in _INLINE_LENGTH and len(args) == 1 and _is_pure(args[0]):
+            # `float(len(x))` inline for the common case, the builtin for everything else
+            arg = args[0]
+            test = self.is_type(arg, "list")
+            if name == "Length":
+                test = py.BoolOp(op=py.Or(), values=[test, self.is_type(arg, "str")])
+            length = py.Call(func=self.name("float"), args=[py.Call(func=self.name("len"), args=[arg], keywords=[])],
+                             keywords=[])
+            return pre, py.IfExp(test=test, body=length, orelse=py.Call(func=fn, args=args, keywords=[]))
         return pre, py.Call(func=fn, args=args, keywords=[])
 
     def e_Member(self, e: A.Member):
@@ -841,7 +858,19 @@ class Compiler:
 
     def e_Index(self, e: A.Index):
         pre, (obj, idx) = self.sequence([e.obj, e.index])
-        return pre, self.call("_index_opt" if e.optional else "_index", obj, idx)
+        if e.optional:
+            return pre, self.call("_index_opt", obj, idx)
+        if self.ty(e.index) == NUM and _is_pure(obj) and _is_pure(idx):
+            # the common case inline: a list and a number index within range
+            fast = py.BoolOp(op=py.And(), values=[
+                self.is_type(obj, "list"),
+                py.Compare(left=self.const(0.0), ops=[py.LtE(), py.Lt()],
+                           comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]),
+            ])
+            element = py.Subscript(value=obj, slice=py.Call(func=self.name("int"), args=[idx], keywords=[]),
+                                   ctx=py.Load())
+            return pre, py.IfExp(test=fast, body=element, orelse=self.call("_index", obj, idx))
+        return pre, self.call("_index", obj, idx)
 
     def e_Lambda(self, e: A.Lambda):
         pyname = self.tmp("lambda")

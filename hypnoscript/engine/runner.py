@@ -89,7 +89,7 @@ def _exports(local_values: dict, pairs: tuple) -> dict:
 
 BASE_GLOBALS = {
     "__hyp_generated__": True,
-    "__builtins__": {"type": type, "float": float, "str": str, "bool": bool, "list": list, "len": len,
+    "__builtins__": {"type": type, "float": float, "str": str, "bool": bool, "list": list, "len": len, "int": int,
                      "abs": abs, "locals": locals, "Exception": Exception},
     "_fmt": display,
     "_fmtn": format_number,

@@ -71,7 +71,9 @@ class Analysis:
     """Walks a program once: scopes per function node, bindings, and their inferred types."""
 
     def __init__(self, program: A.Program, builtin_returns: dict[str, str] | None = None,
-                 import_names=None) -> None:
+                 import_names=None, overridable: set[str] | None = None) -> None:
+        # builtin names a user declaration takes over (the ones the reference does not have)
+        self.overridable = overridable or set()
         self.scopes: dict[int, FnScope] = {}
         # mindLink path -> the names that module exports (asks the module loader)
         self.import_names = import_names
@@ -329,5 +331,8 @@ class Analysis:
         if t is A.Ternary:
             return join(self.type_of(e.then, scope), self.type_of(e.otherwise, scope))
         if t is A.Call and type(e.callee) is A.Identifier:
-            return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(e.callee.name, ""))
+            name = e.callee.name
+            if name in self.overridable and scope.lookup(name) is not None:
+                return None
+            return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(name, ""))
         return None
