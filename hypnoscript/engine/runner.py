@@ -182,11 +182,14 @@ class Program:
 
 
 def _call_with_big_stack(fn):
+    import contextvars
+
     result: dict = {}
+    context = contextvars.copy_context()  # the running program's RuntimeContext goes with it
 
     def target() -> None:
         try:
-            result["value"] = fn()
+            result["value"] = context.run(fn)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             result["error"] = exc
 

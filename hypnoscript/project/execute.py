@@ -26,7 +26,9 @@ def run_program(source: Source, argv: list[str] | None = None, *, seed: int | No
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, loader.source_for(exc.diagnostics, source), fmt, stream=err)
         return 1
-    ctx = RuntimeContext(stdout=stdout, stdin=stdin, argv=[source.path] + list(argv or []), script_path=source.path)
+    # GetArgs() sees the command line as the reference gives it: the binary, `exec`, the file, arguments
+    ctx = RuntimeContext(stdout=stdout, stdin=stdin, argv=["hypnoscript", "exec", source.path] + list(argv or []),
+                         script_path=source.path)
     if seed is not None:
         ctx.seed(seed)
     status = 0
