@@ -70,7 +70,8 @@ def test_padding_reaches_the_width(s, width):
 
 
 @settings(deadline=None)
-@given(st.lists(finite, max_size=20))
+# the median averages two values in f64, as the reference does: near f64's maximum that overflows
+@given(st.lists(st.floats(min_value=-1e300, max_value=1e300), max_size=20))
 def test_sort_and_statistics(xs):
     sorted_xs = call("ArraySort", xs)
     assert sorted_xs == sorted(xs)
