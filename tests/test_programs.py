@@ -34,15 +34,6 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 # meet yet: id -> the engine bug. Each is an xfail(strict=True), so fixing the bug turns it into
 # an XPASS failure that asks for the entry to be removed.
 KNOWN_FAILURES: dict[str, str] = {
-    "additions/mindlink_records": (
-        "tranceify types declared in a mindLinked module are not visible to the importer: each program keeps "
-        "its record types in its own `_types` table and modules do not export them"
-    ),
-    "errors/runtime/method_arity": (
-        "calling a session method with too few arguments (`g.greet()` for `greet(name)`) escapes as a raw "
-        "Python TypeError: the patterns in engine/errors.py translate_exception do not accept `::` in the "
-        "function name `Greeter::greet`"
-    ),
     "output/command_with_array": (
         "`command [...]` parses as indexing a variable named `command` (the soft-keyword rule in the parser "
         "takes `command` followed by `[` as a name), so the statement is a syntax error"

@@ -16,9 +16,21 @@ import zlib
 
 from hypnoscript import __version__
 
-# Bump when generated code or its runtime contract changes.
-ENGINE_REVISION = "1"
-MAGIC = b"HYPC" + ENGINE_REVISION.encode() + b"\0"
+MAGIC = b"HYPC2\0"
+# Files whose change alters generated code: their sizes and times are part of every key.
+_ENGINE_FILES = ("compiler.py", "scopes.py", "names.py", "artifact.py")
+
+
+def _engine_revision() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    parts = []
+    for name in _ENGINE_FILES:
+        try:
+            st = os.stat(os.path.join(here, name))
+        except OSError:
+            continue
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+    return ",".join(parts)
 
 
 def directory() -> str:
@@ -37,7 +49,8 @@ def key(source, module: bool = False) -> tuple[str, str] | None:
     """(file name of the entry, the exact text it must have been compiled from)."""
     if not enabled():
         return None
-    header = f"{__version__}/{ENGINE_REVISION}/{sys.version_info[:2]}/{int(module)}\0{os.path.abspath(source.path)}\0"
+    header = (f"{__version__}/{_engine_revision()}/{sys.version_info[:2]}/{int(module)}\0"
+              f"{os.path.abspath(source.path)}\0")
     data = (header + source.text).encode("utf-8", "surrogatepass")
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}", header + source.text
 

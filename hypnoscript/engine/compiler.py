@@ -132,7 +132,7 @@ class Compiler:
         if finales:
             final_body = self.block([s for f in finales for s in f.body])
             body = [py.Try(body=body or [py.Pass()], handlers=[], orelse=[], finalbody=final_body or [py.Pass()])]
-        prologue: list[py.stmt] = [py.Assign(targets=[self.name("_types", True)], value=py.Dict(keys=[], values=[]))]
+        prologue: list[py.stmt] = []
         if main_scope.bindings:
             # never runs: makes every program-level name a local of main even when only nested
             # suggestions assign it, so their `nonlocal` declarations find it

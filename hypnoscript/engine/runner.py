@@ -130,6 +130,8 @@ class Program:
     def make_globals(self, ctx: RuntimeContext) -> dict:
         g = dict(BASE_GLOBALS)
         g["_out"] = (ctx.stdout or sys.stdout).write  # type: ignore[attr-defined]
+        # `tranceify` types are global to a run: modules share them with their importers
+        g["_types"] = self.loader.record_types if self.loader is not None else {}
         if self.compiled.builtins:
             registry = builtin_registry()
             for name in self.compiled.builtins:

@@ -4,8 +4,9 @@ A path resolves, in this order, relative to the importing file, to the project r
 folder upwards holding `trance.json`), to the `trance_modules/` folder of that root and of every
 project above it (installed packages: `mindLink "pkg/file.hyp";`, or `mindLink "pkg";` for the
 package's `induction.entryScript`), and to the working directory. Each module is compiled once
-(through the code cache) and run once; importers get its top-level suggestions, sessions, records
-and variables, except names starting with `_`, which stay private to the module. A cycle, a
+(through the code cache) and run once; importers get the top-level suggestions, sessions and
+variables it defines itself (not those it imports in turn), except names starting with `_`, which
+stay private to the module. A cycle, a
 missing file or a name bound by two different imports is a diagnostic at the `mindLink` line.
 """
 
@@ -65,15 +66,18 @@ class ModuleLoader:
         self._exports: dict[str, dict] = {}  # abs path -> exported values (after running)
         self._compiling: list[str] = []
         self._running: list[str] = []
+        self.record_types: dict[str, tuple] = {}  # tranceify types declared so far in this run
         self._resolved: dict[tuple[str, str], str | None] = {}
         # importer -> name -> (module path, target as written): who bound each imported name
         self._bound: dict[str, dict[str, tuple[str, str]]] = {}
 
     # ------------------------------------------------------------ compile time
 
-    def load_main(self, source: Source):
+    def load_main(self, source: Source, *, exports: bool = False):
+        """Compile the program the run starts from; with `exports`, running it returns its top-level
+        names like a module's (the test runner calls the `test...` suggestions it finds there)."""
         self._sources[source.path] = source
-        return self._compile(source, module=False)
+        return self._compile(source, module=exports)
 
     def _compile(self, source: Source, module: bool):
         from hypnoscript.engine.runner import Program, compile_source
@@ -133,7 +137,8 @@ class ModuleLoader:
             source = Source(text, path)
             self._sources[path] = source
             program = self._compile(source, module=True)
-        names = [n for n in program.compiled.exports if not n.startswith("_")]
+        imported = {n for _, bound in program.compiled.imports for n in bound}
+        names = [n for n in program.compiled.exports if not n.startswith("_") and n not in imported]
         self._check_duplicates(importer, target, path, names, span)
         return names
 

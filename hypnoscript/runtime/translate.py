@@ -12,8 +12,8 @@ import re
 from hypnoscript.engine.names import demangle
 from hypnoscript.runtime.errors import HypError, HypNameError, HypTypeError
 
-_ARG_COUNT = re.compile(r"^(?P<fn>[\w.<>]+)\(\) takes (?P<p>\d+) positional arguments? but (?P<a>\d+) (?:were|was) given")
-_MISSING = re.compile(r"^(?P<fn>[\w.<>]+)\(\) missing (?P<n>\d+) required positional arguments?: (?P<names>.*)$")
+_ARG_COUNT = re.compile(r"^(?P<fn>[\w.<>:]+)\(\) takes (?P<p>\d+) positional arguments? but (?P<a>\d+) (?:were|was) given")
+_MISSING = re.compile(r"^(?P<fn>[\w.<>:]+)\(\) missing (?P<n>\d+) required positional arguments?: (?P<names>.*)$")
 _UNBOUND = re.compile(r"(?:local|free) variable '(?P<name>\w+)'|name '(?P<name2>\w+)' is not defined")
 
 
