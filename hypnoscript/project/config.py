@@ -71,8 +71,12 @@ class Config(dict):
         return copy.deepcopy(self._masked)
 
 
-def load_config(project_root: str, profile: str | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """The effective configuration of the project at `project_root`; raises ConfigError."""
+def load_config(project_root: str, profile: str | None = None, env: Mapping[str, str] | None = None, *,
+                require_env: bool = True) -> Config:
+    """The effective configuration of the project at `project_root`; raises ConfigError.
+
+    With `require_env=False` an unset variable without a default is no error: its reference stays
+    in the value as written, and passes any check (for checking profiles meant for elsewhere)."""
     env = os.environ if env is None else env
     path = os.path.join(project_root, CONFIG_FILE)
     chosen = profile or env.get("HYP_PROFILE") or None
@@ -97,13 +101,13 @@ def load_config(project_root: str, profile: str | None = None, env: Mapping[str,
         _set_path(layered, keys, value, path)
     diags: list[Diagnostic] = []
     resolved = _interpolate(layered, (), env, diags, doc, path, chosen, mask=False)
-    if diags:
+    if diags and require_env:
         raise ConfigError(diags)
     masked = _interpolate(layered, (), env, [], doc, path, chosen, mask=True)
     schema = jsonfile.schema(SCHEMA)
     effective = apply_defaults(resolved, schema)
     problems = [_locate(doc, path, chosen, overrides, p, m)
-                for p, m in jsonfile.violations(schema, effective)]
+                for p, m in jsonfile.violations(schema, effective, None if require_env else _lenient())]
     if problems:
         raise ConfigError(jsonfile.sort(problems))
     return Config(effective, path=path, profile=chosen, exists=doc is not None,
@@ -125,9 +129,13 @@ def check_structure(doc: jsonfile.JsonFile) -> list[Diagnostic]:
     return jsonfile.sort(list({(d.message, d.span): d for d in found}.values()))
 
 
-def validate_all(project_root: str, env: Mapping[str, str] | None = None) -> tuple[list[Diagnostic], list[str]]:
-    """(problems, profiles checked) for `hyp config validate`: the base and each profile in turn."""
+def validate_all(project_root: str, env: Mapping[str, str] | None = None,
+                 profile: str | None = None) -> tuple[list[Diagnostic], list[str]]:
+    """(problems, profiles checked) for `hyp config validate`: the base and each profile in turn.
+
+    The active profile (`profile`, else HYP_PROFILE) must find every variable it references."""
     env = os.environ if env is None else env
+    active = profile or env.get("HYP_PROFILE")
     path = os.path.join(project_root, CONFIG_FILE)
     try:
         base = load_config(project_root, None, {k: v for k, v in env.items() if k != "HYP_PROFILE"})
@@ -138,12 +146,15 @@ def validate_all(project_root: str, env: Mapping[str, str] | None = None) -> tup
     doc = jsonfile.read(path, "the configuration file")
     names = sorted(doc.data.get("profiles") or {})
     problems: list[Diagnostic] = []
-    for name in names:
+    for name in names + ([active] if active and active not in names else []):
         try:
-            load_config(project_root, name, env)
+            # a profile for another environment may need variables only that environment sets
+            load_config(project_root, name, env, require_env=name == active)
         except ConfigError as exc:
             for d in exc.diagnostics:
-                d.notes.append(f"with profile \"{name}\"")
+                note = f"with profile \"{name}\""
+                if note not in d.notes and d.code != CODE_PROFILE:
+                    d.notes.append(note)
             problems += exc.diagnostics
     return problems, names
 
@@ -301,11 +312,11 @@ def _interpolate(value: object, path: tuple, env: Mapping[str, str], diags: list
         span = _span_for(doc, profile, path)
         diags.append(Diagnostic(CODE_ENV_UNSET, f"{jsonfile.json_path(path)}: environment variable {name} is not set",
                                 span, path=file, help=f"set {name}, or give a default: ${{env:{name}:-value}}"))
-        return ""
+        return m.group(0)
 
     single = _SINGLE_REF.match(value)
     text = _REF.sub(substitute, value)
-    if single and text != MASK:
+    if single and text != MASK and text != value:
         return _typed(text, path)
     return text
 

@@ -26,12 +26,15 @@ CODE_MISSING = "HYP5013"
 CODE_VERSION = "HYP5014"
 CODE_EXISTS = "HYP5015"
 CODE_REFERENCE = "HYP5016"
+CODE_UNKNOWN_DEPENDENCY = "HYP5017"
 
 KEY_ORDER = ("$schema", "ritualName", "mantra", "intent", "induction", "hypnotists", "auras", "suggestions",
              "anchors", "deepAnchors", "channels", "triggers")
 _DEFAULTS = {"induction": None, "hypnotists": [], "auras": None, "suggestions": {}, "anchors": {},
              "deepAnchors": {}, "channels": None, "triggers": None}
 DEFAULT_RANGE = "^1.0.0"
+# what a package name may look like (the schema says the same for the keys of `anchors`)
+NAME_PATTERN = jsonfile.schema(SCHEMA)["$defs"]["dependencies"]["propertyNames"]["pattern"]
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ project above it (installed packages: `mindLink "pkg/file.hyp";`, or `mindLink "
 package's `induction.entryScript`), and to the working directory. Each module is compiled once
 (through the code cache) and run once; importers get the top-level suggestions, sessions and
 variables it defines itself (not those it imports in turn), except names starting with `_`, which
-stay private to the module. A cycle, a
-missing file or a name bound by two different imports is a diagnostic at the `mindLink` line.
+stay private to the module. A cycle, a missing file or a name bound by two different imports is a
+diagnostic at the `mindLink` line.
 """
 
 from __future__ import annotations
