@@ -4,6 +4,7 @@ from hypnoscript.cli.main import register
 
 register("builtins", "builtins_cmd", "List the builtin functions")
 register("check", "check_cmd", "Type-check programs without running them")
+register("repl", "repl_cmd", "Interactive HypnoScript")
 register("init", "init_cmd", "Create a project (trance.json, optionally from a template)")
 register("add", "add_cmd", "Add a dependency to trance.json")
 register("remove", "remove_cmd", "Remove a dependency from trance.json")
@@ -13,3 +14,4 @@ register("run", "run_cmd", "Run a suggestion (script) from trance.json")
 register("validate", "validate_cmd", "Check trance.json and the configuration")
 register("config", "config_cmd", "Check or show the project configuration")
 register("test", "test_cmd", "Run the project's tests")
+register("fmt", "fmt_cmd", "Format programs in the canonical layout")
