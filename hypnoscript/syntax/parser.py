@@ -17,9 +17,8 @@ import sys
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax import tokens as T
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError, Label
-from hypnoscript.syntax.lexer import tokenize
-from hypnoscript.syntax.source import Source, Span
-from hypnoscript.syntax.tokens import Token
+from hypnoscript.syntax.lexer import TableSpan, TokenTable, gc_paused, lex, make_span as _new_span
+from hypnoscript.syntax.source import Source
 
 MAX_DEPTH = 200
 MAX_ERRORS = 50
@@ -61,6 +60,16 @@ _BINARY: dict[int, tuple[int, str]] = {
 }
 
 _PREFIX: dict[int, str] = {T.MINUS: "-", T.BANG: "!", T.AWAIT: "await", T.SURRENDER_TO: "await"}
+_PREFIX_POWER = _FACTOR + 1
+
+_new_object = object.__new__
+_set_span_table = TableSpan._table.__set__
+_set_span_tokens = TableSpan._tokens.__set__
+
+_POSTFIX_STARTS = frozenset({T.LPAREN, T.DOT, T.LBRACKET, T.QUESTION_DOT, T.DREAM_REACH})
+
+# Identifiers that start a statement in some contexts (`for (`, `try {`, `throw x;`, `record P {`).
+_STATEMENT_WORDS = frozenset({"for", "try", "throw", "record", "imperative"})
 
 _DECLARATION_KINDS = {T.INDUCE: "induce", T.IMPLANT: "implant", T.EMBED: "embed", T.FREEZE: "freeze"}
 _OUTPUT_KINDS = {T.OBSERVE: "observe", T.WHISPER: "whisper", T.COMMAND: "command", T.MURMUR: "murmur"}
@@ -112,15 +121,22 @@ class _TooDeep(Exception):
 
 
 class Parser:
-    """Parses one token list. Use the module functions rather than this class directly."""
+    """Parses one token table. Use the module functions rather than this class directly.
 
-    def __init__(self, source: Source, tokens: list[Token], lex_errors: list[Diagnostic] | None = None):
+    Tokens are referred to by their index in the table; `pos` is the current token, `kind` its
+    kind and `prev` the last token consumed (where the span of a finished node ends).
+    """
+
+    def __init__(self, source: Source, table: TokenTable, lex_errors: list[Diagnostic] | None = None):
         self.source = source
-        self.tokens = tokens
-        self.last = len(tokens) - 1
+        self.table = table
+        self.kinds = table.kinds
+        self.raw = table.raw
+        self.values = table.values
+        self.last = len(table.kinds) - 1
         self.pos = 0
-        self.tok = tokens[0]
-        self.prev = tokens[0]  # the last consumed token, for the end of spans
+        self.kind = self.kinds[0]
+        self.prev = 0
         self.diagnostics: list[Diagnostic] = []
         self.depth = 0
         self.top_body: list[A.Stmt] = []
@@ -160,66 +176,98 @@ class Parser:
 
     # ------------------------------------------------------------ token helpers
 
-    def advance(self) -> Token:
-        tok = self.tok
-        self.prev = tok
-        if self.pos < self.last:
-            self.pos += 1
-            self.tok = self.tokens[self.pos]
-        return tok
+    def advance(self) -> int:
+        """Consume the current token; its index."""
+        pos = self.pos
+        self.prev = pos
+        if pos < self.last:
+            self.pos = pos + 1
+            self.kind = self.kinds[pos + 1]
+        return pos
 
-    def peek(self, offset: int = 1) -> Token:
+    def peek(self, offset: int = 1) -> int:
+        """The kind of the token `offset` places ahead."""
         index = self.pos + offset
-        return self.tokens[index if index < self.last else self.last]
+        return self.kinds[index if index < self.last else self.last]
+
+    def peek_raw(self, offset: int = 1) -> str:
+        index = self.pos + offset
+        return self.raw[index if index < self.last else self.last]
 
     def accept(self, kind: int) -> bool:
-        if self.tok.kind == kind:
+        if self.kind == kind:
             self.advance()
             return True
         return False
 
-    def expect(self, kind: int, what: str, help: str | None = None) -> Token:
-        """Consume a token of `kind` or fail with "expected <what>"."""
-        tok = self.tok
-        if tok.kind == kind:
+    def expect(self, kind: int, what: str, help: str | None = None) -> int:
+        """Consume a token of `kind` (its index) or fail with "expected <what>"."""
+        if self.kind == kind:
             return self.advance()
         if kind == T.SEMICOLON:
-            if self.eof_ends_statement and tok.kind == T.EOF:
-                return tok
+            if self.eof_ends_statement and self.kind == T.EOF:
+                return self.pos
             prev = self.prev
-            if tok.line > prev.end_line and (tok.kind in _STATEMENT_STARTS or tok.kind == T.RBRACE):
+            table = self.table
+            if table.lines[self.pos] > table.end_lines[prev] and (self.kind in _STATEMENT_STARTS or self.kind == T.RBRACE):
                 # The statement ends at a line break and a new one clearly starts: accept the
                 # missing `;` with a warning, as the documentation's programs need.
                 diagnostic = self.error("HYP1011", f"missing {what}", prev).diagnostic
                 diagnostic.severity = "warning"
-                diagnostic.help = f"add ';' at the end of line {prev.end_line}"
+                diagnostic.help = f"add ';' at the end of line {table.end_lines[prev]}"
                 self.report(diagnostic)
                 return prev
         raise self.error_expected(what, help)
 
-    def span_from(self, first: Token) -> Span:
-        last = self.prev
-        if last.end < first.start:  # nothing consumed since `first`
-            last = first
-        return Span(first.start, last.end, first.line, first.col, last.end_line, last.end_col)
+    def text(self, index: int) -> str:
+        return self.table.text(index)
 
-    def span_between(self, first: Span, last: Span) -> Span:
-        return Span(first.start, last.end, first.line, first.col, last.end_line, last.end_col)
+    def source_text(self, index: int) -> str:
+        """A name as written (keywords keep their spelling: `obj.Number`)."""
+        return self.raw[index]
+
+    def span(self, index: int) -> TableSpan:
+        return _new_span(self.table, index, index)
+
+    def span_from(self, first: int) -> TableSpan:
+        """From token `first` to the last consumed token."""
+        last = self.prev
+        return _new_span(self.table, first, last if last >= first else first)
 
     # ------------------------------------------------------------ diagnostics
 
-    def error(self, code: str, message: str, token: Token | None = None, help: str | None = None,
+    def error(self, code: str, message: str, index: int | None = None, help: str | None = None,
               labels: list[Label] | None = None) -> _SyntaxError:
-        token = token or self.tok
+        index = self.pos if index is None else index
         return _SyntaxError(
-            Diagnostic(code, message, token.span, help=help, labels=labels or [], path=self.source.path)
+            Diagnostic(code, message, self.span(index), help=help, labels=labels or [], path=self.source.path)
         )
 
     def error_expected(self, what: str, help: str | None = None) -> _SyntaxError:
-        tok = self.tok
-        if help is None and (tok.kind in _RESERVED or tok.kind == T.DRIFT):
-            help = f"'{tok.text}' is a reserved word"
-        return self.error("HYP1004", f"expected {what}, found {describe(tok)}", tok, help)
+        if help is None and (self.kind in _RESERVED or self.kind == T.DRIFT):
+            help = f"'{self.text(self.pos)}' is a reserved word"
+        return self.error("HYP1004", f"expected {what}, found {self.describe(self.pos)}", self.pos, help)
+
+    def describe(self, index: int) -> str:
+        """How a token is named in messages: `'{'`, `identifier 'x'`, `keyword 'label'`, `end of file`."""
+        kind = self.kinds[index]
+        text = self.text(index)
+        if kind == T.EOF:
+            return "end of file"
+        if kind == T.IDENTIFIER:
+            return f"identifier '{text}'"
+        if kind == T.NUMBER_LITERAL:
+            return f"number {text}"
+        if kind == T.STRING_LITERAL:
+            shown = text if len(text) <= 20 else text[:17] + "..."
+            return "string " + '"' + shown.replace("\n", "\\n") + '"'
+        if kind <= T.LAST_KEYWORD:
+            return f"keyword '{text}'"
+        return f"'{text}'"
+
+    def unclosed_help(self, opening: int) -> str:
+        table = self.table
+        return f"the '{self.text(opening)}' at line {table.lines[opening]}, column {table.cols[opening]} is not closed"
 
     def report(self, diagnostic: Diagnostic) -> None:
         if self.is_echo_of_lex_error(diagnostic):
@@ -232,7 +280,7 @@ class Parser:
         if not self.bad_offsets or diagnostic.span is None:
             return False
         # A bad character between the previous token and the offending one explains the error.
-        i = bisect.bisect_left(self.bad_offsets, self.prev.start)
+        i = bisect.bisect_left(self.bad_offsets, self.table.starts[self.prev])
         return i < len(self.bad_offsets) and self.bad_offsets[i] <= diagnostic.span.start
 
     def synchronize(self, start_pos: int) -> None:
@@ -242,16 +290,16 @@ class Parser:
         statement's own `;` or closing `}`, not at one inside it; a closer that matches nothing
         the statement opened belongs to the enclosing block and stops the skip.
         """
-        tokens = self.tokens
+        kinds = self.kinds
         open_closers: list[int] = []
         for index in range(start_pos, self.pos):
-            _track_bracket(open_closers, tokens[index].kind)
+            _track_bracket(open_closers, kinds[index])
         # Always make progress: a statement that failed on its first token skips that token.
-        if self.pos == start_pos and self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
-            _track_bracket(open_closers, self.tok.kind)
+        if self.pos == start_pos and self.kind not in (T.RBRACE, T.EOF, T.RELAX):
+            _track_bracket(open_closers, self.kind)
             self.advance()
         while True:
-            kind = self.tok.kind
+            kind = self.kind
             if kind == T.EOF:
                 return
             if not open_closers:
@@ -264,32 +312,35 @@ class Parser:
                 return  # closes the enclosing block
             closed_block = _track_bracket(open_closers, kind) and kind == T.RBRACE
             self.advance()
-            if closed_block and not open_closers and self.tok.kind != T.SEMICOLON:
+            if closed_block and not open_closers and self.kind != T.SEMICOLON:
                 return  # a statement ending in a block (`if (...) { ... }`) ends here
 
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            # Fatal: what follows cannot be parsed sensibly at a lower depth.
-            raise _TooDeep(
-                self.error(
-                    "HYP1006",
-                    "nesting too deep",
-                    help=f"brackets, blocks and operators can be nested at most {MAX_DEPTH} levels deep",
-                ).diagnostic
-            )
+            self.too_deep()
+
+    def too_deep(self):
+        # Fatal: what follows cannot be parsed sensibly at a lower depth.
+        raise _TooDeep(
+            self.error(
+                "HYP1006",
+                "nesting too deep",
+                help=f"brackets, blocks and operators can be nested at most {MAX_DEPTH} levels deep",
+            ).diagnostic
+        )
 
     # ------------------------------------------------------------ program structure
 
     def program(self) -> A.Program:
-        first = self.tok
+        first = self.pos
         body = self.top_body
-        if self.tok.kind == T.FOCUS:
+        if self.kind == T.FOCUS:
             self.advance()
             if not self.accept(T.LBRACE):
                 self.report(self.error_expected("'{' after 'Focus'").diagnostic)
             repeated_headers = 0
-            while self.tok.kind == T.FOCUS and self.peek().kind == T.LBRACE:
+            while self.kind == T.FOCUS and self.peek() == T.LBRACE:
                 diagnostic = self.error("HYP1012", "repeated 'Focus {'", help="remove the second 'Focus {'").diagnostic
                 diagnostic.severity = "warning"
                 self.report(diagnostic)
@@ -297,7 +348,7 @@ class Parser:
                 self.advance()
                 repeated_headers += 1
             self.statements_until_close(body, top_level=True)
-            while self.tok.kind == T.RBRACE and self.peek().kind not in (T.RELAX, T.EOF):
+            while self.kind == T.RBRACE and self.peek() not in (T.RELAX, T.EOF):
                 self.report(
                     self.error(
                         "HYP1003",
@@ -307,29 +358,29 @@ class Parser:
                 )
                 self.advance()
                 self.statements_until_close(body, top_level=True)
-            if self.tok.kind == T.RBRACE:
+            if self.kind == T.RBRACE:
                 self.advance()
-                while repeated_headers and self.tok.kind == T.RBRACE:
+                while repeated_headers and self.kind == T.RBRACE:
                     self.advance()
                     repeated_headers -= 1
-                if self.tok.kind == T.RELAX:
+                if self.kind == T.RELAX:
                     self.advance()
                 else:
                     self.report(
                         self.error(
                             "HYP1007",
-                            f"program must end with 'Relax', found {describe(self.tok)}",
+                            f"program must end with 'Relax', found {self.describe(self.pos)}",
                             help="close the program with `} Relax`",
                         ).diagnostic
                     )
-            elif self.tok.kind == T.RELAX:
+            elif self.kind == T.RELAX:
                 self.report(self.error("HYP1004", "expected '}' before 'Relax'").diagnostic)
             else:
                 self.report(
                     self.error(
                         "HYP1004",
-                        f"expected '}}' to close the program, found {describe(self.tok)}",
-                        labels=[Label(first.span, "the program starts here")],
+                        f"expected '}}' to close the program, found {self.describe(self.pos)}",
+                        labels=[Label(self.span(first), "the program starts here")],
                     ).diagnostic
                 )
             # Tokens after `Relax` are ignored.
@@ -337,64 +388,71 @@ class Parser:
             self.report(
                 self.error(
                     "HYP1007",
-                    f"program must start with 'Focus', found {describe(self.tok)}",
+                    f"program must start with 'Focus', found {self.describe(self.pos)}",
                     help="wrap the program in `Focus { ... } Relax`",
                 ).diagnostic
             )
-            while self.tok.kind != T.EOF:
+            while self.kind != T.EOF:
                 before = self.pos
                 self.statements_until_close(body, top_level=True)
-                if self.pos == before or self.tok.kind in (T.RBRACE, T.RELAX):
+                if self.pos == before or self.kind in (T.RBRACE, T.RELAX):
                     self.advance()
         return A.Program(body, span=self.span_from(first))
 
     def statements_until_close(self, body: list[A.Stmt], top_level: bool) -> None:
         """Statements up to (not including) `}`, `Relax` or the end of the input."""
         parsers = self.statement_parsers
+        append = body.append
         while True:
-            kind = self.tok.kind
+            kind = self.kind
             if kind == T.RBRACE or kind == T.EOF or kind == T.RELAX:
                 return
             start_pos = self.pos
             saved_depth = self.depth
             try:
-                if kind == T.TRIGGER and not top_level:
-                    raise self.error(
-                        "HYP1008",
-                        "triggers can only be declared at the top level",
-                        help="declare it directly inside `Focus { ... }`, or use `suggestion` here",
-                    )
-                if (kind == T.ENTRANCE or kind == T.FINALE) and not top_level:
-                    raise self.error(
-                        "HYP1008",
-                        f"'{self.tok.text}' blocks are only allowed at the top level",
-                        help="move the block directly inside `Focus { ... }`",
-                    )
                 parse = parsers.get(kind)
-                body.append(parse() if parse is not None else self.other_statement())
+                if parse is None:
+                    append(self.other_statement())
+                    continue
+                if not top_level and (kind == T.TRIGGER or kind == T.ENTRANCE or kind == T.FINALE):
+                    self.misplaced_top_level_item()
+                append(parse())
             except _SyntaxError as exc:
                 self.depth = saved_depth
                 self.report(exc.diagnostic)
                 self.synchronize(start_pos)
 
+    def misplaced_top_level_item(self):
+        if self.kind == T.TRIGGER:
+            raise self.error(
+                "HYP1008",
+                "triggers can only be declared at the top level",
+                help="declare it directly inside `Focus { ... }`, or use `suggestion` here",
+            )
+        raise self.error(
+            "HYP1008",
+            f"'{self.text(self.pos)}' blocks are only allowed at the top level",
+            help="move the block directly inside `Focus { ... }`",
+        )
+
     def block(self, after: str) -> list[A.Stmt]:
         """`{ statements }`."""
-        opening = self.tok
-        if opening.kind != T.LBRACE:
+        opening = self.pos
+        if self.kind != T.LBRACE:
             raise self.error_expected(f"'{{' {after}")
         self.advance()
         self.enter()
         body: list[A.Stmt] = []
         self.statements_until_close(body, top_level=False)
         self.depth -= 1
-        if self.tok.kind == T.RBRACE:
+        if self.kind == T.RBRACE:
             self.advance()
         else:
             self.report(
                 self.error(
                     "HYP1004",
-                    f"expected '}}' to close the block, found {describe(self.tok)}",
-                    labels=[Label(opening.span, "this '{' is not closed")],
+                    f"expected '}}' to close the block, found {self.describe(self.pos)}",
+                    labels=[Label(self.span(opening), "this '{' is not closed")],
                 ).diagnostic
             )
         return body
@@ -403,32 +461,32 @@ class Parser:
 
     def entrance_or_finale(self) -> A.Stmt:
         first = self.advance()
-        body = self.block(f"after '{first.text}'")
-        node = A.Entrance if first.kind == T.ENTRANCE else A.Finale
+        body = self.block(f"after '{self.text(first)}'")
+        node = A.Entrance if self.kinds[first] == T.ENTRANCE else A.Finale
         return node(body, span=self.span_from(first))
 
     def var_declaration(self) -> A.VarDecl:
-        first = self.tok
+        first = self.pos
         decl = self.declaration_head(first, False)
         self.expect(T.SEMICOLON, "';' after the variable declaration")
         decl.span = self.span_from(first)
         return decl
 
-    def declaration_head(self, first: Token, shared: bool) -> A.VarDecl:
+    def declaration_head(self, first: int, shared: bool) -> A.VarDecl:
         """`induce name [: type] [= value]` without the `;` (also used in loop headers)."""
-        kind_token = self.advance()
+        keyword = self.kinds[self.advance()]
         name = self.name("variable name")
         type_ref = self.type_annotation() if self.accept(T.COLON) else None
         init = self.expression() if self.accept(T.EQUALS) else None
-        return A.VarDecl(_DECLARATION_KINDS[kind_token.kind], name, type_ref, init, shared, span=self.span_from(first))
+        return A.VarDecl(_DECLARATION_KINDS[keyword], name, type_ref, init, shared, span=self.span_from(first))
 
     def shared_declaration(self) -> A.VarDecl:
         first = self.advance()
-        if self.tok.kind in _DECLARATION_KINDS:
+        if self.kind in _DECLARATION_KINDS:
             decl = self.declaration_head(first, True)
-        elif self.tok.kind == T.IDENTIFIER and self.peek().kind in (T.COLON, T.EQUALS, T.SEMICOLON):
+        elif self.kind == T.IDENTIFIER and self.peek() in (T.COLON, T.EQUALS, T.SEMICOLON):
             # `sharedTrance name: type = value;` (the declaration keyword left out) means induce.
-            name = self.advance().text
+            name = self.raw[self.advance()]
             type_ref = self.type_annotation() if self.accept(T.COLON) else None
             init = self.expression() if self.accept(T.EQUALS) else None
             decl = A.VarDecl("induce", name, type_ref, init, True)
@@ -448,24 +506,24 @@ class Parser:
 
     def condition(self, keyword: str) -> A.Expr:
         """The condition of `if`/`while`: usually `( expr )`, but any expression is accepted."""
-        if self.tok.kind == T.LBRACE:
+        if self.kind == T.LBRACE:
             raise self.error_expected(f"a condition after '{keyword}'")
-        return self.expression(no_record=True)
+        return self.expression(_ASSIGN, True)
 
     def if_statement(self) -> A.If:
         """`if (c) [deepFocus] {...} [else ...]`; `deepFocus (c) {...}` alone is the same.
 
         An `else if` chain is read in a loop (it can be long) and nested afterwards."""
-        arms: list[tuple[Token, A.Expr, list[A.Stmt]]] = []
+        arms: list[tuple[int, A.Expr, list[A.Stmt]]] = []
         orelse = None
         while True:
             first = self.advance()
-            cond = self.condition(first.text)
+            cond = self.condition(self.text(first))
             self.accept(T.DEEP_FOCUS)
             arms.append((first, cond, self.branch("after the if condition")))
             if not self.accept(T.ELSE):
                 break
-            if self.tok.kind != T.IF:
+            if self.kind != T.IF:
                 orelse = self.branch("after 'else'")
                 break
         for first, cond, then in reversed(arms):
@@ -475,7 +533,7 @@ class Parser:
 
     def branch(self, after: str) -> list[A.Stmt]:
         """An if/else branch: a block, or a single statement (`if (c) f();`)."""
-        kind = self.tok.kind
+        kind = self.kind
         if kind == T.LBRACE:
             return self.block(after)
         if kind in (T.SEMICOLON, T.RBRACE, T.EOF, T.RELAX, T.ENTRANCE, T.FINALE, T.TRIGGER):
@@ -494,31 +552,28 @@ class Parser:
 
     def loop_statement(self) -> A.Stmt:
         first = self.advance()
-        keyword = first.text if first.kind != T.IDENTIFIER else "for"
+        keyword = self.text(first) if self.kinds[first] != T.IDENTIFIER else "for"
         init = cond = update = None
-        if self.tok.kind == T.LPAREN:
+        if self.kind == T.LPAREN:
             open_paren = self.advance()
             if keyword == "for" and self.is_for_in_header():
                 return self.for_in(first)
-            if self.tok.kind != T.SEMICOLON:
-                if self.tok.kind in _DECLARATION_KINDS:
-                    init = self.declaration_head(self.tok, False)
+            if self.kind != T.SEMICOLON:
+                if self.kind in _DECLARATION_KINDS:
+                    init = self.declaration_head(self.pos, False)
                 else:
-                    start = self.tok
+                    start = self.pos
                     init = A.ExprStmt(self.expression(), span=self.span_from(start))
             self.expect(T.SEMICOLON, f"';' after the '{keyword}' loop initializer")
-            if self.tok.kind != T.SEMICOLON:
+            if self.kind != T.SEMICOLON:
                 cond = self.expression()
             elif keyword == "pendulum":
                 raise self.error_expected("a condition: a pendulum loop needs one")
             self.expect(T.SEMICOLON, f"';' after the '{keyword}' loop condition")
-            if self.tok.kind != T.RPAREN:
+            if self.kind != T.RPAREN:
                 update = self.loop_update()
-            if self.tok.kind != T.RPAREN:
-                raise self.error_expected(
-                    f"')' after the '{keyword}' loop clauses",
-                    unclosed_help(open_paren),
-                )
+            if self.kind != T.RPAREN:
+                raise self.error_expected(f"')' after the '{keyword}' loop clauses", self.unclosed_help(open_paren))
             self.advance()
         elif keyword != "loop":
             raise self.error_expected(f"'(' after '{keyword}'")
@@ -527,12 +582,12 @@ class Parser:
 
     def loop_update(self) -> A.Expr:
         """The update clause; `induce i = i + 1` there (as the docs write it) is an assignment."""
-        start = self.tok
-        if start.kind in _DECLARATION_KINDS:
+        start = self.pos
+        if self.kind in _DECLARATION_KINDS:
             self.advance()
-            target_token = self.tok
+            target_index = self.pos
             name = self.name("variable name")
-            target = A.Identifier(name, span=target_token.span)
+            target = A.Identifier(name, span=self.span(target_index))
             self.expect(T.EQUALS, "'=' in the loop update")
             value = self.expression()
             return A.Assign(target, value, span=self.span_from(start))
@@ -542,30 +597,32 @@ class Parser:
         """`name: loop (...) {...}`, the target of `snap name;` / `sink name;`."""
         first = self.advance()
         self.advance()  # `:`
-        tok = self.tok
-        if tok.kind == T.WHILE:
+        kind = self.kind
+        if kind == T.WHILE:
             loop = self.while_statement()
-        elif tok.kind == T.IDENTIFIER and tok.text == "for" and self.peek().kind == T.LPAREN:
+        elif kind == T.IDENTIFIER and self.raw[self.pos] == "for" and self.peek() == T.LPAREN:
             loop = self.loop_statement()
-        elif tok.kind in (T.LOOP, T.PENDULUM):
+        elif kind == T.LOOP or kind == T.PENDULUM:
             loop = self.loop_statement()
         else:
             raise self.error_expected("a loop after the label")
-        loop.label = first.text
+        loop.label = self.raw[first]
         loop.span = self.span_from(first)
         return loop
 
     def is_for_in_header(self) -> bool:
         """After `for (`: `[induce] name in|of ...`?"""
-        offset = 1 if self.tok.kind in _DECLARATION_KINDS else 0
-        name = self.peek(offset)
-        word = self.peek(offset + 1)
-        return name.kind == T.IDENTIFIER and word.kind == T.IDENTIFIER and word.text in ("in", "of")
+        offset = 1 if self.kind in _DECLARATION_KINDS else 0
+        return (
+            self.peek(offset) == T.IDENTIFIER
+            and self.peek(offset + 1) == T.IDENTIFIER
+            and self.peek_raw(offset + 1) in ("in", "of")
+        )
 
-    def for_in(self, first: Token) -> A.ForIn:
-        if self.tok.kind in _DECLARATION_KINDS:
+    def for_in(self, first: int) -> A.ForIn:
+        if self.kind in _DECLARATION_KINDS:
             self.advance()
-        name = self.advance().text
+        name = self.raw[self.advance()]
         self.advance()  # `in` / `of`
         iterable = self.expression()
         self.expect(T.RPAREN, "')' after the iterated expression")
@@ -574,29 +631,31 @@ class Parser:
 
     def simple_statement(self) -> A.Stmt:
         first = self.advance()
+        keyword = self.kinds[first]
         label = None
-        if first.kind != T.SUSPEND and self.tok.kind == T.IDENTIFIER:
-            label = self.advance().text  # `snap outer;` leaves the loop labelled `outer`
-        self.expect(T.SEMICOLON, f"';' after '{first.text}'")
+        if keyword != T.SUSPEND and self.kind == T.IDENTIFIER:
+            label = self.raw[self.advance()]  # `snap outer;` leaves the loop labelled `outer`
+        self.expect(T.SEMICOLON, f"';' after '{self.text(first)}'")
         span = self.span_from(first)
-        if first.kind == T.SNAP:
+        if keyword == T.SNAP:
             return A.Break(label, span=span)
-        if first.kind == T.SINK:
+        if keyword == T.SINK:
             return A.Continue(label, span=span)
         return A.Suspend(span=span)
 
     def output(self) -> A.Stmt:
-        if self.tok.kind == T.COMMAND and self.peek().kind in _NAME_CONTINUATIONS:
+        if self.kind == T.COMMAND and self.peek() in _NAME_CONTINUATIONS:
             return self.other_statement()  # `command = "x";` with a variable named command
         first = self.advance()
         value = self.expression()
-        self.expect(T.SEMICOLON, f"';' after the {first.text} statement")
-        return A.Output(_OUTPUT_KINDS[first.kind], value, span=self.span_from(first))
+        kind = _OUTPUT_KINDS[self.kinds[first]]
+        self.expect(T.SEMICOLON, f"';' after the {kind} statement")
+        return A.Output(kind, value, span=self.span_from(first))
 
     def return_statement(self) -> A.Return:
         first = self.advance()
         value = None
-        if self.tok.kind != T.SEMICOLON:
+        if self.kind != T.SEMICOLON:
             value = self.expression()
         self.expect(T.SEMICOLON, "';' after the return statement")
         return A.Return(value, span=self.span_from(first))
@@ -610,7 +669,7 @@ class Parser:
     def assert_statement(self) -> A.Assert:
         first = self.advance()
         message = None
-        if self.tok.kind == T.LPAREN and self.has_top_level_comma_in_parens():
+        if self.kind == T.LPAREN and self.has_top_level_comma_in_parens():
             self.advance()
             cond = self.expression()
             self.expect(T.COMMA, "',' between the assertion and its message")
@@ -618,7 +677,7 @@ class Parser:
             self.expect(T.RPAREN, "')' after the assertion message")
         else:
             cond = self.expression()
-            if self.accept(T.COLON) or self.tok.kind not in (T.SEMICOLON, T.RBRACE, T.EOF):
+            if self.accept(T.COLON) or self.kind not in (T.SEMICOLON, T.RBRACE, T.EOF):
                 message = self.expression()
         self.expect(T.SEMICOLON, "';' after the assertion")
         return A.Assert(cond, message, span=self.span_from(first))
@@ -626,12 +685,12 @@ class Parser:
     def has_top_level_comma_in_parens(self) -> bool:
         """With `(` current: does a `,` appear directly inside these parentheses?"""
         depth = 0
-        tokens = self.tokens
+        kinds = self.kinds
         for index in range(self.pos, self.last):
-            kind = tokens[index].kind
+            kind = kinds[index]
             if kind in _OPENERS:
                 depth += 1
-            elif kind == T.RPAREN or kind == T.RBRACKET or kind == T.RBRACE:
+            elif kind in _CLOSERS:
                 depth -= 1
                 if depth == 0:
                     return False
@@ -643,9 +702,9 @@ class Parser:
 
     def mind_link(self) -> A.MindLink:
         first = self.advance()
-        if self.tok.kind != T.STRING_LITERAL:
+        if self.kind != T.STRING_LITERAL:
             raise self.error_expected("a file path string after 'mindLink'", 'write: mindLink "other.hyp";')
-        path = self.advance().value
+        path = self.values[self.advance()]
         self.expect(T.SEMICOLON, "';' after the mindLink statement")
         return A.MindLink(path, span=self.span_from(first))
 
@@ -653,7 +712,7 @@ class Parser:
         first = self.advance()
         body = self.block("after 'try'")
         catch_name = catch_body = finally_body = None
-        if self.tok.kind == T.IDENTIFIER and self.tok.text == "catch":
+        if self.kind == T.IDENTIFIER and self.raw[self.pos] == "catch":
             self.advance()
             if self.accept(T.LPAREN):
                 catch_name = self.name("a name for the caught error")
@@ -661,7 +720,7 @@ class Parser:
                     self.type_annotation()
                 self.expect(T.RPAREN, "')' after the catch parameter")
             catch_body = self.block("after 'catch'")
-        if self.tok.kind == T.IDENTIFIER and self.tok.text == "finally":
+        if self.kind == T.IDENTIFIER and self.raw[self.pos] == "finally":
             self.advance()
             finally_body = self.block("after 'finally'")
         if catch_body is None and finally_body is None:
@@ -676,51 +735,63 @@ class Parser:
 
     def other_statement(self) -> A.Stmt:
         """Statements introduced by identifiers (`for`, `try`, `throw`) and expression statements."""
-        tok = self.tok
-        if tok.kind == T.IDENTIFIER:
-            word = tok.text
-            next_kind = self.peek().kind
-            if next_kind == T.COLON and self.peek(2).kind in _LOOP_STARTS:
-                return self.labelled_loop()
-            if word == "for" and next_kind == T.LPAREN:
-                return self.loop_statement()
-            if word == "record" and next_kind in _NAME_KINDS and self.peek(2).kind == T.LBRACE:
-                # `record Name { field: type; }` is the documentation's spelling of tranceify.
-                return self.tranceify_declaration()
-            if word == "imperative" and next_kind == T.SUGGESTION:
-                # `imperative suggestion f() {...}` is written in some programs for `suggestion`.
-                self.advance()
-                return self.function_declaration()
-            if word == "try" and next_kind == T.LBRACE:
-                return self.try_statement()
-            if word == "throw" and next_kind not in _NOT_AFTER_THROW:
-                return self.throw_statement()
-        elif tok.kind in _RESERVED and tok.kind != T.CALL:
+        first = self.pos
+        kind = self.kind
+        if kind == T.IDENTIFIER:
+            next_kind = self.peek()
+            if next_kind == T.COLON or self.raw[first] in _STATEMENT_WORDS:
+                statement = self.word_statement(next_kind)
+                if statement is not None:
+                    return statement
+        elif kind in _RESERVED and kind != T.CALL:
             raise self.error(
                 "HYP1009",
-                f"'{tok.text}' is a reserved word and cannot be used here",
+                f"'{self.text(first)}' is a reserved word and cannot be used here",
                 help="reserved words have no meaning yet and cannot name anything either",
             )
         expr = self.expression()
-        self.expect(T.SEMICOLON, "';' after the expression", _missing_semicolon_help(expr))
-        return A.ExprStmt(expr, span=self.span_from(tok))
+        if self.kind == T.SEMICOLON:
+            self.advance()
+        else:
+            self.expect(T.SEMICOLON, "';' after the expression", _missing_semicolon_help(expr))
+        return A.ExprStmt(expr, span=self.span_from(first))
+
+    def word_statement(self, next_kind: int) -> A.Stmt | None:
+        """A statement introduced by an identifier, or None for an expression statement."""
+        word = self.raw[self.pos]
+        if next_kind == T.COLON and self.peek(2) in _LOOP_STARTS:
+            return self.labelled_loop()
+        if word == "for" and next_kind == T.LPAREN:
+            return self.loop_statement()
+        if word == "record" and next_kind in _NAME_KINDS and self.peek(2) == T.LBRACE:
+            # `record Name { field: type; }` is the documentation's spelling of tranceify.
+            return self.tranceify_declaration()
+        if word == "imperative" and next_kind == T.SUGGESTION:
+            # `imperative suggestion f() {...}` is written in some programs for `suggestion`.
+            self.advance()
+            return self.function_declaration()
+        if word == "try" and next_kind == T.LBRACE:
+            return self.try_statement()
+        if word == "throw" and next_kind not in _NOT_AFTER_THROW:
+            return self.throw_statement()
+        return None
 
     # ------------------------------------------------------------ functions
 
     def parameters(self) -> list[A.Param]:
-        open_paren = self.tok
+        open_paren = self.pos
         self.expect(T.LPAREN, "'(' before the parameters")
         params: list[A.Param] = []
-        while self.tok.kind != T.RPAREN:
-            start = self.tok
+        while self.kind != T.RPAREN:
+            start = self.pos
             name = self.name("parameter name")
             type_ref = self.type_annotation() if self.accept(T.COLON) else None
             default = self.expression() if self.accept(T.EQUALS) else None
             params.append(A.Param(name, type_ref, default, span=self.span_from(start)))
             if not self.accept(T.COMMA):
                 break
-        if self.tok.kind != T.RPAREN:
-            raise self.error_expected("',' or ')' in the parameter list", unclosed_help(open_paren))
+        if self.kind != T.RPAREN:
+            raise self.error_expected("',' or ')' in the parameter list", self.unclosed_help(open_paren))
         self.advance()
         return params
 
@@ -729,15 +800,15 @@ class Parser:
         return_type = None
         if self.accept(T.COLON):
             return_type = self.type_annotation()
-        elif self.tok.kind == T.MINUS and self.peek().kind == T.GREATER:
+        elif self.kind == T.MINUS and self.peek() == T.GREATER:
             self.advance()
             self.advance()
             return_type = self.type_annotation()
         return params, return_type
 
     def function_declaration(self) -> A.Stmt:
-        first = self.tok
-        if self.peek().kind == T.LPAREN:  # an anonymous function used as a statement
+        first = self.pos
+        if self.peek() == T.LPAREN:  # an anonymous function used as a statement
             return self.other_statement()
         self.advance()
         name = self.name("function name")
@@ -764,15 +835,15 @@ class Parser:
     # ------------------------------------------------------------ sessions and records
 
     def session_declaration(self) -> A.Stmt:
-        if self.peek().kind in _NAME_CONTINUATIONS or self.peek().kind == T.LPAREN:
+        if self.peek() in _NAME_CONTINUATIONS or self.peek() == T.LPAREN:
             return self.other_statement()  # `session.x = 1;` with a parameter named session
         first = self.advance()
         name = self.name("session name")
-        opening = self.tok
+        opening = self.pos
         self.expect(T.LBRACE, "'{' after the session name")
         self.enter()
         members: list = []
-        while self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
+        while self.kind not in (T.RBRACE, T.EOF, T.RELAX):
             start_pos = self.pos
             saved_depth = self.depth
             try:
@@ -786,8 +857,8 @@ class Parser:
             self.report(
                 self.error(
                     "HYP1004",
-                    f"expected '}}' to close the session, found {describe(self.tok)}",
-                    labels=[Label(opening.span, "this '{' is not closed")],
+                    f"expected '}}' to close the session, found {self.describe(self.pos)}",
+                    labels=[Label(self.span(opening), "this '{' is not closed")],
                 ).diagnostic
             )
         return A.SessionDecl(name, members, span=self.span_from(first))
@@ -797,8 +868,8 @@ class Parser:
         if self.pos == start_pos:
             self.advance()
         depth = 0
-        while self.tok.kind != T.EOF:
-            kind = self.tok.kind
+        while self.kind != T.EOF:
+            kind = self.kind
             if depth == 0:
                 if kind == T.SEMICOLON:
                     self.advance()
@@ -807,7 +878,7 @@ class Parser:
                     return
             if kind in _OPENERS:
                 depth += 1
-            elif kind in (T.RBRACE, T.RPAREN, T.RBRACKET):
+            elif kind in _CLOSERS:
                 depth -= 1
                 if depth <= 0 and kind == T.RBRACE:
                     self.advance()
@@ -815,19 +886,19 @@ class Parser:
             self.advance()
 
     def session_member(self):
-        first = self.tok
+        first = self.pos
         static = self.accept(T.DOMINANT)
         private = False
         has_visibility = False
-        if self.tok.kind == T.EXPOSE or self.tok.kind == T.CONCEAL:
-            private = self.advance().kind == T.CONCEAL
+        if self.kind == T.EXPOSE or self.kind == T.CONCEAL:
+            private = self.kinds[self.advance()] == T.CONCEAL
             has_visibility = True
             static = self.accept(T.DOMINANT) or static
-        kind = self.tok.kind
+        kind = self.kind
         if kind in _METHOD_KEYWORDS:
             keyword = self.advance()
-            static = static or keyword.kind == T.DOMINANT_SUGGESTION
-            if self.tok.kind == T.CONSTRUCTOR:
+            static = static or kind == T.DOMINANT_SUGGESTION
+            if self.kind == T.CONSTRUCTOR:
                 name = "constructor"
                 self.advance()
             else:
@@ -835,9 +906,9 @@ class Parser:
             params, return_type = self.signature()
             body = self.block("before the method body")
             return A.SessionMethod(
-                name, params, return_type, body, static, private, keyword.text, span=self.span_from(first)
+                name, params, return_type, body, static, private, self.text(keyword), span=self.span_from(first)
             )
-        if kind == T.CONSTRUCTOR and self.peek().kind == T.LPAREN:
+        if kind == T.CONSTRUCTOR and self.peek() == T.LPAREN:
             # `constructor(...) { ... }` without `suggestion`
             self.advance()
             params, return_type = self.signature()
@@ -845,8 +916,8 @@ class Parser:
             return A.SessionMethod(
                 "constructor", params, return_type, body, static, private, "suggestion", span=self.span_from(first)
             )
-        if kind == T.IDENTIFIER and (has_visibility or self.peek().kind in (T.COLON, T.EQUALS, T.SEMICOLON)):
-            name = self.advance().text
+        if kind == T.IDENTIFIER and (has_visibility or self.peek() in (T.COLON, T.EQUALS, T.SEMICOLON)):
+            name = self.raw[self.advance()]
             type_ref = self.type_annotation() if self.accept(T.COLON) else None
             init = self.expression() if self.accept(T.EQUALS) else None
             self.expect(T.SEMICOLON, "';' after the field declaration")
@@ -861,230 +932,232 @@ class Parser:
     def tranceify_declaration(self) -> A.TranceifyDecl:
         first = self.advance()
         name = self.name("tranceify type name")
-        opening = self.tok
+        opening = self.pos
         self.expect(T.LBRACE, "'{' after the tranceify name")
         fields: list[A.TranceifyField] = []
-        while self.tok.kind not in (T.RBRACE, T.EOF, T.RELAX):
-            start = self.tok
-            if start.kind not in _NAME_KINDS:
+        while self.kind not in (T.RBRACE, T.EOF, T.RELAX):
+            start = self.pos
+            if self.kind not in _NAME_KINDS:
                 raise self.error_expected("a field name")
-            field_name = self.source_text(self.advance())
+            field_name = self.raw[self.advance()]
             optional = self.accept(T.QUESTION_MARK)
             self.expect(T.COLON, "':' after the field name", "write: name: type;")
             type_ref = self.type_annotation()
             fields.append(A.TranceifyField(field_name, type_ref, optional, span=self.span_from(start)))
-            if not (self.accept(T.SEMICOLON) or self.accept(T.COMMA)) and self.tok.kind != T.RBRACE:
+            if not (self.accept(T.SEMICOLON) or self.accept(T.COMMA)) and self.kind != T.RBRACE:
                 raise self.error_expected("';' after the field")
         if not self.accept(T.RBRACE):
-            raise self.error_expected("'}' after the tranceify fields", unclosed_help(opening))
+            raise self.error_expected("'}' after the tranceify fields", self.unclosed_help(opening))
         return A.TranceifyDecl(name, fields, span=self.span_from(first))
 
     # ------------------------------------------------------------ names and types
 
     def name(self, what: str) -> str:
-        tok = self.tok
-        if tok.kind == T.IDENTIFIER:
-            self.advance()
-            return tok.text
-        if tok.kind in _SOFT_KEYWORDS:
-            self.advance()
-            return self.source_text(tok)
-        if tok.kind <= T.LAST_KEYWORD:
+        kind = self.kind
+        if kind == T.IDENTIFIER or kind in _SOFT_KEYWORDS:
+            return self.raw[self.advance()]
+        if kind <= T.LAST_KEYWORD:
+            word = self.text(self.pos)
             raise self.error(
                 "HYP1004",
-                f"expected {what}, found keyword '{tok.text}'",
-                tok,
-                help=f"'{tok.text}' is a keyword (in any capitalisation) and cannot be used as a name",
+                f"expected {what}, found keyword '{word}'",
+                help=f"'{word}' is a keyword (in any capitalisation) and cannot be used as a name",
             )
         raise self.error_expected(what)
 
     def type_annotation(self) -> A.TypeRef:
-        first = self.tok
+        first = self.pos
         parts: list[str] = []
         self.type_union(parts)
         return A.TypeRef(_join_type(parts), span=self.span_from(first))
 
     def type_union(self, parts: list[str]) -> None:
         self.enter()
-        if self.tok.kind == T.LUCID:
-            parts.append(self.advance().text)
+        if self.kind == T.LUCID:
+            parts.append(self.text(self.advance()))
         self.type_postfix(parts)
-        while self.tok.kind == T.PIPE:
-            parts.append(self.advance().text)
+        while self.kind == T.PIPE:
+            parts.append(self.text(self.advance()))
             self.type_postfix(parts)
         self.depth -= 1
 
     def type_postfix(self, parts: list[str]) -> None:
-        tok = self.tok
-        if tok.kind == T.LPAREN:  # function type `(a: number) -> number`
-            parts.append(self.advance().text)
-            while self.tok.kind != T.RPAREN:
-                if self.tok.kind == T.IDENTIFIER and self.peek().kind == T.COLON:
-                    parts.append(self.advance().text)
-                    parts.append(self.advance().text)
+        kind = self.kind
+        if kind == T.LPAREN:  # function type `(a: number) -> number`
+            parts.append(self.text(self.advance()))
+            while self.kind != T.RPAREN:
+                if self.kind == T.IDENTIFIER and self.peek() == T.COLON:
+                    parts.append(self.raw[self.advance()])
+                    parts.append(self.text(self.advance()))
                 self.type_union(parts)
                 if not self.accept(T.COMMA):
                     break
                 parts.append(",")
-            parts.append(self.expect(T.RPAREN, "')' in the function type").text)
-            if self.tok.kind == T.MINUS and self.peek().kind == T.GREATER:
+            parts.append(self.text(self.expect(T.RPAREN, "')' in the function type")))
+            if self.kind == T.MINUS and self.peek() == T.GREATER:
                 self.advance()
                 self.advance()
                 parts.append("->")
                 self.type_union(parts)
-            elif self.tok.kind == T.ARROW:
-                parts.append(self.advance().text)
+            elif self.kind == T.ARROW:
+                parts.append(self.text(self.advance()))
                 self.type_union(parts)
             return
-        if tok.kind == T.EOF or tok.kind in _NOT_A_TYPE:
+        if kind == T.EOF or kind in _NOT_A_TYPE:
             raise self.error_expected("a type")
         # Like the reference, any single token is accepted as a type name.
-        parts.append(tok.text if tok.kind != T.STRING_LITERAL else f'"{tok.text}"')
-        self.advance()
-        if self.tok.kind == T.LESS and tok.kind in _NAME_KINDS:
-            parts.append(self.advance().text)
+        index = self.advance()
+        parts.append(self.raw[index] if kind == T.STRING_LITERAL else self.text(index))
+        if self.kind == T.LESS and kind in _NAME_KINDS:
+            parts.append(self.text(self.advance()))
             self.type_union(parts)
             while self.accept(T.COMMA):
                 parts.append(",")
                 self.type_union(parts)
-            parts.append(self.expect(T.GREATER, "'>' to close the type arguments").text)
+            parts.append(self.text(self.expect(T.GREATER, "'>' to close the type arguments")))
         while True:
-            if self.tok.kind == T.LBRACKET and self.peek().kind == T.RBRACKET:
+            if self.kind == T.LBRACKET and self.peek() == T.RBRACKET:
                 self.advance()
                 self.advance()
                 parts.append("[]")
-            elif self.tok.kind == T.QUESTION_MARK:
-                parts.append(self.advance().text)
+            elif self.kind == T.QUESTION_MARK:
+                parts.append(self.text(self.advance()))
             else:
                 return
 
     # ------------------------------------------------------------ expressions
 
     def expression(self, min_power: int = _ASSIGN, no_record: bool = False) -> A.Expr:
-        self.enter()
-        first = self.tok
-        kind = first.kind
-        prefix = _PREFIX.get(kind)
+        """Precedence climbing: operators binding at least as tight as `min_power`."""
+        self.depth = depth = self.depth + 1
+        if depth > MAX_DEPTH:
+            self.too_deep()
+        first = self.pos
+        prefix = _PREFIX.get(self.kind)
         if prefix is not None:
             # Prefix operators bind tighter than any binary operator.
             self.advance()
-            operand = self.expression(_FACTOR + 1, no_record)
+            operand = self.expression(_PREFIX_POWER, no_record)
             left = A.Unary(prefix, operand, span=self.span_from(first))
         else:
-            left = self.postfix(no_record)
+            left = self.primary(no_record)
+            if self.kind in _POSTFIX_STARTS:
+                left = self.postfix(left, first)
         binary = _BINARY
         while True:
-            tok = self.tok
-            info = binary.get(tok.kind)
+            kind = self.kind
+            info = binary.get(kind)
             if info is not None:
                 power = info[0]
                 if power < min_power:
                     break
-                self.advance()
+                operator = self.pos  # an operator is never the last (EOF) token: step inline
+                self.prev = operator
+                self.pos = operator + 1
+                self.kind = self.kinds[operator + 1]
                 right = self.expression(power + 1, no_record)
-                left = A.Binary(info[1], left, right, tok.text, span=self.span_between(left.span, right.span))
-            elif tok.kind == T.EQUALS:
+                op_text = info[1] if kind > T.LAST_KEYWORD else self.text(operator)
+                left = A.Binary(info[1], left, right, op_text, span=_new_span(self.table, first, self.prev))
+            elif kind == T.EQUALS:
                 if min_power > _ASSIGN:
                     break
                 self.advance()
                 value = self.expression(_ASSIGN, no_record)
-                left = A.Assign(left, value, span=self.span_between(left.span, value.span))
-            elif tok.kind == T.QUESTION_MARK:
+                left = A.Assign(left, value, span=self.span_from(first))
+            elif kind == T.QUESTION_MARK:
                 if min_power > _TERNARY:
                     break
                 self.advance()
                 then = self.expression(_ASSIGN, no_record)
                 self.expect(T.COLON, "':' in the conditional expression", "write: condition ? then : otherwise")
                 otherwise = self.expression(_ASSIGN, no_record)
-                left = A.Ternary(left, then, otherwise, span=self.span_between(left.span, otherwise.span))
+                left = A.Ternary(left, then, otherwise, span=self.span_from(first))
             else:
                 break
         self.depth -= 1
         return left
 
-    def postfix(self, no_record: bool) -> A.Expr:
-        expr = self.primary(no_record)
+    def postfix(self, expr: A.Expr, first: int) -> A.Expr:
+        """Calls, member accesses and indexing after `expr`, which started at token `first`."""
         while True:
-            kind = self.tok.kind
+            kind = self.kind
+            if kind not in _POSTFIX_STARTS:
+                return expr
             if kind == T.LPAREN:
-                expr = A.Call(expr, self.arguments(), span=self.span_between(expr.span, self.prev.span))
+                expr = A.Call(expr, self.arguments(), span=self.span_from(first))
             elif kind == T.DOT:
                 self.advance()
-                name_token = self.tok
-                if name_token.kind not in _NAME_KINDS:
+                if self.kind not in _NAME_KINDS:
                     raise self.error_expected("a property name after '.'")
-                self.advance()
-                expr = A.Member(expr, self.source_text(name_token), span=self.span_between(expr.span, name_token.span))
+                expr = A.Member(expr, self.raw[self.advance()], span=self.span_from(first))
             elif kind == T.LBRACKET:
                 self.advance()
                 index = self.expression()
                 self.expect(T.RBRACKET, "']' after the index")
-                expr = A.Index(expr, index, span=self.span_between(expr.span, self.prev.span))
-            elif kind == T.QUESTION_DOT or kind == T.DREAM_REACH:
-                self.advance()
-                name_token = self.tok
-                if name_token.kind == T.LBRACKET:
+                expr = A.Index(expr, index, span=self.span_from(first))
+            else:  # `?.` or `dreamReach`
+                operator = self.advance()
+                kind = self.kind
+                if kind == T.LBRACKET:
                     self.advance()
                     index = self.expression()
                     self.expect(T.RBRACKET, "']' after the index")
-                    expr = A.Index(expr, index, True, span=self.span_between(expr.span, self.prev.span))
-                elif name_token.kind == T.LPAREN:
+                    expr = A.Index(expr, index, True, span=self.span_from(first))
+                elif kind == T.LPAREN:
                     args = self.arguments()
-                    expr = A.Call(expr, args, True, span=self.span_between(expr.span, self.prev.span))
-                elif name_token.kind in _NAME_KINDS:
-                    self.advance()
-                    expr = A.Member(
-                        expr, self.source_text(name_token), True, span=self.span_between(expr.span, name_token.span)
-                    )
+                    expr = A.Call(expr, args, True, span=self.span_from(first))
+                elif kind in _NAME_KINDS:
+                    expr = A.Member(expr, self.raw[self.advance()], True, span=self.span_from(first))
                 else:
-                    raise self.error_expected(f"a property name, '[' or '(' after '{self.prev.text}'")
-            else:
-                return expr
+                    raise self.error_expected(f"a property name, '[' or '(' after '{self.text(operator)}'")
 
     def arguments(self) -> list[A.Expr]:
         open_paren = self.advance()
         args: list[A.Expr] = []
-        if self.tok.kind != T.RPAREN:
+        if self.kind != T.RPAREN:
             self.enter()
             while True:
                 args.append(self.expression())
-                if not self.accept(T.COMMA) or self.tok.kind == T.RPAREN:
+                if not self.accept(T.COMMA) or self.kind == T.RPAREN:
                     break
             self.depth -= 1
-        if self.tok.kind != T.RPAREN:
-            raise self.error_expected("',' or ')' in the argument list", unclosed_help(open_paren))
+        if self.kind != T.RPAREN:
+            raise self.error_expected("',' or ')' in the argument list", self.unclosed_help(open_paren))
         self.advance()
         return args
 
     def primary(self, no_record: bool = False) -> A.Expr:
-        tok = self.tok
-        kind = tok.kind
-        if kind == T.IDENTIFIER or kind in _SOFT_KEYWORDS:
-            self.advance()
-            if self.tok.kind == T.LBRACE and not no_record and self.at_record_body():
-                return self.record_literal(tok)
-            if kind != T.IDENTIFIER:
-                return A.Identifier(self.source_text(tok), span=tok.span)
-            if tok.text == "null":
-                return A.NullLit(span=tok.span)
-            return A.Identifier(tok.text, span=tok.span)
-        if kind == T.NUMBER_LITERAL:
-            self.advance()
-            value = tok.value if tok.value is not None else 0.0
-            return A.NumberLit(value, tok.text, span=tok.span)
-        if kind == T.STRING_LITERAL:
-            self.advance()
-            return A.StringLit(tok.value, span=tok.span)
+        index = self.pos
+        kind = self.kind
+        if kind == T.IDENTIFIER or kind == T.NUMBER_LITERAL or kind == T.STRING_LITERAL:
+            # Never the last (EOF) token: step inline.
+            self.prev = index
+            self.pos = index + 1
+            self.kind = self.kinds[index + 1]
+            span = _new_object(TableSpan)  # make_span, inlined for the most common nodes
+            _set_span_table(span, self.table)
+            _set_span_tokens(span, index << 32 | index)
+            if kind == T.IDENTIFIER:
+                if self.kind == T.LBRACE and not no_record and self.at_record_body():
+                    return self.record_literal(index)
+                name = self.raw[index]
+                if name == "null":
+                    return A.NullLit(span=span)
+                return A.Identifier(name, span=span)
+            value = self.values[index]
+            if kind == T.NUMBER_LITERAL:
+                return A.NumberLit(0.0 if value is None else value, self.raw[index], span=span)
+            return A.StringLit(value, span=span)
         if kind == T.TRUE or kind == T.FALSE:
             self.advance()
-            return A.BoolLit(kind == T.TRUE, span=tok.span)
+            return A.BoolLit(kind == T.TRUE, span=self.span(index))
         if kind == T.LPAREN:
             self.advance()
             self.enter()
             expr = self.expression()
             self.depth -= 1
-            if self.tok.kind != T.RPAREN:
-                raise self.error_expected("')' after the expression", unclosed_help(tok))
+            if self.kind != T.RPAREN:
+                raise self.error_expected("')' after the expression", self.unclosed_help(index))
             self.advance()
             return expr
         if kind == T.LBRACKET:
@@ -1093,44 +1166,52 @@ class Parser:
             return self.object_literal()
         if kind == T.ENTRAIN:
             return self.entrain()
-        if kind == T.SUGGESTION and self.peek().kind == T.LPAREN:
+        if kind in _SOFT_KEYWORDS:
+            self.advance()
+            if self.kind == T.LBRACE and not no_record and self.at_record_body():
+                return self.record_literal(index)
+            return A.Identifier(self.raw[index], span=self.span(index))
+        if kind == T.SUGGESTION and self.peek() == T.LPAREN:
             return self.lambda_expression()
         if kind == T.CALL:
             # `call f(x)` as the documentation writes it is the call `f(x)`.
             self.advance()
             self.enter()
-            expr = self.postfix(no_record)
+            start = self.pos
+            expr = self.postfix(self.primary(no_record), start)
             self.depth -= 1
             return expr
-        if kind == T.DRIFT and self.peek().kind == T.LPAREN:
+        if kind == T.DRIFT and self.peek() == T.LPAREN:
             # The documented sleep builtin shares its name with a keyword.
             self.advance()
-            return A.Identifier("Drift", span=tok.span)
-        raise self.unexpected_in_expression(tok)
+            return A.Identifier("Drift", span=self.span(index))
+        raise self.unexpected_in_expression()
 
-    def unexpected_in_expression(self, tok: Token) -> _SyntaxError:
+    def unexpected_in_expression(self) -> _SyntaxError:
+        kind = self.kind
+        word = self.text(self.pos)
         help = None
-        if tok.kind in _RESERVED or tok.kind == T.ASSERT:
-            help = f"'{tok.text}' is a reserved word"
-        elif tok.kind in _STATEMENT_STARTS:
-            help = f"'{tok.text}' starts a statement and cannot be used inside an expression"
-        elif tok.kind == T.SEMICOLON:
+        if kind in _RESERVED or kind == T.ASSERT:
+            help = f"'{word}' is a reserved word"
+        elif kind in _STATEMENT_STARTS:
+            help = f"'{word}' starts a statement and cannot be used inside an expression"
+        elif kind == T.SEMICOLON:
             help = "an expression is missing before ';'"
-        return self.error("HYP1003", f"expected an expression, found {describe(tok)}", tok, help)
+        return self.error("HYP1003", f"expected an expression, found {self.describe(self.pos)}", self.pos, help)
 
     def at_record_body(self) -> bool:
         """With `{` current after a name: is this `Name { field: value, ... }`?"""
         after = self.peek()
-        if after.kind == T.RBRACE:
+        if after == T.RBRACE:
             return True
-        return (after.kind in _NAME_KINDS or after.kind == T.STRING_LITERAL) and self.peek(2).kind == T.COLON
+        return (after in _NAME_KINDS or after == T.STRING_LITERAL) and self.peek(2) == T.COLON
 
-    def record_literal(self, name_token: Token) -> A.RecordLit:
+    def record_literal(self, name_index: int) -> A.RecordLit:
         self.advance()
         self.enter()
         fields = self.record_fields("record")
         self.depth -= 1
-        return A.RecordLit(self.source_text(name_token), fields, span=self.span_from(name_token))
+        return A.RecordLit(self.raw[name_index], fields, span=self.span_from(name_index))
 
     def object_literal(self) -> A.ObjectLit:
         first = self.advance()
@@ -1143,22 +1224,22 @@ class Parser:
         """`key: value, ...}` after the `{` (trailing comma allowed)."""
         opening = self.prev
         fields: list[A.RecordField] = []
-        while self.tok.kind != T.RBRACE:
-            key = self.tok
-            if key.kind == T.STRING_LITERAL:
-                name = key.value
-            elif key.kind in _NAME_KINDS:
-                name = self.source_text(key)
+        while self.kind != T.RBRACE:
+            key = self.pos
+            if self.kind == T.STRING_LITERAL:
+                name = self.values[key]
+            elif self.kind in _NAME_KINDS:
+                name = self.raw[key]
             else:
-                raise self.error_expected(f"a field name in the {what} literal", unclosed_help(opening))
+                raise self.error_expected(f"a field name in the {what} literal", self.unclosed_help(opening))
             self.advance()
             self.expect(T.COLON, f"':' after the field name '{name}'")
             value = self.expression()
-            fields.append(A.RecordField(name, value, span=self.span_between(key.span, value.span)))
+            fields.append(A.RecordField(name, value, span=self.span_from(key)))
             if not self.accept(T.COMMA):
                 break
-        if self.tok.kind != T.RBRACE:
-            raise self.error_expected(f"',' or '}}' in the {what} literal", unclosed_help(opening))
+        if self.kind != T.RBRACE:
+            raise self.error_expected(f"',' or '}}' in the {what} literal", self.unclosed_help(opening))
         self.advance()
         return fields
 
@@ -1166,13 +1247,13 @@ class Parser:
         first = self.advance()
         self.enter()
         elements: list[A.Expr] = []
-        while self.tok.kind != T.RBRACKET:
+        while self.kind != T.RBRACKET:
             elements.append(self.expression())
             if not self.accept(T.COMMA):
                 break
         self.depth -= 1
-        if self.tok.kind != T.RBRACKET:
-            raise self.error_expected("',' or ']' in the array literal", unclosed_help(first))
+        if self.kind != T.RBRACKET:
+            raise self.error_expected("',' or ']' in the array literal", self.unclosed_help(first))
         self.advance()
         return A.ArrayLit(elements, span=self.span_from(first))
 
@@ -1181,23 +1262,23 @@ class Parser:
     def entrain(self) -> A.Entrain:
         first = self.advance()
         self.enter()
-        subject = self.expression(no_record=True)
-        opening = self.tok
+        subject = self.expression(_ASSIGN, True)
+        opening = self.pos
         self.expect(T.LBRACE, "'{' after the entrain subject")
         cases: list[A.Case] = []
         default = None
-        while self.tok.kind == T.WHEN:
+        while self.kind == T.WHEN:
             cases.append(self.case())
-        if self.tok.kind == T.OTHERWISE:
+        if self.kind == T.OTHERWISE:
             start = self.advance()
             self.expect(T.ARROW, "'=>' after 'otherwise'")
             body, is_block = self.case_body()
-            pattern = A.BindingPattern("_", span=start.span)
+            pattern = A.BindingPattern("_", span=self.span(start))
             default = A.Case(pattern, None, body, is_block, span=self.span_from(start))
             self.case_separator()
-        if self.tok.kind != T.RBRACE:
+        if self.kind != T.RBRACE:
             if default is None:
-                raise self.error_expected("'when', 'otherwise' or '}' in the entrain cases", unclosed_help(opening))
+                raise self.error_expected("'when', 'otherwise' or '}' in the entrain cases", self.unclosed_help(opening))
             raise self.error_expected("'}' after the 'otherwise' case (it must be the last case)")
         self.advance()
         self.depth -= 1
@@ -1217,54 +1298,54 @@ class Parser:
         self.accept(T.SEMICOLON)
 
     def case_body(self):
-        kind = self.tok.kind
+        kind = self.kind
         if kind == T.LBRACE:
             return self.block("for the case body"), True
         if kind == T.AWAKEN:
             # `when p => awaken value`: the value is the case's result.
             self.advance()
             return self.expression(), False
-        if kind in _STATEMENT_STARTS or (kind == T.IDENTIFIER and self.tok.text in ("throw", "for", "try")
-                                          and self.peek().kind not in _NOT_AFTER_THROW):
+        if kind in _STATEMENT_STARTS or (
+            kind == T.IDENTIFIER and self.raw[self.pos] in ("throw", "for", "try") and self.peek() not in _NOT_AFTER_THROW
+        ):
             parse = self.statement_parsers.get(kind, self.other_statement)
             return [parse()], True
         return self.expression(), False
 
     def pattern(self) -> A.Pattern:
         self.enter()
-        tok = self.tok
-        kind = tok.kind
+        first = self.pos
+        kind = self.kind
         if kind in (T.NUMBER_LITERAL, T.STRING_LITERAL, T.TRUE, T.FALSE):
             value = self.primary()
-            result: A.Pattern = A.LiteralPattern(value, span=tok.span)
-        elif kind == T.MINUS and self.peek().kind == T.NUMBER_LITERAL:
+            result: A.Pattern = A.LiteralPattern(value, span=self.span(first))
+        elif kind == T.MINUS and self.peek() == T.NUMBER_LITERAL:
             self.advance()
             number = self.advance()
-            value = -(number.value or 0.0)
-            literal = A.NumberLit(value, "-" + number.text, span=self.span_from(tok))
+            value = -(self.values[number] or 0.0)
+            literal = A.NumberLit(value, "-" + self.raw[number], span=self.span_from(first))
             result = A.LiteralPattern(literal, span=literal.span)
         elif kind == T.LBRACKET:
             result = self.array_pattern()
         elif kind == T.IDENTIFIER or kind in _SOFT_KEYWORDS:
-            self.advance()
-            if self.tok.kind == T.COLON:
+            name = self.raw[self.advance()]
+            if self.kind == T.COLON:
                 self.advance()
-                type_token = self.tok
-                if type_token.kind not in _NAME_KINDS:
+                if self.kind not in _NAME_KINDS:
                     raise self.error_expected("a type name after ':' in the pattern")
-                self.advance()
-                result = A.TypedPattern(self.source_text(tok), type_token.text, span=self.span_from(tok))
-            elif self.tok.kind == T.LBRACE:
-                result = self.record_pattern(tok)
-            elif tok.text == "null" and kind == T.IDENTIFIER:
-                result = A.LiteralPattern(A.NullLit(span=tok.span), span=tok.span)
+                type_name = self.text(self.advance())
+                result = A.TypedPattern(name, type_name, span=self.span_from(first))
+            elif self.kind == T.LBRACE:
+                result = self.record_pattern(first)
+            elif name == "null" and kind == T.IDENTIFIER:
+                result = A.LiteralPattern(A.NullLit(span=self.span(first)), span=self.span(first))
             else:
-                result = A.BindingPattern(self.source_text(tok), span=tok.span)
+                result = A.BindingPattern(name, span=self.span(first))
         else:
             raise self.error(
                 "HYP1004",
-                f"expected a pattern, found {describe(tok)}",
-                tok,
+                f"expected a pattern, found {self.describe(first)}",
+                first,
                 help="patterns are literals, names, `name: type`, `[a, ...rest]` or `Type { field }`",
             )
         self.depth -= 1
@@ -1275,42 +1356,36 @@ class Parser:
         items: list[A.Pattern] = []
         has_rest = False
         rest = None
-        while self.tok.kind != T.RBRACKET:
+        while self.kind != T.RBRACKET:
             if self.accept(T.DOT_DOT_DOT):
                 has_rest = True
-                if self.tok.kind == T.IDENTIFIER:
-                    rest = self.advance().text
+                if self.kind == T.IDENTIFIER:
+                    rest = self.raw[self.advance()]
                 break
             items.append(self.pattern())
             if not self.accept(T.COMMA):
                 break
-        if self.tok.kind != T.RBRACKET:
-            raise self.error_expected("']' after the array pattern", unclosed_help(first))
+        if self.kind != T.RBRACKET:
+            raise self.error_expected("']' after the array pattern", self.unclosed_help(first))
         self.advance()
         return A.ArrayPattern(items, has_rest, rest, span=self.span_from(first))
 
-    def record_pattern(self, name_token: Token) -> A.RecordPattern:
+    def record_pattern(self, name_index: int) -> A.RecordPattern:
         opening = self.advance()
         fields: list[A.FieldPattern] = []
-        while self.tok.kind != T.RBRACE:
-            start = self.tok
-            if start.kind not in _NAME_KINDS:
+        while self.kind != T.RBRACE:
+            start = self.pos
+            if self.kind not in _NAME_KINDS:
                 raise self.error_expected("a field name in the record pattern")
-            name = self.source_text(self.advance())
+            name = self.raw[self.advance()]
             sub = self.pattern() if self.accept(T.COLON) else None
             fields.append(A.FieldPattern(name, sub, span=self.span_from(start)))
             if not self.accept(T.COMMA):
                 break
-        if self.tok.kind != T.RBRACE:
-            raise self.error_expected("',' or '}' in the record pattern", unclosed_help(opening))
+        if self.kind != T.RBRACE:
+            raise self.error_expected("',' or '}' in the record pattern", self.unclosed_help(opening))
         self.advance()
-        return A.RecordPattern(self.source_text(name_token), fields, span=self.span_from(name_token))
-
-    def source_text(self, tok: Token) -> str:
-        """A name as written (keywords keep their spelling: `obj.Number`)."""
-        if tok.kind == T.IDENTIFIER:
-            return tok.text
-        return self.source.text[tok.start : tok.end]
+        return A.RecordPattern(self.raw[name_index], fields, span=self.span_from(name_index))
 
 
 def _track_bracket(open_closers: list[int], kind: int) -> bool:
@@ -1325,10 +1400,6 @@ def _track_bracket(open_closers: list[int], kind: int) -> bool:
             pass
         return True
     return False
-
-
-def unclosed_help(opening: Token) -> str:
-    return f"the '{opening.text}' at line {opening.line}, column {opening.col} is not closed"
 
 
 _NAME_CONTINUATIONS = {T.EQUALS, T.DOT, T.LBRACKET, T.QUESTION_DOT, T.SEMICOLON}
@@ -1353,39 +1424,24 @@ def _missing_semicolon_help(expr: A.Expr) -> str | None:
     return None
 
 
-def describe(tok: Token) -> str:
-    """How a token is named in messages: `'{'`, `identifier 'x'`, `keyword 'label'`, `end of file`."""
-    kind = tok.kind
-    if kind == T.EOF:
-        return "end of file"
-    if kind == T.IDENTIFIER:
-        return f"identifier '{tok.text}'"
-    if kind == T.NUMBER_LITERAL:
-        return f"number {tok.text}"
-    if kind == T.STRING_LITERAL:
-        text = tok.text if len(tok.text) <= 20 else tok.text[:17] + "..."
-        return "string " + '"' + text.replace("\n", "\\n") + '"'
-    if kind <= T.LAST_KEYWORD:
-        return f"keyword '{tok.text}'"
-    return f"'{tok.text}'"
-
-
 # ---------------------------------------------------------------- public entry points
 
 
 def _run(source: Source, entry):
-    tokens, lex_errors = tokenize(source)
-    parser = Parser(source, tokens, lex_errors)
     limit = sys.getrecursionlimit()
     if limit < _NEEDED_RECURSION_LIMIT:
         sys.setrecursionlimit(_NEEDED_RECURSION_LIMIT)
     try:
-        result = entry(parser)
-    except _TooManyErrors:
-        result = None
-    except _TooDeep as exc:
-        result = None
-        parser.diagnostics.append(exc.diagnostic)
+        with gc_paused():
+            table, lex_errors = lex(source)
+            parser = Parser(source, table, lex_errors)
+            try:
+                result = entry(parser)
+            except _TooManyErrors:
+                result = None
+            except _TooDeep as exc:
+                result = None
+                parser.diagnostics.append(exc.diagnostic)
     finally:
         if limit < _NEEDED_RECURSION_LIMIT:
             sys.setrecursionlimit(limit)
@@ -1429,10 +1485,10 @@ def parse_or_raise(source: Source) -> A.Program:
 def _statements(parser: Parser) -> list[A.Stmt]:
     parser.eof_ends_statement = True
     body = parser.top_body
-    while parser.tok.kind != T.EOF:
+    while parser.kind != T.EOF:
         parser.statements_until_close(body, top_level=True)
-        if parser.tok.kind != T.EOF:
-            parser.report(parser.error("HYP1003", f"unexpected {describe(parser.tok)}").diagnostic)
+        if parser.kind != T.EOF:
+            parser.report(parser.error("HYP1003", f"unexpected {parser.describe(parser.pos)}").diagnostic)
             parser.advance()
     return body
 
@@ -1449,8 +1505,8 @@ def parse_statements(source: Source) -> tuple[list[A.Stmt], list[Diagnostic]]:
 def _single_expression(parser: Parser) -> A.Expr | None:
     try:
         expr = parser.expression()
-        if parser.tok.kind != T.EOF:
-            raise parser.error("HYP1003", f"unexpected {describe(parser.tok)} after the expression")
+        if parser.kind != T.EOF:
+            raise parser.error("HYP1003", f"unexpected {parser.describe(parser.pos)} after the expression")
         return expr
     except _SyntaxError as exc:
         parser.report(exc.diagnostic)
