@@ -57,9 +57,18 @@ def select_commit(repo: str, rev: str | None, range_text: str) -> tuple[str, str
             raise GitError(f"no tag satisfies {range_text} (tags: {shown})")
         return _git(["rev-parse", f"{tags[best]}^{{commit}}"], repo).strip(), best
     try:
-        return _git(["rev-parse", "HEAD^{commit}"], repo).strip(), None
+        return _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], repo).strip(), None
     except GitError:
-        raise GitError("the repository has no commits") from None
+        pass
+    # HEAD of the remote names no branch (a bare repository pushed to under another name):
+    # a repository with a single branch still says what it means
+    branches = _git(["for-each-ref", "--format=%(refname)", "refs/remotes/origin"], repo).split()
+    branches = [b for b in branches if not b.endswith("/HEAD")]
+    if len(branches) == 1:
+        return _git(["rev-parse", f"{branches[0]}^{{commit}}"], repo).strip(), None
+    if not branches:
+        raise GitError("the repository has no commits")
+    raise GitError("the repository's HEAD names no branch; choose one with --rev")
 
 
 def checkout(repo: str, commit: str) -> None:

@@ -162,10 +162,17 @@ def _describe(error) -> list[tuple[tuple, str]]:
     if custom and v not in ("required", "additionalProperties") and not (v == "type" and "properties" in schema_):
         return [(path, custom)]
     if v in ("oneOf", "anyOf") and error.context:
-        # the branch whose error lies deepest is the one the user meant
-        best = max(error.context, key=lambda e: (len(e.absolute_path), -_rank(e)))
-        if len(best.absolute_path) > len(path) or _rank(best) == 0:
-            return _describe(best)
+        # the branch the user meant: one whose type fits, with the fewest complaints
+        branches: dict[int, list] = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+
+        def wrong_type(errors) -> bool:
+            return any(e.validator == "type" and len(e.absolute_path) == len(path) for e in errors)
+
+        best = min(branches.values(), key=lambda errors: (wrong_type(errors), len(errors)))
+        if not wrong_type(best):
+            return [found for e in best for found in _describe(e)]
         options = [_expected(b.get("type")) for b in error.validator_value if isinstance(b, dict) and b.get("type")]
         if options:
             return [(path, f"expected {' or '.join(dict.fromkeys(options))}, got {_kind(error.instance)}")]
@@ -202,11 +209,6 @@ def _describe(error) -> list[tuple[tuple, str]]:
     if v == "oneOf":
         return [(path, "matches more than one allowed form")]
     return [(path, error.message)]
-
-
-def _rank(error) -> int:
-    """Type mismatches rank below other failures when picking the branch to report."""
-    return 1 if error.validator == "type" else 0
 
 
 # ---------------------------------------------------------------- positions of values in the text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -193,7 +194,8 @@ class Installer:
                 entry = Locked(dep.name, old.version, dep.range, dict(old.source), old.integrity,
                                dict(old.dependencies), dep.dev)
                 return _Resolved(entry, installed, installed, key, wanted_by)
-        clone = tempfile.mkdtemp(prefix="git-", dir=self.work)
+        # git creates the folder itself, with the usual permissions (mkdtemp's are owner-only)
+        clone = os.path.join(tempfile.mkdtemp(prefix="git-", dir=self.work), "repo")
         try:
             self.report(f"fetching {dep.name}", 0, None)
             gitsource.clone(url, clone)
@@ -259,9 +261,12 @@ class Installer:
         return self._hashes[folder]
 
     def _differs(self, entries: dict[str, Locked]) -> bool:
-        if not os.path.isfile(os.path.join(self.root, lockfile.LOCK)):
+        try:
+            with open(os.path.join(self.root, lockfile.LOCK), encoding="utf-8") as fh:
+                on_disk = json.load(fh)
+        except (OSError, ValueError):
             return True
-        if lockfile.to_json(entries) != lockfile.to_json(self.previous):
+        if on_disk != lockfile.to_json(entries):
             return True
         if installed_names(self.modules) != set(entries):
             return True
