@@ -1,0 +1,118 @@
+"""Building the Starlette application of `hyp serve` from the project's settings.
+
+One `Route` per configured route (all selected services mounted side by side: a modular
+monolith), each a pure ASGI endpoint that runs its handler on the handler pool; the system routes
+(`/healthz`, `/readyz`, `/metrics`, `/openapi.json`); JSON bodies for 404 and 405; the request
+middleware; and a lifespan that starts the pool and, on shutdown, marks the process as draining,
+stops the pool and flushes spans.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hypnoscript.runtime.builtins import http_service
+from hypnoscript.services.handlers import HandlerPool, RouteCall, RouteEndpoint, dumps, error_outcome
+from hypnoscript.services.health import Health
+from hypnoscript.services.loading import ServiceModules
+from hypnoscript.services.middleware import ObserveRequests
+from hypnoscript.services.observability.logging import Logs, ObserveStream
+from hypnoscript.services.observability.metrics import Metrics
+from hypnoscript.services.observability.tracing import Tracing
+from hypnoscript.services.openapi import openapi_document
+from hypnoscript.services.settings import HEALTH_PATH, OPENAPI_PATH, READY_PATH, ServeSettings
+
+
+def default_threads() -> int:
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
+class Unauthenticated:
+    """The endpoint of a route that requires authentication while `hyp serve` verifies none:
+    such routes are refused (401), never served open."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    async def __call__(self, scope, receive, send) -> None:
+        outcome = error_outcome(401, f"this route requires {self.kind} authentication, which this server "
+                                     "does not verify", scope["hyp.request"].request_id)
+        await send({"type": "http.response.start", "status": 401, "headers": outcome.headers})
+        await send({"type": "http.response.body", "body": outcome.body})
+
+
+def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tracing | None = None,
+              threads: int | None = None) -> Starlette:
+    """The application; raises DiagnosticError when a module does not compile or load."""
+    logs = logs or Logs(settings.log_level, settings.log_format)
+    tracing = tracing or Tracing.from_settings(settings)
+    metrics = Metrics()
+    stream = ObserveStream(logs)
+    modules = ServiceModules(settings)
+    http_service.set_log_sink(logs.handler_event)
+    services = modules.load(stream)
+    pool = HandlerPool(threads or default_threads())
+    health = Health([s.spec.name for s in services])
+
+    routes: list[Route] = []
+    for service in services:
+        for spec in service.spec.routes:
+            if spec.auth != "none":
+                endpoint = Unauthenticated(spec.auth)
+                logs.event("warning", "route refused: authentication is not verified by this server",
+                           service=spec.service, route=spec.path, method=spec.method, auth=spec.auth)
+            else:
+                call = RouteCall(service, service.handlers[spec.handler], tracing, modules.sources(), stream.flush)
+                endpoint = RouteEndpoint(call, spec.path, pool, settings.timeout_for(spec), settings.max_body_bytes,
+                                         metrics, logs)
+            route = Route(spec.path, endpoint, methods=[spec.method], include_in_schema=False)
+            route.hyp_service = spec.service
+            routes.append(route)
+
+    openapi = dumps(openapi_document(settings))
+
+    async def openapi_json(request) -> Response:
+        return Response(openapi, media_type="application/json")
+
+    async def metrics_text(request) -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
+
+    routes += [Route(HEALTH_PATH, health.healthz, methods=["GET"]),
+               Route(READY_PATH, health.readyz, methods=["GET"]),
+               Route(OPENAPI_PATH, openapi_json, methods=["GET"])]
+    if settings.metrics_enabled:
+        routes.append(Route(settings.metrics_path, metrics_text, methods=["GET"]))
+
+    async def http_error(request, exc: HTTPException) -> Response:
+        info = request.scope["hyp.request"]
+        outcome = error_outcome(exc.status_code, f"{request.method} {request.url.path}: {exc.detail}",
+                                info.request_id)
+        return Response(outcome.body, status_code=exc.status_code, headers=exc.headers,
+                        media_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        pool.start()
+        health.started = True
+        logs.event("info", "serving", services=health.services, routes=len(settings.routes), pid=os.getpid())
+        try:
+            yield
+        finally:
+            health.draining = True
+            pool.stop()
+            tracing.shutdown()
+            metrics.close()
+            logs.event("info", "stopped", pid=os.getpid())
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
+                    middleware=[Middleware(ObserveRequests, logs=logs, metrics=metrics, tracing=tracing)])
+    app.state.health = health
+    app.state.metrics = metrics
+    return app

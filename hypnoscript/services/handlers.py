@@ -1,0 +1,421 @@
+"""Calling HypnoScript route handlers: the request value, the pool of handler threads with
+deadlines, and turning what a handler returns (or raises) into an HTTP response.
+
+Why threads: HypnoScript code is synchronous, so a handler must not run on the event loop, where
+one slow handler would stall every other request. Handler threads keep the request path cheap (no
+pickling, modules loaded once per process); `--workers N` adds processes for CPU parallelism.
+
+Why a pool of our own rather than `run_in_executor`: a handler that runs past its deadline is
+answered with 504 at once and then *stopped*. HypnoScript compiles to Python bytecode, so the pool
+raises `HandlerStopped` inside the handler's thread (`PyThreadState_SetAsyncExc`), which the
+interpreter delivers at the next function call or loop iteration of the handler; `catch` in
+HypnoScript catches only errors, so the handler cannot swallow it. A handler blocked inside a
+single long call (a `Drift`, a slow network read) stops when that call returns; if it is still
+busy a moment after its deadline, the pool starts a replacement thread so that capacity is kept,
+and the blocked thread ends when its call does. The threads get the large stack the engine uses
+for deep recursion.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import queue
+import sys
+import threading
+from urllib.parse import parse_qsl
+
+from hypnoscript.runtime.builtins.http_service import HypFail, is_response
+from hypnoscript.runtime.builtins.support import from_json, to_json
+from hypnoscript.runtime.context import activate
+from hypnoscript.runtime.errors import HypError, HypExit
+
+STUCK_AFTER = 1.0  # seconds past a deadline before a still-busy thread is replaced
+
+_PENDING, _RUNNING, _STOPPING, _DONE = range(4)
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+_set_async_exc.restype = ctypes.c_int
+
+JSON_TYPE = b"application/json"
+REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 413: "Content Too Large",
+           415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
+           500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+class HandlerStopped(BaseException):
+    """Raised inside a handler thread whose request ran past its deadline."""
+
+
+class Outcome:
+    """A finished request: what to send, and for failures what to log (`kind` error or timeout)."""
+
+    __slots__ = ("status", "headers", "body", "kind", "report")
+
+    def __init__(self, status: int, headers: list, body: bytes, kind: str | None = None,
+                 report: dict | None = None) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.kind = kind
+        self.report = report
+
+
+def dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_outcome(status: int, payload: object, kind: str | None = None, report: dict | None = None) -> Outcome:
+    body = dumps(payload)
+    headers = [(b"content-type", JSON_TYPE), (b"content-length", str(len(body)).encode())]
+    return Outcome(status, headers, body, kind, report)
+
+
+def error_outcome(status: int, message: str, request_id: str, kind: str | None = None,
+                  report: dict | None = None, code: str | None = None) -> Outcome:
+    """The JSON error body every failure uses: status, reason, message, request id."""
+    payload = {"status": status, "error": REASONS.get(status, "Error"), "message": message,
+               "request_id": request_id}
+    if code is not None:
+        payload["code"] = code
+    return json_outcome(status, payload, kind, report)
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def request_value(scope: dict, body: bytes, request_id: str) -> dict:
+    """The `request` a handler receives (numbers as HypnoScript numbers, header names lower case;
+    a query key given twice becomes an array)."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = headers[name] + ", " + value if name in headers else value
+    query: dict[str, object] = {}
+    for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        if key in query:
+            prior = query[key]
+            query[key] = prior + [value] if type(prior) is list else [prior, value]
+        else:
+            query[key] = value
+    params = {k: float(v) if type(v) in (int, float) else str(v) for k, v in scope["path_params"].items()}
+    return {"method": scope["method"], "path": scope["path"], "params": params, "query": query,
+            "headers": headers, "body": _body(body, headers.get("content-type", "")), "user": None,
+            "id": request_id}
+
+
+def _body(body: bytes, content_type: str) -> object:
+    if not body:
+        return None
+    if content_type and "json" not in content_type.lower():
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the request body is not valid UTF-8 text") from None
+    try:
+        return from_json(json.loads(body, parse_constant=_reject_constant))
+    except (ValueError, RecursionError, OverflowError) as exc:
+        raise BadRequest(f"malformed JSON body: {exc}") from None
+
+
+def response_outcome(value: object, method: str) -> Outcome:
+    """A handler's result: a `Response(status, body, headers)` value, or any value sent as JSON."""
+    if not is_response(value):
+        return json_outcome(200, to_json(value, "Response"))
+    fields = value.fields
+    status = int(fields["status"])
+    headers = []
+    content_type = None
+    for name, text in (fields.get("headers") or {}).items():
+        key = str(name).lower()
+        if key == "content-length":
+            continue
+        try:
+            headers.append((key.encode("latin-1"), str(text).encode("latin-1")))
+        except UnicodeEncodeError:
+            raise HypError(f"response header \"{name}\" is not Latin-1 text") from None
+        if key == "content-type":
+            content_type = str(text)
+    body = fields.get("body")
+    if body is None and (status in (204, 304) or status < 200):
+        data = b""
+    elif type(body) is str and content_type and "json" not in content_type.lower():
+        data = body.encode("utf-8")
+    else:
+        data = dumps(to_json(body, "Response"))
+        if content_type is None:
+            headers.append((b"content-type", JSON_TYPE))
+    if method == "HEAD":
+        headers.append((b"content-length", str(len(data)).encode()))
+        data = b""
+    else:
+        headers.append((b"content-length", str(len(data)).encode()))
+    return Outcome(status, headers, data)
+
+
+class Job:
+    """One handler call travelling from the event loop to a handler thread and back."""
+
+    __slots__ = ("call", "args", "loop", "future", "state", "thread", "stop_sent", "retire")
+
+    def __init__(self, call, args: tuple, loop, future) -> None:
+        self.call = call
+        self.args = args
+        self.loop = loop
+        self.future = future
+        self.state = _PENDING
+        self.thread = 0
+        self.stop_sent = False
+        self.retire = False
+
+
+def _resolve(future, outcome) -> None:
+    if not future.done():
+        future.set_result(outcome)
+
+
+class HandlerPool:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        from hypnoscript.engine.runner import RECURSION_LIMIT
+
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+        for _ in range(self.size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        from hypnoscript.engine.runner import STACK_SIZE
+
+        old = threading.stack_size()
+        try:
+            threading.stack_size(STACK_SIZE)
+            thread = threading.Thread(target=self._work, name="hyp-handler", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(old)
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        self._threads.clear()
+
+    def submit(self, job: Job) -> None:
+        self._queue.put(job)
+
+    def expire(self, job: Job) -> bool:
+        """The deadline passed (on the event loop): stop the handler if it runs. True when the
+        caller must answer the request itself (the handler has not finished)."""
+        with self._lock:
+            if job.state == _DONE:
+                return False
+            if job.state == _RUNNING:
+                job.state = _STOPPING
+                job.stop_sent = True
+                _set_async_exc(job.thread, HandlerStopped)
+                job.loop.call_later(STUCK_AFTER, self._replace_if_stuck, job)
+            else:
+                job.state = _DONE
+        return True
+
+    def _replace_if_stuck(self, job: Job) -> None:
+        with self._lock:
+            if job.state != _STOPPING:
+                return
+            job.retire = True
+        self._spawn()
+
+    # ---------------------------------------------------------------- in the handler threads
+
+    def _work(self) -> None:
+        ident = threading.get_ident()
+        get = self._queue.get
+        while True:
+            job = get()
+            if job is None:
+                return
+            try:
+                self._run(job, ident)
+            except HandlerStopped:
+                # the stop landed after the handler returned, before _finish cleared it
+                self._finish(job, None)
+            if job.retire:
+                return
+
+    def _run(self, job: Job, ident: int) -> None:
+        with self._lock:
+            if job.state != _PENDING:
+                return
+            job.state = _RUNNING
+            job.thread = ident
+        try:
+            outcome = job.call(*job.args)
+        except HandlerStopped:
+            outcome = None
+        self._finish(job, outcome)
+
+    def _finish(self, job: Job, outcome) -> None:
+        with self._lock:
+            answer = job.state == _RUNNING
+            job.state = _DONE
+            if job.stop_sent:
+                _set_async_exc(job.thread, ctypes.py_object())  # drop a stop not yet delivered
+        if answer:
+            job.loop.call_soon_threadsafe(_resolve, job.future, outcome)
+
+
+class RouteCall:
+    """Runs one route's handler in a handler thread: builds the request value, calls the
+    suggestion under the service's runtime context, converts the result."""
+
+    __slots__ = ("service", "handler", "name", "tracing", "sources", "flush")
+
+    def __init__(self, service, handler, tracing, sources: dict, flush) -> None:
+        self.service = service
+        self.handler = handler
+        self.name = f"{service.spec.name}.{handler.name}"
+        self.tracing = tracing
+        self.sources = sources
+        self.flush = flush
+
+    def __call__(self, scope: dict, body: bytes, info) -> Outcome:
+        from hypnoscript.services.scope import CURRENT
+
+        activate(self.service.context)
+        started = None
+        if self.tracing.enabled:
+            started = self.tracing.handler_start(info, self.name)
+            info = _with_span(info, started[0])
+        CURRENT.set(info)
+        error = None
+        try:
+            try:
+                request = request_value(scope, body, info.request_id)
+            except BadRequest as exc:
+                return error_outcome(400, str(exc), info.request_id)
+            handler = self.handler
+            result = handler.fn(request) if handler.takes_request else handler.fn()
+            return response_outcome(result, info.method)
+        except HandlerStopped:
+            error = "stopped at its deadline"
+            raise
+        except HypFail as exc:
+            return error_outcome(exc.status, exc.message, info.request_id)
+        except HypExit as exc:
+            error = f"Exit({exc.status}) called in a route handler"
+            return error_outcome(500, error, info.request_id, "error", {"error": error})
+        except Exception as exc:  # noqa: BLE001 - every handler error becomes a 500, never a crash
+            return self._failure(exc, info)
+        finally:
+            self.flush()
+            if started is not None:
+                self.tracing.handler_end(started, error)
+            CURRENT.set(None)
+
+    def _failure(self, exc: BaseException, info) -> Outcome:
+        from hypnoscript.engine.runner import diagnostic_for
+        from hypnoscript.syntax.diagnostics import render
+
+        report = self.service.program.run_error(exc)
+        err = report.error
+        message = err.message if type(err) is HypError else f"{err.kind}: {err.message}"
+        diag = diagnostic_for(report, self.sources)
+        details = {"error": message, "code": err.code, "hyp_stack": render(diag, self.sources.get(diag.path)),
+                   "frames": [f"{f.function} at {f.path}:{f.line}:{f.col}" for f in reversed(report.frames)]}
+        return error_outcome(500, message, info.request_id, "error", details, err.code)
+
+
+def _with_span(info, span):
+    """A copy of the request's info whose span id is the handler span's (for its log lines)."""
+    from hypnoscript.services.scope import RequestInfo
+
+    copy = RequestInfo(info.request_id, info.method, info.path)
+    for name in ("trace_id", "service", "route", "status", "trace"):
+        setattr(copy, name, getattr(info, name))
+    copy.span_id = format(span.get_span_context().span_id, "016x")
+    return copy
+
+
+class RouteEndpoint:
+    """The ASGI endpoint of one configured route (on the event loop): reads the body, hands the
+    call to the pool, answers 504 at the route's deadline, records handler failures."""
+
+    def __init__(self, call: RouteCall, route: str, pool: HandlerPool, timeout: float, max_body: int, metrics,
+                 logs) -> None:
+        self.call = call
+        self.service = call.service.spec.name
+        self.route = route
+        self.pool = pool
+        self.timeout = timeout
+        self.max_body = max_body
+        self.metrics = metrics
+        self.logs = logs
+
+    async def __call__(self, scope, receive, send) -> None:
+        import asyncio
+
+        info = scope["hyp.request"]
+        info.service = self.service
+        info.route = self.route
+        body = await _read_body(receive, self.max_body)
+        if body is None:
+            outcome = error_outcome(413, f"the request body is larger than {self.max_body} bytes", info.request_id)
+        else:
+            loop = asyncio.get_running_loop()
+            future = loop.create_future()
+            job = Job(self.call, (scope, body, info), loop, future)
+            timer = loop.call_later(self.timeout, self._expire, job, info)
+            self.pool.submit(job)
+            try:
+                outcome = await future
+            except asyncio.CancelledError:
+                self.pool.expire(job)
+                raise
+            finally:
+                timer.cancel()
+        if outcome.kind is not None:
+            self._report(outcome, info)
+        await send({"type": "http.response.start", "status": outcome.status, "headers": outcome.headers})
+        await send({"type": "http.response.body", "body": outcome.body})
+
+    def _expire(self, job: Job, info) -> None:
+        if self.pool.expire(job):
+            message = f"the handler did not finish within {self.timeout:g} s"
+            _resolve(job.future, error_outcome(504, message, info.request_id, "timeout", {"error": message}))
+
+    def _report(self, outcome: Outcome, info) -> None:
+        self.metrics.handler_failed(info.service, info.route, outcome.kind)
+        level = "error" if outcome.kind == "error" else "warning"
+        event = "handler error" if outcome.kind == "error" else "handler timeout"
+        self.logs.event(level, event, **outcome.report, **info.ids())
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    """The whole request body, or None when it is larger than `limit`."""
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -1,0 +1,81 @@
+"""The one middleware every request passes: request id, trace context, in-flight gauge, and after
+the response the request metrics, the span's end and the request's log line.
+
+Pure ASGI (no per-request Request object). The route labels are read after routing: Starlette's
+router records the matched route in the scope, and configured routes carry their service name.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from hypnoscript.services.handlers import error_outcome
+from hypnoscript.services.scope import SYSTEM_SERVICE, UNMATCHED, RequestInfo
+
+_ID_CHARS = frozenset(range(0x21, 0x7F))
+MAX_ID_LENGTH = 200
+
+
+def request_id_from(raw: bytes | None) -> str:
+    """An incoming `X-Request-ID` when it is sensible (printable ASCII, bounded), else a new one."""
+    if raw and len(raw) <= MAX_ID_LENGTH and set(raw) <= _ID_CHARS:
+        return raw.decode("ascii")
+    return os.urandom(16).hex()
+
+
+class ObserveRequests:
+    def __init__(self, app, *, logs, metrics, tracing) -> None:
+        self.app = app
+        self.logs = logs
+        self.metrics = metrics
+        self.tracing = tracing
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        rid = traceparent = tracestate = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                rid = value
+            elif name == b"traceparent":
+                traceparent = value.decode("latin-1")
+            elif name == b"tracestate":
+                tracestate = value.decode("latin-1")
+        info = RequestInfo(request_id_from(rid), scope["method"], scope["path"])
+        scope["hyp.request"] = info
+        self.tracing.start(info, traceparent, tracestate)
+        id_header = (b"x-request-id", info.request_id.encode("ascii"))
+        started = False
+
+        async def send_with_id(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                info.status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        in_flight = self.metrics.in_flight
+        in_flight.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # noqa: BLE001 - a server bug must still answer with JSON and be logged
+            self.logs.event("error", "internal error", error=f"{type(exc).__name__}: {exc}", **info.ids())
+            if not started:
+                outcome = error_outcome(500, "internal server error", info.request_id)
+                await send_with_id({"type": "http.response.start", "status": 500, "headers": outcome.headers})
+                await send_with_id({"type": "http.response.body", "body": outcome.body})
+        finally:
+            in_flight.dec()
+            if info.service == UNMATCHED:
+                route = scope.get("route")
+                if route is not None:
+                    info.route = route.path
+                    info.service = getattr(route, "hyp_service", SYSTEM_SERVICE)
+            duration = time.perf_counter() - start
+            self.metrics.observe(info.service, info.route, info.method, info.status, duration)
+            self.tracing.finish(info)
+            self.logs.request(info, duration, quiet=info.service == SYSTEM_SERVICE)

@@ -1,0 +1,161 @@
+"""What `hyp serve` takes from a project: its manifest, the effective configuration
+(`hypnoscript.project.config`) and the checks the schema cannot make (a route's path template, two
+routes on one method and path, a route on a path the server keeps for itself).
+
+Keys read (see docs/serve.md): `services.<name>.{module, routes[]}`, each route's `method`,
+`path`, `handler`, `auth`, `roles`, `timeout`; `observability.{logging, metrics, tracing}`;
+`security.limits.{requestTimeout, maxBodyBytes}` (the request timeout caps every route's own) and
+`security.capabilities` (what each service's code may touch).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypnoscript.project import jsonfile
+from hypnoscript.project.config import CODE_INVALID, Config, load_config
+from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
+
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+OPENAPI_PATH = "/openapi.json"
+
+
+class RouteSpec:
+    __slots__ = ("service", "index", "method", "path", "handler", "auth", "roles", "timeout")
+
+    def __init__(self, service: str, index: int, method: str, path: str, handler: str, auth: str,
+                 roles: list[str], timeout: float) -> None:
+        self.service = service
+        self.index = index
+        self.method = method
+        self.path = path
+        self.handler = handler
+        self.auth = auth
+        self.roles = roles
+        self.timeout = timeout
+
+    @property
+    def key(self) -> tuple:
+        """Where the route sits in the configuration (for diagnostics)."""
+        return ("services", self.service, "routes", self.index)
+
+
+class ServiceSpec:
+    __slots__ = ("name", "module", "routes", "capabilities")
+
+    def __init__(self, name: str, module: str, routes: list[RouteSpec], capabilities: dict) -> None:
+        self.name = name
+        self.module = module  # absolute path of the service's .hyp file
+        self.routes = routes
+        self.capabilities = capabilities
+
+
+class ServeSettings:
+    """Everything the server needs, read once from the project."""
+
+    def __init__(self, root: str, config: Config, services: list[ServiceSpec], name: str, version: str) -> None:
+        self.root = root
+        self.config = config
+        self.services = services
+        self.name = name
+        self.version = version
+        obs = config["observability"]
+        self.log_level: str = obs["logging"]["level"]
+        self.log_format: str = obs["logging"]["format"]
+        self.metrics_enabled: bool = obs["metrics"]["enabled"]
+        self.metrics_path: str = obs["metrics"]["path"]
+        tracing = obs["tracing"]
+        self.trace_exporter: str = tracing["exporter"]
+        self.trace_endpoint: str | None = tracing.get("endpoint")
+        self.trace_sampling: float = float(tracing["sampling"])
+        self.trace_service_name: str = tracing.get("serviceName") or name
+        limits = config["security"]["limits"]
+        self.request_timeout = float(limits["requestTimeout"])
+        self.max_body_bytes = int(limits["maxBodyBytes"])
+
+    @property
+    def routes(self) -> list[RouteSpec]:
+        return [r for s in self.services for r in s.routes]
+
+    def system_paths(self) -> list[str]:
+        paths = [HEALTH_PATH, READY_PATH, OPENAPI_PATH]
+        if self.metrics_enabled:
+            paths.append(self.metrics_path)
+        return paths
+
+    def timeout_for(self, route: RouteSpec) -> float:
+        return min(route.timeout, self.request_timeout)
+
+
+def load_settings(root: str, profile: str | None = None, selected: list[str] | tuple = (),
+                  env=None) -> ServeSettings:
+    """Read the project at `root`; raises DiagnosticError naming the file and key of each problem."""
+    from hypnoscript.project import manifest
+
+    man = manifest.load(root)
+    config = load_config(root, profile, env)
+    doc = jsonfile.read(config.path, "the configuration file") if config.exists else None
+
+    def problem(path: tuple, message: str, help: str | None = None) -> Diagnostic:
+        if doc is not None:
+            return doc.diagnostic(CODE_INVALID, path, message, help)
+        return Diagnostic(CODE_INVALID, f"{jsonfile.json_path(path)}: {message}", path=config.path, help=help)
+
+    configured = config["services"]
+    if not configured:
+        raise DiagnosticError([Diagnostic(CODE_INVALID, "no services are configured", path=config.path,
+                                          help="add a service with its module and routes under \"services\" "
+                                               "(see docs/serve.md)")])
+    unknown = [name for name in selected if name not in configured]
+    if unknown:
+        raise DiagnosticError([problem(("services",), f"no service named \"{n}\" "
+                                                      f"(configured: {', '.join(sorted(configured))})")
+                               for n in unknown])
+    names = list(selected) or list(configured)
+    diags: list[Diagnostic] = []
+    services = []
+    for name in dict.fromkeys(names):
+        body = configured[name]
+        module = os.path.normpath(os.path.join(root, body["module"]))
+        if not os.path.isfile(module):
+            diags.append(problem(("services", name, "module"), f"module file not found: {body['module']}"))
+        routes = [RouteSpec(name, i, r["method"], r["path"], r["handler"], r["auth"], list(r["roles"]),
+                            float(r["timeout"])) for i, r in enumerate(body["routes"])]
+        services.append(ServiceSpec(name, module, routes, _capabilities(config, name, root)))
+    settings = ServeSettings(root, config, services, man.name, man.version)
+    diags += _check_routes(settings, problem)
+    if diags:
+        raise DiagnosticError(diags)
+    return settings
+
+
+def _check_routes(settings: ServeSettings, problem) -> list[Diagnostic]:
+    from starlette.routing import compile_path
+
+    diags = []
+    seen: dict[tuple[str, str], RouteSpec] = {}
+    reserved = settings.system_paths()
+    for route in settings.routes:
+        try:
+            _, shape, _ = compile_path(route.path)
+        except (ValueError, AssertionError) as exc:
+            diags.append(problem(route.key + ("path",), f"invalid path template: {exc}",
+                                 help="parameters are written {name} or {name:int|float|str|path|uuid}"))
+            continue
+        if route.path in reserved:
+            diags.append(problem(route.key + ("path",), f"{route.path} is served by the server itself"))
+        first = seen.setdefault((route.method, shape), route)
+        if first is not route:
+            where = f"services.{first.service}.routes[{first.index}]"
+            diags.append(problem(route.key, f"{route.method} {route.path} is already routed by {where}"))
+    return diags
+
+
+def _capabilities(config: Config, service: str, root: str) -> dict:
+    """The service's grants: its own entry over the `*` entry; file paths relative to the project."""
+    grants = config["security"]["capabilities"]
+    merged = {**grants.get("*", {}), **grants.get(service, {})}
+    if "files" in merged:
+        merged["files"] = [os.path.normpath(os.path.join(root, p)) for p in merged["files"]]
+    return merged
