@@ -38,10 +38,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "`DaysInMonth(2023, 13)` returns null, but the registry declares its result a number, so the generated "
         "code formats it with the number formatter and the program dies with an internal TypeError (exit 70)"
     ),
-    "output/command_with_array": (
-        "`command [...]` parses as indexing a variable named `command` (the soft-keyword rule in the parser "
-        "takes `command` followed by `[` as a name), so the statement is a syntax error"
-    ),
 }
 
 
