@@ -80,7 +80,7 @@ def load_config(project_root: str, profile: str | None = None, env: Mapping[str,
     env = os.environ if env is None else env
     path = os.path.join(project_root, CONFIG_FILE)
     chosen = profile or env.get("HYP_PROFILE") or None
-    doc = jsonfile.read(path, "the configuration file") if os.path.isfile(path) else None
+    doc = _read(path)
     raw = doc.data if doc is not None else {}
     if doc is not None:
         if not isinstance(raw, dict):
@@ -114,6 +114,16 @@ def load_config(project_root: str, profile: str | None = None, env: Mapping[str,
                   masked=_mask(apply_defaults(masked, schema), ()))
 
 
+def _read(path: str) -> jsonfile.JsonFile | None:
+    """The parsed file, or None when there is none."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        return jsonfile.read(path, "the configuration file")
+    except DiagnosticError as exc:
+        raise ConfigError(exc.diagnostics) from None
+
+
 def check_structure(doc: jsonfile.JsonFile) -> list[Diagnostic]:
     """The file as written: the base and every profile, a reference standing in for any value."""
     schema = jsonfile.schema(SCHEMA)
@@ -136,15 +146,18 @@ def validate_all(project_root: str, env: Mapping[str, str] | None = None,
     The active profile (`profile`, else HYP_PROFILE) must find every variable it references."""
     env = os.environ if env is None else env
     active = profile or env.get("HYP_PROFILE")
-    path = os.path.join(project_root, CONFIG_FILE)
     try:
-        base = load_config(project_root, None, {k: v for k, v in env.items() if k != "HYP_PROFILE"})
+        doc = _read(os.path.join(project_root, CONFIG_FILE))
     except ConfigError as exc:
         return exc.diagnostics, []
-    if not base.exists:
+    profiles = doc.data.get("profiles") if doc is not None and isinstance(doc.data, dict) else None
+    names = sorted(profiles) if isinstance(profiles, dict) else []
+    try:
+        load_config(project_root, None, {k: v for k, v in env.items() if k != "HYP_PROFILE"})
+    except ConfigError as exc:
+        return exc.diagnostics, names
+    if doc is None:
         return [], []
-    doc = jsonfile.read(path, "the configuration file")
-    names = sorted(doc.data.get("profiles") or {})
     problems: list[Diagnostic] = []
     for name in names + ([active] if active and active not in names else []):
         try:
@@ -366,7 +379,7 @@ def _locate(doc, file: str, profile: str | None, overrides: list, path: tuple, m
     """A problem in the effective configuration, pointing at the layer its value came from."""
     for var_and_keys, _ in overrides:
         keys = var_and_keys[1:]
-        if path[:len(keys)] == keys:
+        if path[:len(keys)] == keys or keys[:len(path)] == path:
             return Diagnostic(CODE_INVALID, f"{jsonfile.json_path(path)}: {message} (set by {var_and_keys[0]})",
                               path=file)
     notes = [f"with profile \"{profile}\""] if profile and _has_path(doc.data if doc else {},

@@ -146,7 +146,9 @@ def run_file(path: str, selected=lambda test_id: True, use_cache: bool = True) -
     try:
         suite.run(ctx)
     except RunError as exc:
-        results.append(_failure(file, file, exc, None, loader, time.perf_counter() - started, output.switch()))
+        # the engine raises RunError `from None`: the original error stays its __context__
+        results.append(_failure(file, file, exc, exc.__context__, loader, time.perf_counter() - started,
+                                output.switch()))
         return results
     except HypExit as exc:  # `Exit(n)` in a test file ends only that file
         results.append(TestResult(file, file, file, FAILED if exc.status else PASSED, time.perf_counter() - started,
