@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 
 from hypnoscript.project import jsonfile
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
@@ -366,12 +366,11 @@ def _span_for(doc, profile: str | None, path: tuple):
 
 def _has_path(data: object, path: tuple) -> bool:
     for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
+        in_object = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (in_object or in_list):
             return False
+        data = data[part]
     return True
 
 
@@ -391,7 +390,7 @@ def _locate(doc, file: str, profile: str | None, overrides: list, path: tuple, m
 # ---------------------------------------------------------------- the lenient validator
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lenient():
     """A validator for the file as written: a string holding `${env:...}` passes any value check."""
     from jsonschema import Draft202012Validator, validators

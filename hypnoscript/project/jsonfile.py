@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import lru_cache
+from functools import cache
 
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 from hypnoscript.syntax.source import Source, Span
@@ -38,7 +38,10 @@ class JsonFile:
         """The span of the value at `path` (keys and indexes), or of its nearest existing parent."""
         if self._positions is None:
             self._positions = {}
-            _positions(self.source.text, _skip_ws(self.source.text, 0), (), self._positions)
+            try:
+                _positions(self.source.text, _skip_ws(self.source.text, 0), (), self._positions)
+            except RecursionError:
+                pass  # absurdly deep nesting: report without a position
         while True:
             found = self._positions.get(tuple(path))
             if found is not None:
@@ -68,8 +71,7 @@ def read(path: str, what: str) -> JsonFile:
 
 
 def parse(text: str, path: str, what: str) -> JsonFile:
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     source = Source(text, path)
     try:
         data = json.loads(text)
@@ -96,7 +98,7 @@ def json_path(path: tuple) -> str:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict:
     with open(os.path.join(SCHEMAS, name), encoding="utf-8") as fh:
         return json.load(fh)

@@ -22,8 +22,10 @@ import shutil
 import tempfile
 from collections import deque
 from dataclasses import dataclass
+from typing import Self
 
-from hypnoscript.project import gitsource, lockfile, manifest as manifest_mod, versions
+from hypnoscript.project import gitsource, lockfile, versions
+from hypnoscript.project import manifest as manifest_mod
 from hypnoscript.project.lockfile import Locked
 from hypnoscript.project.manifest import Dependency, Manifest
 from hypnoscript.project.modules import PACKAGES
@@ -99,7 +101,7 @@ class Installer:
     def close(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def __enter__(self) -> Installer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -38,7 +38,7 @@ def run_suggestion(project: Manifest, name: str, command: str, extra: list[str],
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         sys.stdout.flush()
         try:
-            status = subprocess.run(line, shell=True, cwd=project.root, env=env).returncode
+            status = subprocess.run(line, shell=True, cwd=project.root, env=env, check=False).returncode
         except OSError as exc:
             raise fail(f"Failed to execute command '{command}': {exc.strerror or exc}") from None
         if status < 0:

@@ -25,6 +25,7 @@ from hypnoscript.syntax.diagnostics import DiagnosticError, render_all
 from hypnoscript.syntax.source import Source
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
+CODE_NO_TESTS = "HYP5040"
 
 
 @dataclass
@@ -381,8 +382,6 @@ def run_tests(root: str, paths: list[str], keyword: str | None = None, junit: st
     stream.flush()
     return 0 if summary.failed == 0 else 1
 
-
-CODE_NO_TESTS = "HYP5040"
 
 
 def failure_lines(r: TestResult) -> list[str]:
