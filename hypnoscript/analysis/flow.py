@@ -1,8 +1,8 @@
 """Control flow facts about statement lists: can execution run past the end, which statements
 can never run, and which conditions are constant.
 
-`snap`/`sink` act on the innermost loop of the same suggestion (labels do not change that), and
-`awaken`/`throw` leave the suggestion, so each is an exit from the statement list it is in.
+`snap`/`sink` act on the innermost loop of the same suggestion (or the loop their label names),
+and `awaken`/`throw` leave the suggestion, so each is an exit from the statement list it is in.
 """
 
 from __future__ import annotations
@@ -58,28 +58,39 @@ def stmt_completes(s: A.Stmt) -> bool:
             return completes(s.orelse or [])
         return completes(s.then) or s.orelse is None or completes(s.orelse)
     if t is A.While or t is A.Loop:
-        return not loop_is_infinite(s) or breaks_loop(s.body)
+        return not loop_is_infinite(s) or breaks_loop(s.body, s.label)
     if t is A.Try:
         if s.finally_body is not None and not completes(s.finally_body):
             return False
         return completes(s.body) or (s.catch_body is not None and completes(s.catch_body))
     if t is A.Entrance or t is A.Finale:
         return completes(s.body)
+    if t is A.ExprStmt and type(s.expr) is A.Entrain:
+        return entrain_completes(s.expr)
     return True
 
 
-def breaks_loop(stmts: list[A.Stmt]) -> bool:
-    """Whether a `snap` in `stmts` leaves the loop that owns them."""
-    return any(_has_break(s) for s in stmts)
+def entrain_completes(e: A.Entrain) -> bool:
+    """An entrain whose every arm is a block that leaves (`awaken`, ...) does not complete (when
+    no arm matches, it fails)."""
+    arms = e.cases + ([e.default] if e.default is not None else [])
+    return any(not case.is_block or completes(case.body) for case in arms)
 
 
-def _has_break(node: A.Node) -> bool:
+def breaks_loop(stmts: list[A.Stmt], label: str | None = None) -> bool:
+    """Whether a `snap` in `stmts` leaves the loop that owns them (named `label`, if any): an
+    unlabelled one outside inner loops, or `snap label;` anywhere."""
+    return any(_has_break(s, label, False) for s in stmts)
+
+
+def _has_break(node: A.Node, label: str | None, nested: bool) -> bool:
     t = type(node)
     if t is A.Break:
-        return True
-    if t in _LOOPS or t is A.FuncDecl or t is A.Lambda or t is A.SessionDecl:
+        return (not nested) or (label is not None and node.label == label)
+    if t is A.FuncDecl or t is A.Lambda or t is A.SessionDecl:
         return False
-    return any(_has_break(child) for child in node.children())
+    inner = nested or t in _LOOPS
+    return any(_has_break(child, label, inner) for child in node.children())
 
 
 def exits(s: A.Stmt) -> bool:

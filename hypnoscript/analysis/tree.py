@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import fields
+
 from hypnoscript.syntax import ast as A
 
 # Nodes that start a new function body: `awaken`, `snap` and `sink` inside them belong to them.
@@ -31,3 +34,16 @@ def own_nodes(body: list[A.Stmt]):
 
 def function_body(node: A.Node) -> list[A.Stmt]:
     return node.body if isinstance(node, (A.FuncDecl, A.Lambda, A.SessionMethod)) else []
+
+
+def clone(value):
+    """A deep copy of a node (or list of nodes); spans, being immutable, are shared."""
+    if isinstance(value, A.Node):
+        new = copy.copy(value)
+        for f in fields(value):
+            if f.name != "span":
+                setattr(new, f.name, clone(getattr(value, f.name)))
+        return new
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
