@@ -95,6 +95,12 @@ _SOFT_KEYWORDS = {
     T.SESSION, T.CONSTRUCTOR, T.NUMBER, T.STRING, T.BOOLEAN, T.TRANCE, T.LUCID, T.COMMAND,
 }
 
+# Tokens that can begin an expression.
+_EXPRESSION_STARTS = frozenset({
+    T.IDENTIFIER, T.NUMBER_LITERAL, T.STRING_LITERAL, T.TRUE, T.FALSE, T.LPAREN, T.LBRACKET, T.LBRACE,
+    T.MINUS, T.BANG, T.AWAIT, T.SURRENDER_TO, T.ENTRAIN, T.SUGGESTION, T.CALL, T.DRIFT,
+}) | _SOFT_KEYWORDS
+
 _LOOP_STARTS = {T.LOOP, T.PENDULUM, T.WHILE, T.IDENTIFIER}
 
 _OPENERS = {T.LPAREN: T.RPAREN, T.LBRACKET: T.RBRACKET, T.LBRACE: T.RBRACE}
@@ -308,12 +314,19 @@ class Parser:
                     return
                 if kind == T.RBRACE or kind == T.RELAX or kind in _STATEMENT_STARTS:
                     return
+            elif kind in _STATEMENT_STARTS and T.RBRACE not in open_closers and self.starts_line():
+                return  # an unclosed `(` or `[` does not reach into the next line's statement
             if kind == T.RBRACE and T.RBRACE not in open_closers:
                 return  # closes the enclosing block
             closed_block = _track_bracket(open_closers, kind) and kind == T.RBRACE
             self.advance()
             if closed_block and not open_closers and self.kind != T.SEMICOLON:
                 return  # a statement ending in a block (`if (...) { ... }`) ends here
+
+    def starts_line(self) -> bool:
+        """Is the current token the first on its line?"""
+        table = self.table
+        return self.pos == 0 or table.lines[self.pos] > table.end_lines[self.pos - 1]
 
     def enter(self) -> None:
         self.depth += 1
@@ -644,7 +657,7 @@ class Parser:
         return A.Suspend(span=span)
 
     def output(self) -> A.Stmt:
-        if self.kind == T.COMMAND and self.peek() in _NAME_CONTINUATIONS:
+        if self.kind == T.COMMAND and self.peek() not in _EXPRESSION_STARTS:
             return self.other_statement()  # `command = "x";` with a variable named command
         first = self.advance()
         value = self.expression()
@@ -772,7 +785,7 @@ class Parser:
             return self.function_declaration()
         if word == "try" and next_kind == T.LBRACE:
             return self.try_statement()
-        if word == "throw" and next_kind not in _NOT_AFTER_THROW:
+        if word == "throw" and next_kind in _EXPRESSION_STARTS:
             return self.throw_statement()
         return None
 
@@ -835,7 +848,8 @@ class Parser:
     # ------------------------------------------------------------ sessions and records
 
     def session_declaration(self) -> A.Stmt:
-        if self.peek() in _NAME_CONTINUATIONS or self.peek() == T.LPAREN:
+        following = self.peek()
+        if following != T.IDENTIFIER and following not in _SOFT_KEYWORDS and following != T.LBRACE:
             return self.other_statement()  # `session.x = 1;` with a parameter named session
         first = self.advance()
         name = self.name("session name")
@@ -1305,12 +1319,27 @@ class Parser:
             # `when p => awaken value`: the value is the case's result.
             self.advance()
             return self.expression(), False
-        if kind in _STATEMENT_STARTS or (
-            kind == T.IDENTIFIER and self.raw[self.pos] in ("throw", "for", "try") and self.peek() not in _NOT_AFTER_THROW
-        ):
+        if self.at_case_statement():
             parse = self.statement_parsers.get(kind, self.other_statement)
             return [parse()], True
         return self.expression(), False
+
+    def at_case_statement(self) -> bool:
+        """Does a case body without braces start with a statement (`when 1 => observe "x";`)?"""
+        kind = self.kind
+        following = self.peek()
+        if kind == T.IDENTIFIER:
+            word = self.raw[self.pos]
+            return (
+                (word == "for" and following == T.LPAREN)
+                or (word == "try" and following == T.LBRACE)
+                or (word == "throw" and following in _EXPRESSION_STARTS)
+            )
+        if kind == T.SESSION:  # a name or a declaration: `when 1 => session`
+            return following == T.IDENTIFIER or following in _SOFT_KEYWORDS
+        if kind == T.COMMAND:
+            return following in _EXPRESSION_STARTS
+        return kind in _STATEMENT_STARTS
 
     def pattern(self) -> A.Pattern:
         self.enter()
@@ -1402,8 +1431,6 @@ def _track_bracket(open_closers: list[int], kind: int) -> bool:
     return False
 
 
-_NAME_CONTINUATIONS = {T.EQUALS, T.DOT, T.LBRACKET, T.QUESTION_DOT, T.SEMICOLON}
-_NOT_AFTER_THROW = {T.EQUALS, T.SEMICOLON, T.DOT, T.QUESTION_DOT, T.LBRACKET, T.COMMA, T.RPAREN}
 _NOT_A_TYPE = {T.SEMICOLON, T.EQUALS, T.COMMA, T.RPAREN, T.RBRACE, T.LBRACE, T.RBRACKET, T.ARROW}
 _MEMBER_STARTS = {T.DOMINANT, T.EXPOSE, T.CONCEAL} | _METHOD_KEYWORDS
 
