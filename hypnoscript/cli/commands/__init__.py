@@ -4,6 +4,7 @@ from hypnoscript.cli.main import register
 
 register("builtins", "builtins_cmd", "List the builtin functions")
 register("check", "check_cmd", "Type-check programs without running them")
+register("repl", "repl_cmd", "Interactive HypnoScript")
 register("init", "init_cmd", "Create a project (trance.json, optionally from a template)")
 register("add", "add_cmd", "Add a dependency to trance.json")
 register("remove", "remove_cmd", "Remove a dependency from trance.json")

@@ -1,0 +1,1 @@
+"""`hyp repl`: the interactive HypnoScript prompt."""
