@@ -23,7 +23,8 @@ def _git(args: list[str], cwd: str | None = None) -> str:
     if shutil.which("git") is None:
         raise GitError("git is not installed (it is needed for git dependencies)")
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took longer than 10 minutes") from None
     if proc.returncode != 0:

@@ -193,6 +193,6 @@ def check(manifest: Manifest) -> list[Diagnostic]:
     channels = manifest.data.get("channels") or {}
     entry = channels.get("entry")
     if entry and entry not in manifest.suggestions:
-        diags.append(doc.diagnostic(CODE_REFERENCE, ("channels", "entry"),
-                                    f"names no suggestion (defined: {', '.join(sorted(manifest.suggestions)) or 'none'})"))
+        defined = ", ".join(sorted(manifest.suggestions)) or "none"
+        diags.append(doc.diagnostic(CODE_REFERENCE, ("channels", "entry"), f"names no suggestion (defined: {defined})"))
     return diags

@@ -124,7 +124,7 @@ class Installer:
             r = self._resolve(dep, base, key, parent)
             resolved[dep.name] = r
             done += 1
-            sub = manifest_mod.load(r.content) if os.path.isfile(os.path.join(r.content, "trance.json")) else None
+            sub = _package_manifest(dep.name, r.content)
             for child in (sub.dependencies(dev=False) if sub else []):
                 queue.append((child, r.base, dep.name))
         self._mark_dev(resolved, [d.name for d in roots if not d.dev])
@@ -172,7 +172,8 @@ class Installer:
         wanted_by = parent or self.manifest.name
         if dep.kind == "registry":
             raise self._fail(dep, parent, "no package registry is available yet", CODE_REGISTRY,
-                             help=f"give it a source: `hyp add {dep.name} --path DIR` or `hyp add {dep.name} --git URL`")
+                             help=f"give it a source: `hyp add {dep.name} --path DIR` or "
+                                  f"`hyp add {dep.name} --git URL`")
         if dep.kind == "path":
             folder = key[1]
             if not os.path.isdir(folder):
@@ -180,7 +181,7 @@ class Installer:
             version = self._package_version(dep, parent, folder, None, "the folder")
             rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
             entry = Locked(dep.name, version, dep.range, {"type": "path", "path": rel}, self._hash(folder),
-                           self._dependencies_of(folder), dep.dev)
+                           self._dependencies_of(dep.name, folder), dep.dev)
             return _Resolved(entry, folder, folder, key, wanted_by)
         return self._resolve_git(dep, key, parent, wanted_by)
 
@@ -215,14 +216,14 @@ class Installer:
                              help="if the repository was rewritten on purpose, delete the entry from the lock file")
         version = self._package_version(dep, parent, clone, tag_version, f"commit {commit[:12]}")
         source = {"type": "git", "url": url, "rev": rev, "commit": commit}
-        entry = Locked(dep.name, version, dep.range, source, integrity, self._dependencies_of(clone), dep.dev)
+        entry = Locked(dep.name, version, dep.range, source, integrity, self._dependencies_of(dep.name, clone), dep.dev)
         return _Resolved(entry, clone, clone, key, wanted_by)
 
     def _package_version(self, dep: Dependency, parent: str | None, folder: str, fallback: str | None,
                          where: str) -> str | None:
         """The package's own `mantra` (or its tag's version), which must satisfy the range."""
-        path = os.path.join(folder, "trance.json")
-        version = manifest_mod.load(folder).version if os.path.isfile(path) else fallback
+        own = _package_manifest(dep.name, folder)
+        version = own.version if own is not None else fallback
         spec = versions.parse_range(dep.range)
         if version is None:
             if dep.range.strip() in ("*", "x"):
@@ -238,10 +239,9 @@ class Installer:
         return version
 
     @staticmethod
-    def _dependencies_of(folder: str) -> dict[str, str]:
-        if not os.path.isfile(os.path.join(folder, "trance.json")):
-            return {}
-        return {d.name: d.range for d in manifest_mod.load(folder).dependencies(dev=False)}
+    def _dependencies_of(name: str, folder: str) -> dict[str, str]:
+        own = _package_manifest(name, folder)
+        return {d.name: d.range for d in own.dependencies(dev=False)} if own is not None else {}
 
     @staticmethod
     def _mark_dev(resolved: dict[str, _Resolved], runtime_roots: list[str]) -> None:
@@ -312,6 +312,18 @@ class Installer:
                 os.rename(previous, self.modules)
             raise DiagnosticError([Diagnostic(CODE_INSTALL, f"cannot replace {PACKAGES}: {exc}",
                                               path=self.manifest.path)]) from None
+
+
+def _package_manifest(name: str, folder: str) -> Manifest | None:
+    """A package's own trance.json (None without one); its problems say which package they are in."""
+    if not os.path.isfile(os.path.join(folder, "trance.json")):
+        return None
+    try:
+        return manifest_mod.load(folder)
+    except DiagnosticError as exc:
+        for d in exc.diagnostics:
+            d.notes.append(f"in the manifest of the package {name}")
+        raise
 
 
 def _still_fits(old: Locked, range_text: str) -> bool:

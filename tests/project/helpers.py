@@ -68,5 +68,5 @@ def package_files(name: str, version: str, body: str = 'suggestion hello() { awa
 
 def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
     """`python -m hypnoscript ...` in a child process (for the few end-to-end checks)."""
-    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], cwd=cwd, capture_output=True, text=True, check=False,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False, timeout=120)

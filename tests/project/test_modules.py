@@ -153,7 +153,8 @@ def test_names_a_module_imports_are_not_passed_on(tmp_path):
     write(tmp_path / "base.hyp", program("suggestion shared() { awaken 1; }"))
     write(tmp_path / "left.hyp", program('mindLink "base.hyp";\nsuggestion left() { awaken shared(); }'))
     write(tmp_path / "right.hyp", program('mindLink "base.hyp";\nsuggestion right() { awaken shared() + 1; }'))
-    main = write(tmp_path / "main.hyp", program('mindLink "left.hyp";\nmindLink "right.hyp";\nobserve left() + right();'))
+    main = write(tmp_path / "main.hyp",
+                 program('mindLink "left.hyp";\nmindLink "right.hyp";\nobserve left() + right();'))
     assert run(main) == (0, "3\n", "")
 
 

@@ -242,7 +242,8 @@ def test_transitive_dependencies(tmp_path, hyp):
     write(tmp_path / "base" / "base.hyp", program('suggestion base() { awaken "base"; }'))
     manifest(tmp_path / "mid", name="mid", version="1.0.0", anchors={"base": {"path": "../base", "version": "^2"}},
              deepAnchors={"devonly": {"path": "../missing"}})
-    write(tmp_path / "mid" / "mid.hyp", program('mindLink "base/base.hyp";\nsuggestion mid() { awaken "mid+" + base(); }'))
+    write(tmp_path / "mid" / "mid.hyp",
+          program('mindLink "base/base.hyp";\nsuggestion mid() { awaken "mid+" + base(); }'))
     hyp("add", "mid", "--path", "../mid", cwd=app)
     r = hyp("install")
     assert r.code == 0, r.err
@@ -299,3 +300,14 @@ def test_installing_does_not_need_a_terminal(tmp_path, hyp):
     r = hyp("install", "--quiet", cwd=tmp_path)
     assert r.code == 0 and "\x1b" not in r.out + r.err
     assert git("--version", cwd=tmp_path).startswith("git version")
+
+
+def test_a_broken_package_manifest_names_the_package(tmp_path, hyp):
+    app = tmp_path / "app"
+    manifest(app)
+    write(tmp_path / "bad" / "trance.json", '{"ritualName": "bad", "mantra": 1}')
+    hyp("add", "bad", "--path", "../bad", cwd=app)
+    r = hyp("install")
+    assert r.code == 1
+    assert "$.mantra: expected a string, got a number" in r.err
+    assert "in the manifest of the package bad" in r.err
