@@ -95,6 +95,8 @@ _SOFT_KEYWORDS = {
     T.SESSION, T.CONSTRUCTOR, T.NUMBER, T.STRING, T.BOOLEAN, T.TRANCE, T.LUCID, T.COMMAND,
 }
 
+_ARITHMETIC = frozenset({T.PLUS, T.MINUS, T.ASTERISK, T.SLASH, T.PERCENT})
+
 # Tokens that can begin an expression.
 _EXPRESSION_STARTS = frozenset({
     T.IDENTIFIER, T.NUMBER_LITERAL, T.STRING_LITERAL, T.TRUE, T.FALSE, T.LPAREN, T.LBRACKET, T.LBRACE,
@@ -227,10 +229,6 @@ class Parser:
 
     def text(self, index: int) -> str:
         return self.table.text(index)
-
-    def source_text(self, index: int) -> str:
-        """A name as written (keywords keep their spelling: `obj.Number`)."""
-        return self.raw[index]
 
     def span(self, index: int) -> TableSpan:
         return _new_span(self.table, index, index)
@@ -1211,6 +1209,9 @@ class Parser:
             help = f"'{word}' starts a statement and cannot be used inside an expression"
         elif kind == T.SEMICOLON:
             help = "an expression is missing before ';'"
+        elif kind == T.EQUALS and self.kinds[self.prev] in _ARITHMETIC and self.table.ends[self.prev] == self.table.starts[self.pos]:
+            operator = self.text(self.prev)
+            help = f"there is no '{operator}=' operator; write `x = x {operator} value`"
         return self.error("HYP1003", f"expected an expression, found {self.describe(self.pos)}", self.pos, help)
 
     def at_record_body(self) -> bool:

@@ -618,6 +618,11 @@ def test_unclosed_block_points_at_its_opening_brace():
     assert block_error.labels and (block_error.labels[0].span.line, block_error.labels[0].span.col) == (2, 10)
 
 
+def test_compound_assignment_gets_a_hint():
+    found = errors("x += 1;")
+    assert found[0].help == "there is no '+=' operator; write `x = x + value`"
+
+
 def test_lexical_error_is_not_echoed_by_the_parser():
     _, diagnostics = parse(Source(wrap("observe 2 ^ 3;")))
     assert [d.code for d in diagnostics] == ["HYP1001"]
