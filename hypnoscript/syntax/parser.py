@@ -3,10 +3,14 @@
 Hand-written recursive descent; expressions use precedence climbing (LANGUAGE.md section 4, plus
 the ternary `c ? a : b` between assignment and `??`).
 
-Errors never stop the parse. A syntax error inside a statement is recorded and the parser skips
+Errors do not stop the parse. A syntax error inside a statement is recorded and the parser skips
 to the end of that statement (the next `;` or `}` at the statement's own nesting depth, or the
 next statement keyword), so each mistake is reported once and the rest of the file is still
-checked. Nesting deeper than MAX_DEPTH is reported instead of exhausting the Python stack.
+checked; after MAX_ERRORS it gives up. Nesting deeper than MAX_DEPTH is reported, and ends the
+parse, instead of exhausting the Python stack. A `;` missing at the end of a line is only a
+warning when the next line clearly starts a new statement.
+
+Every node's span is a TableSpan, read from the token table when asked for.
 """
 
 from __future__ import annotations
