@@ -34,14 +34,6 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 # meet yet: id -> the engine bug. Each is an xfail(strict=True), so fixing the bug turns it into
 # an XPASS failure that asks for the entry to be removed.
 KNOWN_FAILURES: dict[str, str] = {
-    "evaluation/call_arguments_before_callee": (
-        "LANGUAGE.md 9: a call evaluates its arguments before the callee expression; the compiler "
-        "(engine/compiler.py e_Call) evaluates a non-identifier callee such as `pick()` or `obj.method` first"
-    ),
-    "builtins/days_in_month_invalid": (
-        "`DaysInMonth(2023, 13)` returns null, but the registry declares its result a number, so the generated "
-        "code formats it with the number formatter and the program dies with an internal TypeError (exit 70)"
-    ),
 }
 
 

@@ -205,6 +205,8 @@ class Compiler:
         else:
             pre, value = self.expr(s.init)
         b = self._fn.scope.lookup(s.name) if not s.shared else self.analysis.main.bindings[s.name]
+        if b.counter:
+            pre, value = [], self.int_expr(s.init)
         return pre + [py.Assign(targets=[self.name(b.pyname, True)], value=value)]
 
     def s_Anchor(self, s: A.Anchor) -> list[py.stmt]:
@@ -565,9 +567,18 @@ class Compiler:
                     return pre + [py.Expr(value=value), py.Expr(value=fail)], self.const(None)
                 return pre, py.BoolOp(op=py.Or(), values=[py.Tuple(elts=[value, fail], ctx=py.Load())])
             pyname = b.pyname if b is not None else mangle(target.name)
+            if b is not None and b.counter and self.int_expr(e.value) is not None:
+                raw = self.int_expr(e.value)
+                if as_statement:
+                    return [py.Assign(targets=[self.name(pyname, True)], value=raw)], self.const(None)
+                named = py.NamedExpr(target=self.name(pyname, True), value=raw)
+                return [], py.Call(func=self.name("float"), args=[named], keywords=[])
             if as_statement:
                 return pre + [py.Assign(targets=[self.name(pyname, True)], value=value)], self.const(None)
             return pre, py.NamedExpr(target=self.name(pyname, True), value=value)
+        if tt is A.Index and as_statement and not target.optional and self.ty(target.index) == NUM \
+                and not _may_call(e.value):
+            return self.store_element(target, e.value), self.const(None)
         if tt is A.Member or tt is A.Index:
             pre, value = self.expr(e.value)
             if tt is A.Member and self.is_this_field(target):
@@ -583,6 +594,39 @@ class Compiler:
         self.error(target.span, "HYP2005", "invalid assignment target",
                    "assign to a variable, a member (`obj.field = value`) or an element (`list[i] = value`)")
         return [], self.const(None)
+
+    def store_element(self, target: A.Index, value_node: A.Expr) -> list[py.stmt]:
+        """`list[i] = value;` with a number index: a native store when the list has that slot.
+        Object, index and value are evaluated in that order into names first (the value cannot
+        call anything, so nothing can change the list between the check and the store)."""
+        out, (obj, idx) = self.sequence([target.obj, target.index])
+        counter = self.int_expr(target.index)
+        if counter is not None:
+            idx = counter
+        names = []
+        for node in (obj, idx):
+            if not _is_pure(node):
+                t = self.tmp()
+                out.append(py.Assign(targets=[self.name(t, True)], value=node))
+                node = self.name(t)
+            names.append(node)
+        obj, idx = names
+        vpre, value = self.expr(value_node)
+        out.extend(vpre)
+        fits = py.BoolOp(op=py.And(), values=[
+            self.is_type(obj, "list"),
+            py.Compare(left=self.const(0.0), ops=[py.LtE(), py.Lt()],
+                       comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]),
+        ])
+        slot = py.Subscript(value=obj, slice=idx if counter is not None else
+                            py.Call(func=self.name("int"), args=[idx], keywords=[]), ctx=py.Store())
+        if not _is_pure(value):
+            t = self.tmp()
+            out.append(py.Assign(targets=[self.name(t, True)], value=value))
+            value = self.name(t)
+        out.append(py.If(test=fits, body=[py.Assign(targets=[slot], value=value)],
+                         orelse=[py.Expr(value=self.call("_set_index", obj, idx, value))]))
+        return out
 
     def store_complex(self, target: A.Expr, value: py.expr, value_pre: list[py.stmt] | None = None):
         """`obj.name = value` / `obj[i] = value` (object evaluated before the value)."""
@@ -645,7 +689,26 @@ class Compiler:
                 self.used_builtins.add(e.name)
                 return [], self.name(_pyname_builtin(e.name))
             return [], self.call("_undefined", self.const(e.name))
+        if b.counter:
+            return [], py.Call(func=self.name("float"), args=[self.name(b.pyname)], keywords=[])
         return [], self.name(b.pyname)
+
+    def int_expr(self, e: A.Expr) -> py.expr | None:
+        """The Python-int form of an integer-counter expression (see scopes.Analysis._find_counters),
+        or None when `e` is not one."""
+        if not self.analysis.is_counter_expr(e, self._fn.scope):
+            return None
+        t = type(e)
+        if t is A.NumberLit:
+            node: py.expr = self.const(int(e.value))
+        elif t is A.Identifier:
+            node = self.name(self._fn.scope.lookup(e.name).pyname)
+        elif t is A.Binary:
+            node = py.BinOp(left=self.int_expr(e.left), op=py.Add() if e.op == "+" else py.Sub(),
+                            right=self.int_expr(e.right))
+        else:
+            return None
+        return self.loc(node, e.span)
 
     def e_ArrayLit(self, e: A.ArrayLit):
         pre, values = self.sequence(e.elements)
@@ -690,6 +753,8 @@ class Compiler:
             return self.short_circuit(e)
         pre, (left, right) = self.sequence([e.left, e.right])
         lt, rt = self.ty(e.left), self.ty(e.right)
+        if lt == NUM and rt == NUM:
+            left, right = self.counter_operands(e, left, right, op in _CMP or op in ("==", "!="))
         if op in _ARITH:
             pyop, helper = _ARITH[op]
             if lt == NUM and rt == NUM:
@@ -731,6 +796,18 @@ class Compiler:
                 return pre, test if op == "==" else py.UnaryOp(op=py.Not(), operand=test)
             return pre, self.call("_eq" if op == "==" else "_ne", left, right)
         raise AssertionError(f"unknown operator {op}")
+
+    def counter_operands(self, e: A.Binary, left: py.expr, right: py.expr, comparison: bool):
+        """Use integer counters as Python ints where the result stays right: in comparisons, and in
+        arithmetic with a float operand (which makes the result a float)."""
+        li, ri = self.int_expr(e.left), self.int_expr(e.right)
+        if comparison:
+            return (li if li is not None else left), (ri if ri is not None else right)
+        if li is not None and ri is None:
+            return li, right
+        if ri is not None and li is None:
+            return left, ri
+        return left, right
 
     def guarded(self, left: py.expr, right: py.expr, lt, rt, native, helper: str) -> py.expr:
         """`native(l, r) if both are floats else helper(l, r)`, evaluating each operand once."""
@@ -817,12 +894,13 @@ class Compiler:
                 return pre + effects, self.call("_undefined", self.const(name))
             pre, args = self.sequence(e.args)
             return pre, py.Call(func=self.name(b.pyname), args=args, keywords=[])
+        # arguments are evaluated before the callee expression, as in the reference
         if type(callee) is A.Member and not callee.optional:
-            pre, args = self.sequence([callee.obj] + e.args)
-            return pre, self.call("_call_member", args[0], self.const(callee.name), *args[1:])
-        pre, values = self.sequence([callee] + e.args)
-        return pre, py.Call(func=self.name("_call_value"), args=[values[0], py.Tuple(elts=values[1:], ctx=py.Load())],
-                            keywords=[])
+            pre, values = self.sequence(e.args + [callee.obj])
+            args = py.Tuple(elts=values[:-1], ctx=py.Load())
+            return pre, self.call("_call_member", args, values[-1], self.const(callee.name))
+        pre, values = self.sequence(e.args + [callee])
+        return pre, self.call("_call_late", py.Tuple(elts=values[:-1], ctx=py.Load()), values[-1])
 
     def builtin_call(self, name: str, e: A.Call):
         spec = self.builtins[name]
@@ -860,6 +938,21 @@ class Compiler:
         pre, (obj, idx) = self.sequence([e.obj, e.index])
         if e.optional:
             return pre, self.call("_index_opt", obj, idx)
+        counter = self.int_expr(e.index)
+        if counter is not None and _is_pure(obj):
+            # an integer counter indexes the list directly
+            if not _is_pure(counter):
+                t = self.tmp()
+                first, counter = py.NamedExpr(target=self.name(t, True), value=counter), self.name(t)
+            else:
+                first = counter
+            fast = py.BoolOp(op=py.And(), values=[
+                self.is_type(obj, "list"),
+                py.Compare(left=self.const(0), ops=[py.LtE(), py.Lt()],
+                           comparators=[first, py.Call(func=self.name("len"), args=[obj], keywords=[])]),
+            ])
+            element = py.Subscript(value=obj, slice=counter, ctx=py.Load())
+            return pre, py.IfExp(test=fast, body=element, orelse=self.call("_index", obj, counter))
         if self.ty(e.index) == NUM and _is_pure(obj) and _is_pure(idx):
             # the common case inline: a list and a number index within range
             fast = py.BoolOp(op=py.And(), values=[
@@ -996,6 +1089,14 @@ def _ascii(name: str) -> str:
 def _is_pure(node: py.expr) -> bool:
     """Evaluating it again, or later, gives the same value and has no effect."""
     return isinstance(node, py.Constant) or (isinstance(node, py.Name) and not node.id.startswith("B_"))
+
+
+def _may_call(node: A.Node) -> bool:
+    """Whether evaluating an expression could run user code or assign (calls, lambdas, entrain
+    arms, assignments): then it must not sit between a check and the store it guards."""
+    if isinstance(node, (A.Call, A.Assign, A.Lambda, A.Entrain, A.RecordLit)):
+        return True
+    return any(_may_call(c) for c in node.children())
 
 
 def _has_continue(stmts: list[A.Stmt]) -> bool:

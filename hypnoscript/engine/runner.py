@@ -97,7 +97,7 @@ BASE_GLOBALS = {
     "_lt": ops.lt, "_le": ops.le, "_gt": ops.gt, "_ge": ops.ge, "_eq": ops.eq, "_ne": ops.ne,
     "_index": ops.index, "_index_opt": ops.index_opt, "_set_index": ops.set_index,
     "_member": ops.member, "_member_opt": ops.member_opt, "_set_member": ops.set_member,
-    "_call_member": ops.call_member, "_call_value": ops.call_value, "_make_record": ops.make_record,
+    "_call_member": ops.call_member, "_call_value": ops.call_value, "_call_late": ops.call_late, "_make_record": ops.make_record,
     "_oscillate": ops.oscillate, "_no_match": ops.no_match, "_assert_failed": ops.assertion_failed,
     "_HypThrow": HypThrow, "_caught": ops.caught_value, "_undefined": ops.undefined,
     "_missing_argument": ops.missing_argument, "_call_dropping": ops.call_dropping, "_iterate": ops.iterate,

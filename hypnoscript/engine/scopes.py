@@ -12,12 +12,21 @@ generator can use native float/str operators where that is provably right.
 
 from __future__ import annotations
 
+import math
+
 from hypnoscript.engine.names import mangle
 from hypnoscript.syntax import ast as A
 
 NUM, STR, BOOL = "num", "str", "bool"
 BOTTOM = "bottom"  # no information yet (fixpoint start)
 UNKNOWN = object()  # an assigned value whose type is never known (parameters, bindings, ...)
+
+
+COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assignment
+
+
+def _small_int(v: float, limit: float) -> bool:
+    return v == v and v.is_integer() and abs(v) <= limit
 
 
 def join(a, b):
@@ -29,7 +38,7 @@ def join(a, b):
 
 
 class Binding:
-    __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty")
+    __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -39,6 +48,7 @@ class Binding:
         self.mutable_decl = False  # declared at least once without `freeze`
         self.values: list = []  # (expr, scope) pairs or UNKNOWN
         self.ty = BOTTOM
+        self.counter = False  # held as a Python int (see Analysis._find_counters)
 
 
 class FnScope:
@@ -251,7 +261,8 @@ class Analysis:
         t = type(p)
         if t is A.TypedPattern:
             # `n: number` binds only numbers, `s: string` only strings
-            literal = {"number": A.NumberLit(0.0), "string": A.StringLit(""), "boolean": A.BoolLit(True)}.get(
+            # (NaN stands for "some number", so the binding never counts as an integer counter)
+            literal = {"number": A.NumberLit(math.nan), "string": A.StringLit(""), "boolean": A.BoolLit(True)}.get(
                 p.type_name.lower())
             self.declare(scope, p.name, (literal, scope) if literal is not None else UNKNOWN)
         elif t is A.BindingPattern:
@@ -286,6 +297,38 @@ class Analysis:
         for b in self.bindings:
             if b.ty == BOTTOM:
                 b.ty = None
+        self._find_counters()
+
+    def _find_counters(self) -> None:
+        """Integer counters: number variables only ever set to small integer literals or to another
+        counter plus or minus a small literal. They can never leave the exact-integer range of a
+        double (that would take 2^43 assignments), so the generator keeps them as Python ints and
+        indexes lists with them directly; anywhere else they are read as floats."""
+        candidates = [b for b in self.bindings
+                      if b.ty == NUM and b.values and all(v is not UNKNOWN for v in b.values)]
+        for b in candidates:
+            b.counter = True
+        changed = True
+        while changed:
+            changed = False
+            for b in candidates:
+                if b.counter and not all(self.is_counter_expr(v[0], v[1]) for v in b.values):
+                    b.counter = False
+                    changed = True
+
+    def is_counter_expr(self, e: A.Expr, scope: FnScope) -> bool:
+        t = type(e)
+        if t is A.NumberLit:
+            return _small_int(e.value, 2**31)
+        if t is A.Identifier:
+            b = scope.lookup(e.name)
+            return b is not None and b.counter
+        if t is A.Binary and e.op in ("+", "-"):
+            if type(e.right) is A.NumberLit and _small_int(e.right.value, COUNTER_STEP):
+                return self.is_counter_expr(e.left, scope)
+            if e.op == "+" and type(e.left) is A.NumberLit and _small_int(e.left.value, COUNTER_STEP):
+                return self.is_counter_expr(e.right, scope)
+        return False
 
     def type_of(self, e: A.Expr, scope: FnScope):
         """NUM, STR, BOOL, BOTTOM (during inference) or None (unknown)."""

@@ -220,13 +220,19 @@ def set_member(obj, name: str, value):
     raise HypTypeError(f"Cannot assign member '{name}' on value '{display(obj)}'")
 
 
-def call_member(obj, name: str, *args):
+def call_member(args: tuple, obj, name: str):
+    """`obj.name(args)`; the arguments come first because they are evaluated before the callee."""
     if type(obj) is Instance:
         m = obj.session.methods.get(name)
         if m is not None and not m.private:
             return m.fn(obj, *args)
         return call_instance_method(obj, name, args)
     return call_value(member(obj, name), args)
+
+
+def call_late(args: tuple, fn):
+    """`callee(args)` for a computed callee, evaluated after its arguments."""
+    return call_value(fn, args)
 
 
 def call_value(fn, args):
@@ -312,6 +318,6 @@ def iterate(value):
 __all__ = [
     "add", "sub", "mul", "div", "mod", "neg", "lt", "le", "gt", "ge", "eq", "ne", "num_eq", "fmt",
     "format_number", "index", "index_opt", "set_index", "member", "member_opt", "set_member",
-    "call_member", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
+    "call_member", "call_late", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
     "caught_value", "undefined", "missing_argument", "call_dropping", "iterate", "LoopJump",
 ]

@@ -44,6 +44,8 @@ class Record:
 
 def format_number(x: float) -> str:
     """Rust's `Display` for f64: shortest round-trip digits, positional, no trailing `.0`."""
+    if type(x) is not float:
+        x = float(x)
     if x != x:
         return "NaN"
     if x == _INF:

@@ -4,6 +4,7 @@ import math
 
 import pytest
 from builtin_helpers import call, same
+from hypnoscript.runtime.builtins.registry import all_builtins
 
 INF = math.inf
 NAN = math.nan
@@ -571,3 +572,17 @@ def test_array_set_mutates_in_place():
     xs = [1.0, 2.0, 3.0]
     assert call("ArraySet", xs, 1.0, 99.0) is xs
     assert xs == [1.0, 99.0, 3.0]
+
+
+_DECLARED = {"number": float, "boolean": bool, "string": str}
+
+
+@pytest.mark.parametrize("name,args,expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_result_matches_declared_type(name, args, expected, ctx):
+    """The engine relies on `-> number` / `-> boolean` declarations (it uses native float and
+    bool operations on their results), so a builtin that can give null must declare `number?`."""
+    declared = _DECLARED.get(all_builtins()[name].returns)
+    if declared is None:
+        return
+    result = call(name, *args)
+    assert type(result) is declared, f"{name}{args!r} -> {result!r}, declared {all_builtins()[name].returns}"

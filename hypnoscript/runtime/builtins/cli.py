@@ -141,7 +141,7 @@ def _has_flag(args, flag):
     return as_string(flag, "HasFlag", 2) in parsed["flags"]
 
 
-@builtin("cli", "FlagValue(args: string[], flag: string) -> string", "A flag's value, or null when absent or valueless")
+@builtin("cli", "FlagValue(args: string[], flag: string) -> string?", "A flag's value, or null when absent or valueless")
 def _flag_value(args, flag):
     parsed = parse_arguments(as_string_array(args, "FlagValue", 1))
     return parsed["flags"].get(as_string(flag, "FlagValue", 2))

@@ -62,7 +62,7 @@ def json_path(value: object, path: str) -> tuple[bool, object]:
 
 @builtin(
     "data",
-    "JsonQuery(json: string, path: string, default?: any) -> string",
+    "JsonQuery(json: string, path: string, default?: any) -> any",
     "The value at a path like user.items[0].name as text (default or null when missing; empty path gives the whole JSON)",
 )
 def _json_query(raw, path, default=None):

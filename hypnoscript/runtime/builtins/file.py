@@ -332,19 +332,19 @@ def _stem_and_extension(name: str | None) -> tuple[str | None, str | None]:
     return name[:dot], name[dot + 1 :]
 
 
-@builtin("file", "GetFileExtension(path: string) -> string", "Text after the last dot of the final component, or null")
+@builtin("file", "GetFileExtension(path: string) -> string?", "Text after the last dot of the final component, or null")
 def _get_file_extension(path):
     return _stem_and_extension(split_path(as_string(path, "GetFileExtension", 1))[1])[1]
 
 
 @builtin(
-    "file", "GetFileName(path: string) -> string", "The final component without its extension (the file stem), or null"
+    "file", "GetFileName(path: string) -> string?", "The final component without its extension (the file stem), or null"
 )
 def _get_file_name(path):
     return _stem_and_extension(split_path(as_string(path, "GetFileName", 1))[1])[0]
 
 
-@builtin("file", "GetParentDirectory(path: string) -> string", "The path without its final component, or null")
+@builtin("file", "GetParentDirectory(path: string) -> string?", "The path without its final component, or null")
 def _get_parent_directory(path):
     return split_path(as_string(path, "GetParentDirectory", 1))[0]
 

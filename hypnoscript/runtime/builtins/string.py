@@ -244,7 +244,7 @@ def _title_case(s):
     return " ".join(w[:1].upper() + w[1:] for w in split_whitespace(as_string(s, "TitleCase", 1)))
 
 
-@builtin("string", "CharAt(s: string, index: number) -> string", "The character at index, or null when out of range")
+@builtin("string", "CharAt(s: string, index: number) -> string?", "The character at index, or null when out of range")
 def _char_at(s, i):
     s = as_string(s, "CharAt", 1)
     i = as_count(i, "CharAt", 2)
@@ -537,7 +537,7 @@ def _jaro_winkler(a, b, scale=None):
 
 @builtin(
     "string",
-    "HammingDistance(a: string, b: string) -> number",
+    "HammingDistance(a: string, b: string) -> number?",
     "Number of differing positions, null when the lengths differ",
 )
 def _hamming(a, b):

@@ -251,7 +251,7 @@ _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 @builtin(
     "time",
-    "DaysInMonth(year: number, month: number) -> number",
+    "DaysInMonth(year: number, month: number) -> number?",
     "28 to 31, or null for a month outside 1-12",
     aliases=("GetDaysInMonth",),
 )
