@@ -207,10 +207,15 @@ class Parser:
         return self.raw[index if index < self.last else self.last]
 
     def accept(self, kind: int) -> bool:
-        if self.kind == kind:
-            self.advance()
-            return True
-        return False
+        """Consume the current token if it is of `kind`."""
+        if self.kind != kind:
+            return False
+        pos = self.pos
+        self.prev = pos
+        if pos < self.last:
+            self.pos = pos + 1
+            self.kind = self.kinds[pos + 1]
+        return True
 
     def expect(self, kind: int, what: str, help: str | None = None) -> int:
         """Consume a token of `kind` (its index) or fail with "expected <what>"."""
@@ -1071,7 +1076,10 @@ class Parser:
                 self.prev = operator
                 self.pos = operator + 1
                 self.kind = self.kinds[operator + 1]
-                right = self.expression(power + 1, no_record)
+                if self.kind in _LEAVES and _ends_operand(self.kinds[operator + 2], power):
+                    right = self.primary(no_record)  # a lone name or literal: no need to climb
+                else:
+                    right = self.expression(power + 1, no_record)
                 op_text = info[1] if kind > T.LAST_KEYWORD else self.text(operator)
                 left = A.Binary(info[1], left, right, op_text, span=_new_span(self.table, first, self.prev))
             elif kind == T.EQUALS:
@@ -1420,6 +1428,16 @@ class Parser:
             raise self.error_expected("',' or '}' in the record pattern", self.unclosed_help(opening))
         self.advance()
         return A.RecordPattern(self.raw[name_index], fields, span=self.span_from(name_index))
+
+
+_LEAVES = frozenset({T.IDENTIFIER, T.NUMBER_LITERAL, T.STRING_LITERAL})
+_NOT_BINARY = (0, "")
+
+
+def _ends_operand(kind: int, power: int) -> bool:
+    """After a lone name or literal, does a token of `kind` end the right operand of an operator
+    binding with `power`? (It does unless it continues the operand or binds tighter.)"""
+    return kind not in _POSTFIX_STARTS and kind != T.LBRACE and _BINARY.get(kind, _NOT_BINARY)[0] <= power
 
 
 def _track_bracket(open_closers: list[int], kind: int) -> bool:
