@@ -6,8 +6,8 @@ from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.source import Source
 
 HELP = """\
-Type HypnoScript statements or expressions; the value of a bare expression is shown.
-An entry runs when it is complete (brackets closed, nothing missing at its end); finish an
+Type HypnoScript statements or expressions. The value of an expression at the end of an
+entry is shown unless a `;` follows it. An entry runs when it is complete (brackets closed, nothing missing at its end); finish an
 unfinished one with an empty line. Names defined in one entry stay defined in the next.
 
   :help          this text

@@ -119,15 +119,16 @@ class ReplState:
         return parse_statements(source)
 
     def execute(self, text: str, path: str | None = None, echo: bool = True) -> Outcome:
-        """Compile and run one entry. With `echo`, the value of a final bare expression is kept
-        in the outcome. Raises HypExit when the program calls `Exit`."""
+        """Compile and run one entry. With `echo`, the value of a final bare expression (one
+        without a `;` after it) is kept in the outcome. Raises HypExit when the program calls
+        `Exit`."""
         source = Source(text, path or self.next_path())
         self.sources[source.path] = source
         body, diagnostics = self.parse_entry(source)
         if any(d.severity == "error" for d in diagnostics):
             return Outcome(source, diagnostics)
         written = body
-        has_value = echo and _ends_in_value(body)
+        has_value = echo and _ends_in_value(body, source.text)
         if has_value:
             last = body[-1]
             body = body[:-1] + [A.VarDecl("induce", RESULT, None, last.expr, span=last.span)]
@@ -241,8 +242,12 @@ def _walk(nodes: list[A.Node]):
         stack.extend(node.children())
 
 
-def _ends_in_value(body: list[A.Stmt]) -> bool:
-    return bool(body) and type(body[-1]) is A.ExprStmt and type(body[-1].expr) is not A.Assign
+def _ends_in_value(body: list[A.Stmt], text: str) -> bool:
+    """Does the entry end with an expression whose value should be shown? A `;` after it hides
+    the value, as does being an assignment."""
+    if not body or type(body[-1]) is not A.ExprStmt or type(body[-1].expr) is A.Assign:
+        return False
+    return not text[: body[-1].span.end].endswith(";")
 
 
 def _assigns(stmt: py.stmt, name: str) -> bool:
