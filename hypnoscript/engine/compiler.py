@@ -613,11 +613,9 @@ class Compiler:
         obj, idx = names
         vpre, value = self.expr(value_node)
         out.extend(vpre)
-        fits = py.BoolOp(op=py.And(), values=[
-            self.is_type(obj, "list"),
-            py.Compare(left=self.const(0.0), ops=[py.LtE(), py.Lt()],
-                       comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]),
-        ])
+        fits = self.list_and(target.obj, obj, py.Compare(
+            left=self.const(0.0), ops=[py.LtE(), py.Lt()],
+            comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]))
         slot = py.Subscript(value=obj, slice=idx if counter is not None else
                             py.Call(func=self.name("int"), args=[idx], keywords=[]), ctx=py.Store())
         if not _is_pure(value):
@@ -946,20 +944,16 @@ class Compiler:
                 first, counter = py.NamedExpr(target=self.name(t, True), value=counter), self.name(t)
             else:
                 first = counter
-            fast = py.BoolOp(op=py.And(), values=[
-                self.is_type(obj, "list"),
-                py.Compare(left=self.const(0), ops=[py.LtE(), py.Lt()],
-                           comparators=[first, py.Call(func=self.name("len"), args=[obj], keywords=[])]),
-            ])
+            fast = self.list_and(e.obj, obj, py.Compare(
+                left=self.const(0), ops=[py.LtE(), py.Lt()],
+                comparators=[first, py.Call(func=self.name("len"), args=[obj], keywords=[])]))
             element = py.Subscript(value=obj, slice=counter, ctx=py.Load())
             return pre, py.IfExp(test=fast, body=element, orelse=self.call("_index", obj, counter))
         if self.ty(e.index) == NUM and _is_pure(obj) and _is_pure(idx):
             # the common case inline: a list and a number index within range
-            fast = py.BoolOp(op=py.And(), values=[
-                self.is_type(obj, "list"),
-                py.Compare(left=self.const(0.0), ops=[py.LtE(), py.Lt()],
-                           comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]),
-            ])
+            fast = self.list_and(e.obj, obj, py.Compare(
+                left=self.const(0.0), ops=[py.LtE(), py.Lt()],
+                comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]))
             element = py.Subscript(value=obj, slice=py.Call(func=self.name("int"), args=[idx], keywords=[]),
                                    ctx=py.Load())
             return pre, py.IfExp(test=fast, body=element, orelse=self.call("_index", obj, idx))
@@ -1068,6 +1062,15 @@ class Compiler:
                     parts.extend(self.pattern(f.pattern, value))
             return parts
         raise AssertionError(f"unknown pattern {t.__name__}")
+
+    def list_and(self, node: A.Expr, obj: py.expr, test: py.expr) -> py.expr:
+        """`type(obj) is list and test`, without the type test when `obj` is a variable that only
+        ever holds lists."""
+        if type(node) is A.Identifier:
+            b = self._fn.scope.lookup(node.name)
+            if b is not None and b.is_list:
+                return test
+        return py.BoolOp(op=py.And(), values=[self.is_type(obj, "list"), test])
 
     def is_type(self, value: py.expr, pytype: str) -> py.expr:
         return py.Compare(left=py.Call(func=self.name("type"), args=[value], keywords=[]), ops=[py.Is()],

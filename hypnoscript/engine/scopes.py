@@ -22,6 +22,8 @@ BOTTOM = "bottom"  # no information yet (fixpoint start)
 UNKNOWN = object()  # an assigned value whose type is never known (parameters, bindings, ...)
 
 
+_ESCAPE = object()  # a use of a variable other than indexing it or taking its length
+_LENGTH_BUILTINS = ("Length", "ArrayLength")
 COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assignment
 
 
@@ -38,7 +40,8 @@ def join(a, b):
 
 
 class Binding:
-    __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter")
+    __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
+                 "stores", "elem")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -49,6 +52,14 @@ class Binding:
         self.values: list = []  # (expr, scope) pairs or UNKNOWN
         self.ty = BOTTOM
         self.counter = False  # held as a Python int (see Analysis._find_counters)
+        self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
+        self.stores: list = []  # (value, scope) of every `x[i] = value`
+        self.elem = BOTTOM  # element type, for lists that never escape
+
+    @property
+    def is_list(self) -> bool:
+        """Only ever assigned array literals: always a list once assigned."""
+        return bool(self.values) and all(v is not UNKNOWN and type(v[0]) is A.ArrayLit for v in self.values)
 
 
 class FnScope:
@@ -91,11 +102,13 @@ class Analysis:
         self.main = FnScope("main", None)
         self.bindings: list[Binding] = []
         self._pending: list[tuple[FnScope, str, object]] = []
+        self._uses: list[tuple[FnScope, str, object]] = []  # (scope, name, stored value or None)
         self.builtin_returns = builtin_returns or {}
         self.has_private = False
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
+        self._resolve_uses()
         self._infer()
 
     # ------------------------------------------------------------ declarations
@@ -125,6 +138,16 @@ class Analysis:
                 b.values.append(value)
             if b.scope is not scope:
                 scope.nonlocals.add(name)
+
+    def _resolve_uses(self) -> None:
+        for scope, name, stored in self._uses:
+            b = scope.lookup(name)
+            if b is None:
+                continue
+            if stored is _ESCAPE:
+                b.escapes = True
+            elif stored is not None:
+                b.stores.append(stored)
 
     # ------------------------------------------------------------ walking
 
@@ -231,11 +254,22 @@ class Analysis:
         if e is None:
             return
         t = type(e)
-        if t is A.Assign:
+        if t is A.Identifier:
+            self._uses.append((scope, e.name, _ESCAPE))
+        elif t is A.Index and type(e.obj) is A.Identifier and not e.optional:
+            self._uses.append((scope, e.obj.name, None))
+            self._expr(e.index, scope)
+        elif t is A.Call and type(e.callee) is A.Identifier and e.callee.name in _LENGTH_BUILTINS \
+                and len(e.args) == 1 and type(e.args[0]) is A.Identifier and not e.optional:
+            self._uses.append((scope, e.args[0].name, None))
+        elif t is A.Assign:
             self._expr(e.value, scope)
             target = e.target
             if type(target) is A.Identifier:
                 self._assign(scope, target.name, (e.value, scope))
+            elif type(target) is A.Index and type(target.obj) is A.Identifier and not target.optional:
+                self._uses.append((scope, target.obj.name, (e.value, scope)))
+                self._expr(target.index, scope)
             else:
                 self._expr(target, scope)
         elif t is A.Lambda:
@@ -294,9 +328,23 @@ class Analysis:
                 if ty != b.ty:
                     b.ty = ty
                     changed = True
+                if b.is_list and not b.escapes:
+                    elem = BOTTOM
+                    for v in b.values:
+                        for item in v[0].elements:
+                            elem = join(elem, self.type_of(item, v[1]))
+                    for value, scope in b.stores:
+                        elem = join(elem, self.type_of(value, scope))
+                else:
+                    elem = None
+                if elem != b.elem:
+                    b.elem = elem
+                    changed = True
         for b in self.bindings:
             if b.ty == BOTTOM:
                 b.ty = None
+            if b.elem == BOTTOM:
+                b.elem = None
         self._find_counters()
 
     def _find_counters(self) -> None:
@@ -373,6 +421,9 @@ class Analysis:
             return self.type_of(e.value, scope)
         if t is A.Ternary:
             return join(self.type_of(e.then, scope), self.type_of(e.otherwise, scope))
+        if t is A.Index and type(e.obj) is A.Identifier and not e.optional:
+            b = scope.lookup(e.obj.name)
+            return b.elem if b is not None and b.is_list and not b.escapes else None
         if t is A.Call and type(e.callee) is A.Identifier:
             name = e.callee.name
             if name in self.overridable and scope.lookup(name) is not None:
