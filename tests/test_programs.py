@@ -184,6 +184,22 @@ def test_cli_exec_syntax_error_prints_nothing(tmp_path):
     assert "bad.hyp:3" in r.stderr
 
 
+def test_cli_exec_utf8_bom(tmp_path):
+    prog = tmp_path / "bom.hyp"
+    prog.write_bytes(b'\xef\xbb\xbfFocus {\n    observe "a byte order mark is skipped";\n} Relax\n')
+    r = _hyp("exec", str(prog), cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, "a byte order mark is skipped\n"), r.stderr
+
+
+def test_cli_exec_not_utf8(tmp_path):
+    prog = tmp_path / "utf16.hyp"
+    prog.write_bytes('Focus {\n    observe "never";\n} Relax\n'.encode("utf-16"))
+    r = _hyp("exec", str(prog), cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert "UTF-8" in r.stderr
+
+
 def test_cli_emit_python(tmp_path):
     prog = tmp_path / "emit.hyp"
     prog.write_text('Focus {\n    induce greeting = "hi";\n    observe greeting;\n} Relax\n', encoding="utf-8")
