@@ -34,11 +34,6 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 # meet yet: id -> the engine bug. Each is an xfail(strict=True), so fixing the bug turns it into
 # an XPASS failure that asks for the entry to be removed.
 KNOWN_FAILURES: dict[str, str] = {
-    "control/sink_inside_a_condition": (
-        "`sink` in an entrain arm inside an `if` condition skips the update of the enclosing `loop (...; i = i + 1)`, "
-        "so the same pass repeats: engine/compiler.py _has_continue looks into the branches of an if but not "
-        "into its condition, and the loop is compiled without the update-first flag"
-    ),
 }
 
 

@@ -10,6 +10,7 @@ generator keeps evaluation order when such a prelude has to be hoisted.
 from __future__ import annotations
 
 import ast as py
+import copy
 
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
@@ -773,6 +774,9 @@ class Compiler:
                 return pre, py.BinOp(left=left, op=py.Div(), right=right)
             return pre, self.call("_div", left, right)
         if op == "%":
+            counter = self.int_expr(e.left)
+            if counter is not None and isinstance(right, py.Constant) and right.value != 0:
+                return pre, self.call("_fmod", counter, right)  # a counter is always finite
             if lt == NUM and isinstance(right, py.Constant) and right.value not in (0.0, float("inf"), float("-inf")) \
                     and right.value == right.value:
                 # fmod is HypnoScript's %, except that it raises for an infinite or NaN dividend
@@ -790,7 +794,7 @@ class Compiler:
                 cmp = py.Eq() if op == "==" else py.NotEq()
                 return pre, py.Compare(left=left, ops=[cmp], comparators=[right])
             if lt == NUM and rt == NUM:
-                test = py.Compare(left=self.abs_diff(left, right), ops=[py.Lt()], comparators=[self.const(EPS)])
+                test = self.near(left, right)
                 return pre, test if op == "==" else py.UnaryOp(op=py.Not(), operand=test)
             return pre, self.call("_eq" if op == "==" else "_ne", left, right)
         raise AssertionError(f"unknown operator {op}")
@@ -808,36 +812,31 @@ class Compiler:
         return left, right
 
     def guarded(self, left: py.expr, right: py.expr, lt, rt, native, helper: str) -> py.expr:
-        """`native(l, r) if both are floats else helper(l, r)`, evaluating each operand once."""
-        checks = []
-        if not _is_pure(left) or not _is_pure(right):
-            if not _is_pure(left):
-                t = self.tmp()
-                left_store, left = py.NamedExpr(target=self.name(t, True), value=left), self.name(t)
+        """`native(l, r) if the unknown operands are floats else helper(l, r)`, evaluating each
+        operand once and both before the test."""
+        operands = []
+        for value, known in ((left, lt == NUM), (right, rt == NUM)):
+            if _is_pure(value):
+                operands.append((value, value, known))
             else:
-                left_store = left
-            if not _is_pure(right):
                 t = self.tmp()
-                right_store, right = py.NamedExpr(target=self.name(t, True), value=right), self.name(t)
-            else:
-                right_store = right
-            # both operands are evaluated (in order) before the type test
-            test = py.Compare(
-                left=py.Call(func=self.name("type"), args=[left_store], keywords=[]),
-                ops=[py.Is(), py.Is()],
-                comparators=[py.Call(func=self.name("type"), args=[right_store], keywords=[]), self.name("float")],
-            )
-            return py.IfExp(test=test, body=native(left, right), orelse=self.call(helper, left, right))
-        if lt != NUM:
-            checks.append(left)
-        if rt != NUM:
-            checks.append(right)
-        if len(checks) == 2:
-            test = py.Compare(left=py.Call(func=self.name("type"), args=[checks[0]], keywords=[]), ops=[py.Is(), py.Is()],
-                              comparators=[py.Call(func=self.name("type"), args=[checks[1]], keywords=[]), self.name("float")])
+                operands.append((py.NamedExpr(target=self.name(t, True), value=value), self.name(t), known))
+        (lfirst, left, lknown), (rfirst, right, rknown) = operands
+        if not lknown and not rknown:
+            test: py.expr = py.Compare(left=py.Call(func=self.name("type"), args=[lfirst], keywords=[]),
+                                       ops=[py.Is(), py.Is()],
+                                       comparators=[py.Call(func=self.name("type"), args=[rfirst], keywords=[]),
+                                                    self.name("float")])
         else:
-            test = py.Compare(left=py.Call(func=self.name("type"), args=[checks[0]], keywords=[]), ops=[py.Is()],
-                              comparators=[self.name("float")])
+            # one operand is known to be a number; it still has to be evaluated in its turn
+            parts = []
+            for first, value, known in ((lfirst, left, lknown), (rfirst, right, rknown)):
+                if not known:
+                    parts.append(py.Compare(left=py.Call(func=self.name("type"), args=[first], keywords=[]),
+                                            ops=[py.Is()], comparators=[self.name("float")]))
+                elif first is not value:
+                    parts.append(py.Compare(left=first, ops=[py.IsNot()], comparators=[self.const(None)]))
+            test = parts[0] if len(parts) == 1 else py.BinOp(left=parts[0], op=py.BitAnd(), right=parts[1])
         return py.IfExp(test=test, body=native(left, right), orelse=self.call(helper, left, right))
 
     def short_circuit(self, e: A.Binary):
@@ -895,8 +894,24 @@ class Compiler:
         # arguments are evaluated before the callee expression, as in the reference
         if type(callee) is A.Member and not callee.optional:
             pre, values = self.sequence(e.args + [callee.obj])
+            obj = values[-1]
             args = py.Tuple(elts=values[:-1], ctx=py.Load())
-            return pre, self.call("_call_member", args, values[-1], self.const(callee.name))
+            slow = self.call("_call_member", args, obj, self.const(callee.name))
+            if not _is_pure(obj):
+                return pre, slow
+            # a public method of an instance, called directly (the dispatcher handles the rest)
+            m = self.tmp("method")
+            test = py.BoolOp(op=py.And(), values=[
+                self.is_type(obj, "_Instance"),
+                py.Compare(left=py.NamedExpr(target=self.name(m, True), value=py.Call(
+                    func=py.Attribute(value=py.Attribute(value=py.Attribute(value=obj, attr="session", ctx=py.Load()),
+                                                         attr="methods", ctx=py.Load()), attr="get", ctx=py.Load()),
+                    args=[self.const(callee.name)], keywords=[])), ops=[py.IsNot()], comparators=[self.const(None)]),
+                py.UnaryOp(op=py.Not(), operand=py.Attribute(value=self.name(m), attr="private", ctx=py.Load())),
+            ])
+            direct = py.Call(func=py.Attribute(value=self.name(m), attr="fn", ctx=py.Load()),
+                             args=[obj] + [copy.deepcopy(v) for v in values[:-1]], keywords=[])
+            return pre, py.IfExp(test=test, body=direct, orelse=slow)
         pre, values = self.sequence(e.args + [callee])
         return pre, self.call("_call_late", py.Tuple(elts=values[:-1], ctx=py.Load()), values[-1])
 
@@ -930,7 +945,16 @@ class Compiler:
             return pre, py.Subscript(value=py.Attribute(value=obj, attr="fields", ctx=py.Load()),
                                      slice=self.const(e.name), ctx=py.Load())
         pre, obj = self.expr(e.obj)
-        return pre, self.call("_member_opt" if e.optional else "_member", obj, self.const(e.name))
+        slow = self.call("_member_opt" if e.optional else "_member", obj, self.const(e.name))
+        if e.optional or not _is_pure(obj):
+            return pre, slow
+        # a record's field inline; instances (visibility rules) and the rest go through the helper
+        fields = py.Attribute(value=obj, attr="fields", ctx=py.Load())
+        test = py.BoolOp(op=py.And(), values=[
+            self.is_type(obj, "_Record"),
+            py.Compare(left=self.const(e.name), ops=[py.In()], comparators=[fields])])
+        return pre, py.IfExp(test=test, body=py.Subscript(value=copy.deepcopy(fields), slice=self.const(e.name),
+                                                          ctx=py.Load()), orelse=slow)
 
     def e_Index(self, e: A.Index):
         pre, (obj, idx) = self.sequence([e.obj, e.index])
@@ -1034,7 +1058,7 @@ class Compiler:
             _, value = self.expr(p.value)
             if isinstance(value, py.Constant) and type(value.value) is float:
                 return [self.is_type(subject, "float"),
-                        py.Compare(left=self.abs_diff(subject, value), ops=[py.Lt()], comparators=[self.const(EPS)])]
+                        self.near(subject, value)]
             return [self.call("_eq", subject, value)]
         if t is A.ArrayPattern:
             n = len(p.items)
@@ -1076,8 +1100,10 @@ class Compiler:
         return py.Compare(left=py.Call(func=self.name("type"), args=[value], keywords=[]), ops=[py.Is()],
                           comparators=[self.name(pytype)])
 
-    def abs_diff(self, left: py.expr, right: py.expr) -> py.expr:
-        return py.Call(func=self.name("abs"), args=[py.BinOp(left=left, op=py.Sub(), right=right)], keywords=[])
+    def near(self, left: py.expr, right: py.expr) -> py.expr:
+        """`-EPS < left - right < EPS`: the reference's number equality, without a call."""
+        return py.Compare(left=self.const(-EPS), ops=[py.Lt(), py.Lt()],
+                          comparators=[py.BinOp(left=left, op=py.Sub(), right=right), self.const(EPS)])
 
     def bind(self, name: str, value: py.expr) -> py.expr:
         pyname = self._fn.scope.lookup(name).pyname
@@ -1102,34 +1128,16 @@ def _may_call(node: A.Node) -> bool:
     return any(_may_call(c) for c in node.children())
 
 
-def _has_continue(stmts: list[A.Stmt]) -> bool:
-    """Whether a `sink` in these statements belongs to the loop that owns them."""
-    for s in stmts:
-        t = type(s)
+def _has_continue(nodes) -> bool:
+    """Whether a `sink` among these nodes belongs to the loop that owns them (nested loops and
+    suggestions own theirs)."""
+    for node in nodes:
+        t = type(node)
         if t is A.Continue:
             return True
-        if t is A.If:
-            if _has_continue(s.then) or (s.orelse and _has_continue(s.orelse)):
-                return True
-        elif t is A.Try:
-            if _has_continue(s.body) or _has_continue(s.catch_body or []) or _has_continue(s.finally_body or []):
-                return True
-        elif t in (A.Entrance, A.Finale):
-            if _has_continue(s.body):
-                return True
-        elif t is A.ExprStmt or t is A.Output or t is A.VarDecl or t is A.Return:
-            if _expr_has_continue(s):
-                return True
-    return False
-
-
-def _expr_has_continue(node: A.Node) -> bool:
-    for child in node.children():
-        if type(child) is A.Case and child.is_block and _has_continue(child.body):
-            return True
-        if isinstance(child, (A.Lambda, A.FuncDecl)):
+        if t in (A.While, A.Loop, A.ForIn, A.FuncDecl, A.Lambda, A.SessionDecl):
             continue
-        if _expr_has_continue(child):
+        if _has_continue(node.children()):
             return True
     return False
 
