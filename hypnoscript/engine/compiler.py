@@ -15,6 +15,7 @@ import copy
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
 from hypnoscript.engine.scopes import BOOL, NUM, STR, Analysis, FnScope
+from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 from hypnoscript.syntax.source import Span
@@ -684,6 +685,8 @@ class Compiler:
     def e_Identifier(self, e: A.Identifier):
         b = self._fn.scope.lookup(e.name)
         if b is None:
+            if e.name in CONSTANTS:
+                return [], self.const(CONSTANTS[e.name])
             if e.name in self.builtins:
                 self.used_builtins.add(e.name)
                 return [], self.name(_pyname_builtin(e.name))

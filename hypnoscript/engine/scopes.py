@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from hypnoscript.engine.names import mangle
+from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
 
 NUM, STR, BOOL = "num", "str", "bool"
@@ -389,7 +390,9 @@ class Analysis:
             return BOOL
         if t is A.Identifier:
             b = scope.lookup(e.name)
-            return b.ty if b is not None else None
+            if b is None:
+                return NUM if e.name in CONSTANTS else None
+            return b.ty
         if t is A.Binary:
             op = e.op
             if op in ("-", "*", "/", "%"):
