@@ -46,16 +46,29 @@ def _resolve(name: str) -> str | None:
 
 
 def _build_parser(selected: str | None) -> _Parser:
+    """The whole command table (for help and usage errors), with arguments only for `selected`."""
     parser = _Parser(prog="hyp", description="HypnoScript: the hypnotic programming language")
     parser.add_argument("--version", action="store_true", help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text, aliases) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, aliases=list(aliases), description=help_text)
         if name == selected:
-            mod = importlib.import_module(f"hypnoscript.cli.commands.{module}")
-            mod.add_arguments(p)
-            p.set_defaults(_run=mod.run)
+            _attach(p, module)
     return parser
+
+
+def _command_parser(name: str) -> _Parser:
+    """A parser for one command alone: building every subparser costs more than most runs."""
+    module, help_text, _ = COMMANDS[name]
+    parser = _Parser(prog=f"hyp {name}", description=help_text)
+    _attach(parser, module)
+    return parser
+
+
+def _attach(parser: argparse.ArgumentParser, module: str) -> None:
+    mod = importlib.import_module(f"hypnoscript.cli.commands.{module}")
+    mod.add_arguments(parser)
+    parser.set_defaults(_run=mod.run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,12 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _build_parser(None).print_help()
             return 2
-    parser = _build_parser(selected)
+    if selected is not None and argv and not argv[0].startswith("-"):
+        parser = _command_parser(selected)
+        argv = argv[1:]
+    else:
+        parser = _build_parser(selected)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if args.version and not getattr(args, "_run", None):
+    if getattr(args, "_run", None) is None and getattr(args, "version", False):
         from hypnoscript import __version__
 
         print(f"HypnoScript v{__version__}")

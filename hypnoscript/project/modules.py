@@ -12,7 +12,6 @@ diagnostic at the `mindLink` line.
 
 from __future__ import annotations
 
-import json
 import os
 
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
@@ -48,6 +47,8 @@ def _roots(start: str) -> list[str]:
 
 def _package_entry(folder: str) -> str | None:
     """The entry script an installed package names in its manifest."""
+    import json  # only installed packages need it: keeps `hyp exec` start-up light
+
     try:
         with open(os.path.join(folder, MANIFEST), encoding="utf-8") as fh:
             data = json.load(fh)
