@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import re
-from array import array
 from bisect import bisect_right
 from contextlib import contextmanager
 from itertools import accumulate, repeat
@@ -78,7 +77,7 @@ def _unescape(match: re.Match) -> str:
 
 
 class TokenTable:
-    """Tokens as parallel lists (positions in int arrays), index by index (the last token is EOF).
+    """Tokens as parallel lists, index by index (the last token is EOF).
 
     `raw` is the text as written (a string with its quotes); `values` holds the value of
     literals (float, or None for an invalid number; the decoded str) and None elsewhere.
@@ -214,10 +213,9 @@ def _lex(source: Source) -> tuple[TokenTable, list[Diagnostic]]:
     trivia = list(map(itemgetter(0), pairs))
     raw = list(map(itemgetter(1), pairs))
     del pairs
-    # Positions are kept in compact int arrays: a big file has millions of them.
-    lengths = array("q", map(len, raw))
-    ends = array("q", accumulate(map(add, map(len, trivia), lengths)))
-    starts = array("q", map(sub, ends, lengths))
+    lengths = list(map(len, raw))
+    ends = list(accumulate(map(add, map(len, trivia), lengths)))
+    starts = list(map(sub, ends, lengths))
     del lengths
 
     kinds = list(map(_KIND_OF_TEXT.get, map(str.lower, raw)))
@@ -254,12 +252,12 @@ def _lex(source: Source) -> tuple[TokenTable, list[Diagnostic]]:
 
     line_starts = source.line_starts
     if multiline_strings:
-        lines = array("q", map(bisect_right, repeat(line_starts), starts))
+        lines = list(map(bisect_right, repeat(line_starts), starts))
     else:
         # Line breaks are all in the trivia: a token's line is 1 + the breaks before it.
-        newlines = array("q", map(str.count, trivia, repeat("\n")))
+        newlines = list(map(str.count, trivia, repeat("\n")))
         newlines[0] += 1
-        lines = array("q", accumulate(newlines))
+        lines = list(accumulate(newlines))
         del newlines
     del trivia
     if has_bad:
@@ -267,17 +265,18 @@ def _lex(source: Source) -> tuple[TokenTable, list[Diagnostic]]:
         kinds = [kinds[i] for i in keep]
         raw = [raw[i] for i in keep]
         values = [values[i] for i in keep]
-        starts = array("q", map(starts.__getitem__, keep))
-        ends = array("q", map(ends.__getitem__, keep))
-        lines = array("q", map(lines.__getitem__, keep))
+        starts = [starts[i] for i in keep]
+        ends = [ends[i] for i in keep]
+        lines = [lines[i] for i in keep]
 
     # Columns from the table of line starts.
     # column = offset - (start of the line - 1), with the line's start looked up by line number
-    column_bases = array("q", map(array("q", [0] + [start - 1 for start in line_starts]).__getitem__, lines))
-    cols = array("q", map(sub, starts, column_bases))
-    end_lines = array("q", lines)
-    end_cols = array("q", map(sub, ends, column_bases))
+    column_bases = list(map(([0] + [start - 1 for start in line_starts]).__getitem__, lines))
+    cols = list(map(sub, starts, column_bases))
+    end_cols = list(map(sub, ends, column_bases))
     del column_bases
+    # Only strings can end on a later line than they start: share the list unless there are some.
+    end_lines = lines[:] if multiline_strings else lines
     for index in _multiline_strings(kinds, raw) if multiline_strings else ():
         end = ends[index]
         end_line = bisect_right(line_starts, end - 1) if end else 1
