@@ -668,3 +668,23 @@ def test_spans_of_nodes():
     assert (init.span.col, init.span.end_col) == (18, 27)
     assert (init.right.span.col, init.right.span.end_col) == (22, 27)
     assert program.span.start == 0 and program.span.end == len("Focus {\n  induce total = a + b * 2;\n} Relax")
+
+
+def test_node_spans_behave_like_plain_spans():
+    import copy
+    import pickle
+
+    from hypnoscript.syntax.source import Span
+
+    program = parse_or_raise(Source("Focus { observe 1 + x; } Relax"))
+    span = program.body[0].value.span
+    plain = Span(16, 21, 1, 17, 1, 22)
+    assert isinstance(span, Span)
+    assert span == plain and plain == span and hash(span) == hash(plain)
+    assert (span.start, span.end, span.line, span.col, span.end_line, span.end_col) == (16, 21, 1, 17, 1, 22)
+    assert span.to_json() == plain.to_json() and span.to(span) == plain
+    for duplicate in (copy.copy(span), copy.deepcopy(span), pickle.loads(pickle.dumps(span))):
+        assert type(duplicate) is Span and duplicate == plain
+    assert pickle.loads(pickle.dumps(program)) == program
+    with pytest.raises(AttributeError):
+        span.start = 0
