@@ -1,0 +1,1 @@
+"""`hyp lsp`: the HypnoScript language server (pygls, over stdio)."""
