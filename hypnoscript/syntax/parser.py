@@ -220,7 +220,12 @@ class Parser:
     def expect(self, kind: int, what: str, help: str | None = None) -> int:
         """Consume a token of `kind` (its index) or fail with "expected <what>"."""
         if self.kind == kind:
-            return self.advance()
+            pos = self.pos
+            self.prev = pos
+            if pos < self.last:
+                self.pos = pos + 1
+                self.kind = self.kinds[pos + 1]
+            return pos
         if kind == T.SEMICOLON:
             if self.eof_ends_statement and self.kind == T.EOF:
                 return self.pos
@@ -245,7 +250,10 @@ class Parser:
     def span_from(self, first: int) -> TableSpan:
         """From token `first` to the last consumed token."""
         last = self.prev
-        return _new_span(self.table, first, last if last >= first else first)
+        span = _new_object(TableSpan)  # make_span, inlined: every composite node needs one
+        _set_span_table(span, self.table)
+        _set_span_tokens(span, first << 32 | (last if last >= first else first))
+        return span
 
     # ------------------------------------------------------------ diagnostics
 
