@@ -6,7 +6,6 @@ and `run(args) -> int`. Only the chosen command's module is imported, which keep
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -24,12 +23,17 @@ class UsageError(Exception):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as one line and exit status 2."""
+def _parser_class():
+    import argparse
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
+    class _Parser(argparse.ArgumentParser):
+        """argparse that reports bad usage as one line and exit status 2."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            sys.stderr.write(f"{self.prog}: error: {message}\n")
+            raise SystemExit(2)
+
+    return _Parser
 
 
 def register(name: str, module: str, help_text: str, aliases: tuple[str, ...] = ()) -> None:
@@ -45,11 +49,12 @@ def _resolve(name: str) -> str | None:
     return None
 
 
-def _build_parser(selected: str | None) -> _Parser:
+def _build_parser(selected: str | None):
     """The whole command table (for help and usage errors), with arguments only for `selected`."""
-    parser = _Parser(prog="hyp", description="HypnoScript: the hypnotic programming language")
+    parser_class = _parser_class()
+    parser = parser_class(prog="hyp", description="HypnoScript: the hypnotic programming language")
     parser.add_argument("--version", action="store_true", help="show the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     for name, (module, help_text, aliases) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, aliases=list(aliases), description=help_text)
         if name == selected:
@@ -57,15 +62,15 @@ def _build_parser(selected: str | None) -> _Parser:
     return parser
 
 
-def _command_parser(name: str) -> _Parser:
+def _command_parser(name: str):
     """A parser for one command alone: building every subparser costs more than most runs."""
     module, help_text, _ = COMMANDS[name]
-    parser = _Parser(prog=f"hyp {name}", description=help_text)
+    parser = _parser_class()(prog=f"hyp {name}", description=help_text)
     _attach(parser, module)
     return parser
 
 
-def _attach(parser: argparse.ArgumentParser, module: str) -> None:
+def _attach(parser, module: str) -> None:
     mod = importlib.import_module(f"hypnoscript.cli.commands.{module}")
     mod.add_arguments(parser)
     parser.set_defaults(_run=mod.run)
@@ -73,6 +78,11 @@ def _attach(parser: argparse.ArgumentParser, module: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 2 and argv[0] == "exec" and not argv[1].startswith("-"):
+        # `hyp exec FILE`, the most common run, skips argparse (and `re`) entirely
+        from hypnoscript.cli.commands import exec_cmd
+
+        return _guarded(lambda: exec_cmd.run_file(argv[1]))
     _load_plugins()
     selected = None
     for arg in argv:
@@ -104,8 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
+    return _guarded(lambda: run(args))
+
+
+def _guarded(run) -> int:
+    """Run a command: exit statuses for interrupts and bad usage; engine bugs reported as such."""
     try:
-        return int(run(args) or 0)
+        return int(run() or 0)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -18,7 +18,6 @@ Representation (chosen so generated code can use Python's own operators where ty
 from __future__ import annotations
 
 import math
-import re
 
 from hypnoscript.runtime.errors import HypTypeError
 
@@ -97,12 +96,17 @@ def function_name(fn: object) -> str:
     return getattr(inner, "__qualname__", None) or getattr(inner, "__name__", "anonymous")
 
 
-_RUST_FLOAT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE)
+_rust_float = None  # compiled on first use: `re` is not needed to start most programs
 
 
 def parse_number(s: str) -> float | None:
     """Rust's strict f64 grammar: no surrounding whitespace, no `_`; None when it does not parse."""
-    if _RUST_FLOAT.match(s) is None:
+    global _rust_float
+    if _rust_float is None:
+        import re
+
+        _rust_float = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE)
+    if _rust_float.match(s) is None:
         return None
     return float(s)
 

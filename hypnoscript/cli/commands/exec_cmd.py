@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from hypnoscript.cli.main import UsageError
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser) -> None:
+    import argparse
+
     parser.add_argument("file", nargs="?", help="the .hyp program to run (`-` reads it from stdin)")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program (after `--`)")
     parser.add_argument("-e", "--eval", metavar="CODE", help="run CODE instead of a file")
@@ -20,7 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("human", "json"), default="human", help="diagnostic format")
 
 
-def run(args: argparse.Namespace) -> int:
+def run_file(path: str) -> int:
+    """`hyp exec FILE` with no options."""
+    from types import SimpleNamespace
+
+    return run(SimpleNamespace(file=path, args=[], eval=None, debug=False, verbose=False, emit_python=False,
+                               no_cache=False, seed=None, format="human"))
+
+
+def run(args) -> int:
     from hypnoscript.cli.util import print_diagnostics, read_source
     from hypnoscript.syntax.diagnostics import DiagnosticError
     from hypnoscript.syntax.source import Source
