@@ -34,10 +34,6 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 # meet yet: id -> the engine bug. Each is an xfail(strict=True), so fixing the bug turns it into
 # an XPASS failure that asks for the entry to be removed.
 KNOWN_FAILURES: dict[str, str] = {
-    "additions/builtin_value_display": (
-        "a builtin used as a value displays with the name of its Python implementation (`<function _sqrt>`) "
-        "instead of its HypnoScript name (`<function Sqrt>`): runtime/values.py function_name reads __qualname__"
-    ),
 }
 
 

@@ -241,6 +241,7 @@ def builtin(
     max_args = None if params and params[-1].variadic else len(params)
 
     def register(func):
+        func.__qualname__ = name  # how the builtin displays when used as a value
         for alias in (name, *aliases):
             if alias in _REGISTRY:
                 raise ValueError(f"builtin {alias!r} declared twice")
