@@ -349,7 +349,7 @@ class Compiler:
         return self.jump(s, "continue")
 
     def s_Return(self, s: A.Return) -> list[py.stmt]:
-        if self._fn.scope.kind == "main":
+        if self._fn.scope.function.kind == "main":
             self.error(s.span, "HYP2003", "`awaken` (return) outside of a suggestion",
                        "`awaken` returns from a suggestion; at the top level there is nothing to return from")
             return []
@@ -1007,17 +1007,26 @@ class Compiler:
         names with walrus expressions and then checks the guard, so a false guard falls through."""
         if not cases:
             if e.default is not None:
-                return [self.loc(py.If(test=self.const(True), body=self.case_body(e.default, result), orelse=[]),
-                                 e.default.span)]
+                outer, self._fn.scope = self._fn.scope, self.analysis.scopes[id(e.default)]
+                try:
+                    body = self.case_body(e.default, result)
+                finally:
+                    self._fn.scope = outer
+                return [self.loc(py.If(test=self.const(True), body=body, orelse=[]), e.default.span)]
             return [self.loc(py.Expr(value=self.call("_no_match")), e.span)]
         case, rest = cases[0], cases[1:]
-        parts = self.pattern(case.pattern, subject)
-        gpre: list[py.stmt] = []
-        if case.guard is not None:
-            gpre, guard = self.expr(case.guard)
-            if not gpre:
-                parts.append(guard)
-        body = self.case_body(case, result)
+        # the arm's own scope: its pattern variables and declarations
+        outer, self._fn.scope = self._fn.scope, self.analysis.scopes[id(case)]
+        try:
+            parts = self.pattern(case.pattern, subject)
+            gpre: list[py.stmt] = []
+            if case.guard is not None:
+                gpre, guard = self.expr(case.guard)
+                if not gpre:
+                    parts.append(guard)
+            body = self.case_body(case, result)
+        finally:
+            self._fn.scope = outer
         test = parts[0] if len(parts) == 1 else (py.BoolOp(op=py.And(), values=parts) if parts else self.const(True))
         if gpre:
             # the guard needs statements: test, bind, run them, then decide with a flag

@@ -10,7 +10,15 @@ def mangle(name: str) -> str:
     return "hu_" + "_".join(f"{ord(c):x}" for c in name)
 
 
+def case_name(n: int, name: str) -> str:
+    """The Python name of a variable that lives in one `entrain` arm (`hc<n>_` never clashes with
+    `h_`/`hu_` names)."""
+    return f"hc{n}_{mangle(name)}"
+
+
 def demangle(pyname: str) -> str:
+    if pyname.startswith("hc") and "_" in pyname:
+        return demangle(pyname.split("_", 1)[1])
     if pyname.startswith("h_"):
         return pyname[2:]
     if pyname.startswith("hu_"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from hypnoscript.engine.names import mangle
+from hypnoscript.engine.names import case_name, mangle
 from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
 
@@ -64,14 +64,24 @@ class Binding:
 
 
 class FnScope:
-    """One generated Python function."""
+    """One generated Python function, or (kind `case`) an `entrain` arm inside one: the arm's
+    pattern variables and declarations live only in the arm, as in the reference, so they get
+    Python names of their own within the function."""
 
     def __init__(self, kind: str, parent: FnScope | None, session: A.SessionDecl | None = None) -> None:
-        self.kind = kind  # main | function | method | static | lambda | init
+        self.kind = kind  # main | function | method | static | lambda | init | case
         self.parent = parent
         self.session = session
         self.bindings: dict[str, Binding] = {}
         self.nonlocals: set[str] = set()
+
+    @property
+    def function(self) -> FnScope:
+        """The scope of the Python function this scope's code runs in."""
+        scope = self
+        while scope.kind == "case":
+            scope = scope.parent
+        return scope
 
     def lookup(self, name: str) -> Binding | None:
         scope: FnScope | None = self
@@ -103,6 +113,7 @@ class Analysis:
         self.main = FnScope("main", None)
         self.bindings: list[Binding] = []
         self._pending: list[tuple[FnScope, str, object]] = []
+        self._arm_names = 0
         self._uses: list[tuple[FnScope, str, object]] = []  # (scope, name, stored value or None)
         self.builtin_returns = builtin_returns or {}
         self.has_private = False
@@ -118,6 +129,9 @@ class Analysis:
         b = scope.bindings.get(name)
         if b is None:
             b = Binding(name, scope)
+            if scope.kind == "case":
+                self._arm_names += 1
+                b.pyname = case_name(self._arm_names, name)
             scope.bindings[name] = b
             self.bindings.append(b)
         if constant:
@@ -137,8 +151,8 @@ class Analysis:
                 b = self.declare(self.main, name, value)
             else:
                 b.values.append(value)
-            if b.scope is not scope:
-                scope.nonlocals.add(name)
+            if b.scope.function is not scope.function:
+                scope.function.nonlocals.add(name)
 
     def _resolve_uses(self) -> None:
         for scope, name, stored in self._uses:
@@ -177,8 +191,8 @@ class Analysis:
             value = (s.init, scope) if s.init is not None else UNKNOWN
             target = self.main if s.shared else scope
             self.declare(target, s.name, value, constant=s.constant)
-            if target is not scope:
-                scope.nonlocals.add(s.name)
+            if target is not scope.function and target is not scope:
+                scope.function.nonlocals.add(s.name)
         elif t is A.ExprStmt:
             self._expr(s.expr, scope)
         elif t is A.Output or t is A.Throw:
@@ -278,13 +292,15 @@ class Analysis:
         elif t is A.Entrain:
             self._expr(e.subject, scope)
             for case in e.cases + ([e.default] if e.default else []):
-                self._pattern(case.pattern, scope)
+                arm = FnScope("case", scope)
+                self.scopes[id(case)] = arm
+                self._pattern(case.pattern, arm)
                 if case.guard is not None:
-                    self._expr(case.guard, scope)
+                    self._expr(case.guard, arm)
                 if case.is_block:
-                    self._stmts(case.body, scope)
+                    self._stmts(case.body, arm)
                 else:
-                    self._expr(case.body, scope)
+                    self._expr(case.body, arm)
         else:
             for child in e.children():
                 if isinstance(child, A.Expr):
