@@ -70,7 +70,7 @@ class HypnoScriptLexer(Lexer):
     mimetypes = ["text/x-hypnoscript"]
     url = "https://github.com/Kink-Development-Group/hyp-runtime"
 
-    def analyse_text(text):  # noqa: N805 - Pygments calls this as a static method
+    def analyse_text(text):
         return 0.8 if re.match(r"\s*(?://[^\n]*\s*)*focus\s*\{", text, re.IGNORECASE) else 0.0
 
     def get_tokens_unprocessed(self, text):

@@ -3,7 +3,16 @@ literals, comments and names get the expected token types."""
 
 import pytest
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
-from pygments.token import Comment, Error, Keyword, Name, Number, Operator, Punctuation, String
+from pygments.token import (
+    Comment,
+    Error,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+)
 
 from hypnoscript.interfaces.highlight import HypnoScriptLexer
 from hypnoscript.syntax.tokens import KEYWORDS
@@ -64,7 +73,7 @@ def test_operator_words_in_an_expression():
 def test_symbolic_operators_and_punctuation():
     text = "== => = + - * / % >= > <= < != ! && || ?? ?. ..."
     assert all(t is Operator for t, _ in tokens(text))
-    assert tokens("; , ( ) { } [ ] : .") == [(Punctuation, p) for p in "; , ( ) { } [ ] : .".split()]
+    assert tokens("; , ( ) { } [ ] : .") == [(Punctuation, p) for p in [";", ",", "(", ")", "{", "}", "[", "]", ":", "."]]
 
 
 @pytest.mark.parametrize("text, ttype", [("42", Number.Integer), ("0", Number.Integer), ("3.14", Number.Float),

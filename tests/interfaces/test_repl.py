@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput

@@ -55,9 +55,9 @@ def _visible(analysis, offset: int):
     best = res.main
     for scope in res.scopes.values():
         node = scope.node
-        if node is not res.main.node and node.span.start <= offset <= node.span.end:
-            if best is res.main or node.span.start >= best.node.span.start:
-                best = scope
+        inside = node is not res.main.node and node.span.start <= offset <= node.span.end
+        if inside and (best is res.main or node.span.start >= best.node.span.start):
+            best = scope
     scope = best
     while scope is not None:
         yield from (b for b in scope.bindings.values() if b.kind != "this" or scope is best)
@@ -92,7 +92,7 @@ def _members(analysis, offset: int, prefix: str) -> list[L.CompletionItem]:
     found: dict[str, L.CompletionItem] = {}
     for _, info, static in symbols.sessions_of(probe, node.obj):
         tables = (info.static_fields, info.static_methods) if static else (info.fields, info.methods)
-        for table, kind in zip(tables, (L.CompletionItemKind.Field, L.CompletionItemKind.Method)):
+        for table, kind in zip(tables, (L.CompletionItemKind.Field, L.CompletionItemKind.Method), strict=True):
             for name, decl in table.items():
                 if own or not decl.private:
                     found[name] = L.CompletionItem(label=name, kind=kind, detail=f"{info.name}.{name}")

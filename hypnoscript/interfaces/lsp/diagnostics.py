@@ -27,7 +27,7 @@ def collect(analysis) -> list[Diagnostic]:
         if check is not None:
             found += check.diagnostics
         found += analysis.lint
-    except Exception:  # noqa: BLE001 - a checker or linter bug must not take the server down
+    except Exception:
         log.exception("analysis of %s failed", analysis.path)
     seen = set()
     unique = []

@@ -16,7 +16,15 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from hypnoscript import __version__
-from hypnoscript.interfaces.lsp import completion, diagnostics, formatting, hover, navigation, outline, semantic
+from hypnoscript.interfaces.lsp import (
+    completion,
+    diagnostics,
+    formatting,
+    hover,
+    navigation,
+    outline,
+    semantic,
+)
 from hypnoscript.interfaces.lsp.positions import LineIndex
 from hypnoscript.interfaces.lsp.workspace import Workspace
 

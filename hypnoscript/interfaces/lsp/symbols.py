@@ -16,7 +16,7 @@ _STARTS_WITH_NAME = (A.Param, A.BindingPattern, A.TypedPattern, A.FieldPattern, 
 
 
 class Occurrence:
-    __slots__ = ("span", "binding", "is_decl")
+    __slots__ = ("binding", "is_decl", "span")
 
     def __init__(self, span: Span, binding, is_decl: bool) -> None:
         self.span = span

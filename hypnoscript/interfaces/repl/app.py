@@ -111,7 +111,7 @@ class Repl:
             _interrupt_engine()
             self.out.end_line()
             self.out.write("interrupted\n")
-        except Exception as exc:  # an engine bug must not end the session
+        except Exception as exc:  # noqa: BLE001 - an engine bug must not end the session
             self.out.end_line()
             self.show_diagnostic(Diagnostic("HYP9000", f"internal error: {type(exc).__name__}: {exc}",
                                             notes=["this is a bug in HypnoScript; please report it"]), None)

@@ -59,9 +59,10 @@ def render_diagnostic(diag: Diagnostic, sources: dict[str, Source], default: Sou
     text = render(diag, source, color=color)
     if not color:
         return text
-    from hypnoscript.interfaces.highlight import HypnoScriptLexer
     from pygments import highlight
     from pygments.formatters import TerminalFormatter
+
+    from hypnoscript.interfaces.highlight import HypnoScriptLexer
 
     lexer = HypnoScriptLexer()
     formatter = TerminalFormatter()

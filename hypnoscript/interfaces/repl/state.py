@@ -39,7 +39,7 @@ _RECORD_TYPES = "_types"  # the generated code's table of `tranceify` types
 class Outcome:
     """What running one entry produced."""
 
-    __slots__ = ("diagnostics", "value", "has_value", "source")
+    __slots__ = ("diagnostics", "has_value", "source", "value")
 
     def __init__(self, source: Source, diagnostics: list[Diagnostic], value=None, has_value: bool = False):
         self.source = source
