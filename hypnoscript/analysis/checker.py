@@ -49,6 +49,7 @@ from hypnoscript.analysis.types import (
     parse_annotation,
     without_null,
 )
+from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.runtime.values import parse_number
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.diagnostics import Diagnostic, Label
@@ -432,7 +433,7 @@ class _Checker:
             what = f"`{sig.display_name()}` is declared to return {sig.declared_ret}"
             if s.value is None:
                 if not fits(sig.declared_ret, NULL):
-                    self.error("HYP2034", f"{what}, but this `awaken` gives no value", s.span,
+                    self.warning("HYP2034", f"{what}, but this `awaken` gives no value", s.span,
                                f"write `awaken value;` with a {sig.declared_ret}")
             else:
                 self.check_fits(sig.declared_ret, expr, value, "HYP2034", what)
@@ -440,8 +441,14 @@ class _Checker:
     def check_oscillate(self, s: A.Oscillate) -> None:
         target = s.target
         if type(target) is A.Identifier:
-            t = self.expr(target)
+            self.expr(target)
             b = self.res.targets.get(id(s))
+            # what the variable holds before this flip (the flips themselves store booleans)
+            t = self.types.get(id(target))
+            if b is not None and not (b.annotations and len(b.annotations) == len(b.decls)):
+                self.report = False
+                t = join_all(self.value_type(v) for v in b.values if not (v[0] == "node" and type(v[1]) is A.Oscillate))
+                self.report = True
             if b is not None and b.frozen:
                 self.error("HYP2014", f"cannot change constant `{target.name}`", target.span,
                            f"`{target.name}` is declared with `freeze`; declare it with `induce` to change it")
@@ -490,7 +497,7 @@ class _Checker:
                 for f in d.fields:
                     text = f.type.text
                     if text[:1].isupper() and text not in self.records and text not in self.sessions_by_name \
-                            and not self.names_unknowable and parse_annotation(text, lambda n: None) == UNKNOWN \
+                            and not self.res.has_imports and parse_annotation(text, lambda n: None) == UNKNOWN \
                             and text.isidentifier() and text not in ("Array", "List", "Function", "Object", "Any"):
                         self.warning("HYP2055", f"field `{f.name}` of `{d.name}` has the unknown type `{text}`",
                                      f.type.span, self.did_you_mean(text, self.records))
@@ -540,6 +547,8 @@ class _Checker:
         b = self.res.refs.get(id(e))
         if b is not None:
             return self.binding_type(b)
+        if e.name in CONSTANTS:
+            return NUMBER
         if e.name in self.builtins:
             return ANY_FUNCTION
         if self.report:
@@ -559,7 +568,7 @@ class _Checker:
             return
         if self.names_unknowable:
             return
-        candidates = self.visible_names(scope) | set(self.builtins)
+        candidates = self.visible_names(scope) | set(self.builtins) | set(CONSTANTS)
         self.error("HYP2010", f"undefined variable `{e.name}`", e.span, self.did_you_mean(e.name, candidates))
 
     def e_ArrayLit(self, e: A.ArrayLit):
@@ -575,7 +584,7 @@ class _Checker:
         values = [(f, self.expr(f.value)) for f in e.fields]
         info = self.records.get(e.type_name)
         if info is None:
-            if not self.names_unknowable:
+            if not self.res.has_imports:  # a module may declare it
                 self.error("HYP2050", f"undefined tranceify type `{e.type_name}`", e.span,
                            self.did_you_mean(e.type_name, self.records)
                            or f"declare it first: `tranceify {e.type_name} {{ field: type; }}`")
@@ -927,7 +936,7 @@ class _Checker:
         elif t is A.RecordPattern:
             info = self.records.get(p.type_name)
             if info is None:
-                if not self.names_unknowable:
+                if not self.res.has_imports:
                     self.warning("HYP2070", f"this case never matches: there is no tranceify type `{p.type_name}`",
                                  p.span, self.did_you_mean(p.type_name, self.records))
             elif info.fields is not None:
