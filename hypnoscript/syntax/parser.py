@@ -1089,7 +1089,10 @@ class Parser:
                 else:
                     right = self.expression(power + 1, no_record)
                 op_text = info[1] if kind > T.LAST_KEYWORD else self.text(operator)
-                left = A.Binary(info[1], left, right, op_text, span=_new_span(self.table, first, self.prev))
+                span = _new_object(TableSpan)  # make_span, inlined
+                _set_span_table(span, self.table)
+                _set_span_tokens(span, first << 32 | self.prev)
+                left = A.Binary(info[1], left, right, op_text, span=span)
             elif kind == T.EQUALS:
                 if min_power > _ASSIGN:
                     break
