@@ -80,7 +80,7 @@ class FileAnalysis:
         self.program = parsed.program
         self.modules: dict[int, str | None] = {}  # id(MindLink) -> the module's path
         self.import_problems: list[Diagnostic] = []
-        self.resolution: Resolution = resolve(self.program, V.builtins().keys(), self.import_names)
+        self.resolution: Resolution = resolve(self.program, V.builtins(), self.import_names)
         self._check = None
         self._lint = None
         from hypnoscript.interfaces.lsp.symbols import Occurrences
