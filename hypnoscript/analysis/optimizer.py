@@ -19,12 +19,14 @@ the program's) own body, and the use comes after it in the text, outside `finale
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from hypnoscript.analysis import flow, tree
 from hypnoscript.analysis.folding import NOT_CONSTANT, Folder, literal_value
 from hypnoscript.analysis.scopes import Binding, Resolution, resolve
+from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
+from hypnoscript.syntax.nodeclass import fields
 
 _MAX_ROUNDS = 8
 # Expression forms an inlined body may use: no effects, no new bindings.
@@ -57,23 +59,27 @@ class OptimizeStats:
                 "removed": self.removed, "branches": self.branches}
 
 
-def optimize(program: A.Program, builtins=None) -> tuple[A.Program, OptimizeStats]:
-    """An optimized copy of `program` (the input is not changed) and what was done."""
+def optimize(program: A.Program, builtins=None, import_names=None) -> tuple[A.Program, OptimizeStats]:
+    """An optimized copy of `program` (the input is not changed) and what was done.
+
+    `import_names(mind_link)` lists the names a `mindLink`ed module binds; when a module's names
+    are not known, nothing that depends on what a name refers to is done (constants are not
+    propagated and suggestions not inlined)."""
     from hypnoscript.analysis.deep import run_deep
 
     if builtins is None:
         from hypnoscript.runtime.builtins.registry import all_builtins
 
         builtins = all_builtins()
-    return run_deep(_optimize, program, builtins)
+    return run_deep(_optimize, program, builtins, import_names)
 
 
-def _optimize(program: A.Program, builtins) -> tuple[A.Program, OptimizeStats]:
+def _optimize(program: A.Program, builtins, import_names) -> tuple[A.Program, OptimizeStats]:
     program = tree.clone(program)
     stats = OptimizeStats()
     for _ in range(_MAX_ROUNDS):
         before = stats.total()
-        _Round(program, builtins, stats).run()
+        _Round(program, builtins, stats, import_names).run()
         if stats.total() == before:
             break
     return program, stats
@@ -82,17 +88,19 @@ def _optimize(program: A.Program, builtins) -> tuple[A.Program, OptimizeStats]:
 class _Round:
     """One pass over the whole program with one name resolution."""
 
-    def __init__(self, program: A.Program, builtins, stats: OptimizeStats) -> None:
+    def __init__(self, program: A.Program, builtins, stats: OptimizeStats, import_names) -> None:
         self.program = program
         self.builtins = builtins
         self.stats = stats
-        self.res: Resolution = resolve(program, builtins.keys())
+        self.res: Resolution = resolve(program, builtins, import_names)
+        self.names_known = not self.res.unresolved_imports
         self.settled = _settled_positions(program, self.res)
         self.constants: dict[int, object] = {}  # id(binding) -> value
         self.inlinable: dict[int, A.FuncDecl] = {}  # id(binding) -> declaration
         self.folder = Folder(self.constant_of, builtins, lambda call: id(call) in self.res.builtin_calls)
-        self.find_constants()
-        self.find_inlinable()
+        if self.names_known:
+            self.find_constants()
+            self.find_inlinable()
 
     def run(self) -> None:
         self.program.body = self.stmts(self.program.body)
@@ -121,8 +129,13 @@ class _Round:
                     changed = True
 
     def constant_of(self, ident: A.Identifier):
-        b = self.res.refs.get(id(ident))
-        if b is None or id(b) not in self.constants or not self.available(b, ident):
+        if not self.names_known or id(ident) not in self.res.refs:
+            return NOT_CONSTANT
+        b = self.res.refs[id(ident)]
+        if b is None:
+            # a name declared nowhere that is a built-in constant (PI, E, ...)
+            return CONSTANTS.get(ident.name, NOT_CONSTANT)
+        if id(b) not in self.constants or not self.available(b, ident):
             return NOT_CONSTANT
         return self.constants[id(b)]
 
@@ -272,7 +285,7 @@ class _Round:
         a name, or assign one that is declared nowhere (which creates it)."""
         for s in stmts:
             for node in [s, *tree.walk(s, tree.FUNCTION_NODES)]:
-                if id(node) in self.res.decl_bindings:
+                if id(node) in self.res.decl_bindings or type(node) is A.MindLink:
                     return True
                 if type(node) in (A.Identifier, A.Anchor, A.Oscillate):
                     b = self.res.targets.get(id(node))

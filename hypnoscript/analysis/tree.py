@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import fields
+from hypnoscript.syntax.nodeclass import fields
 
 from hypnoscript.syntax import ast as A
 

@@ -1,14 +1,14 @@
 """The HypnoScript syntax tree.
 
-Every node is a slotted dataclass carrying the span of the source text it came from. Spans do not
-take part in equality, so two trees of the same program laid out differently compare equal.
+Every node is a slotted class (built by nodeclass.py, a light `dataclasses`) carrying the span of
+the source text it came from. Spans do not take part in equality, so two trees of the same program
+laid out differently compare equal.
 Bodies of blocks are plain lists of statements.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Union
+from hypnoscript.syntax.nodeclass import dataclass, field, fields
 
 from hypnoscript.syntax.source import NO_SPAN, Span
 
@@ -242,7 +242,7 @@ class Case(Node):
 
     pattern: Pattern
     guard: Expr | None
-    body: Union[Expr, list["Stmt"]]
+    body: Expr | list[Stmt]
     is_block: bool = False
 
 
@@ -413,7 +413,7 @@ class SessionMethod(Node):
 @dataclass(slots=True)
 class SessionDecl(Stmt):
     name: str
-    members: list[Union[SessionField, SessionMethod]]
+    members: list[SessionField | SessionMethod]
 
 
 @dataclass(slots=True)

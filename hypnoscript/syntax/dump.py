@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import fields
+from hypnoscript.syntax.nodeclass import fields
 
 from hypnoscript.syntax.ast import Node
 
