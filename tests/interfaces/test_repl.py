@@ -252,3 +252,14 @@ def test_through_a_terminal(tmp_path):
             proc.kill()
         os.close(main)
     assert (tmp_path / "state" / "hypnoscript" / "repl_history").exists()
+
+
+def test_entries_from_a_pipe(tmp_path):
+    """Without a terminal, `hyp repl` reads entries line by line and prints only their results."""
+    entries = "induce x = 2;\nsuggestion f(a) {\n    awaken a * x;\n}\nf(21)\ninduce y =\n\nExit(4);\nobserve 5;\n"
+    env = dict(os.environ, HYP_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
+    done = subprocess.run([sys.executable, "-m", "hypnoscript", "repl", "--no-history"], input=entries,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 4
+    assert done.stdout.startswith("42\nerror[HYP1003]: expected an expression, found end of file\n")
+    assert "5" not in done.stdout.split("\n")

@@ -15,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from hypnoscript.interfaces.repl.app import Repl
 
     repl = Repl(history_path="" if args.no_history else args.history, use_cache=not args.no_cache)
@@ -22,4 +24,6 @@ def run(args: argparse.Namespace) -> int:
         status = repl.handle(f":load {path}")
         if status is not None:
             return status
+    if not sys.stdin.isatty():
+        return repl.run_lines(sys.stdin)  # entries from a pipe or file: no prompt, no line editing
     return repl.run()

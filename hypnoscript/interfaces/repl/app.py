@@ -64,25 +64,28 @@ class Repl:
             color = bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
         self.color = color
         self.state = ReplState(stdout=self.out, use_cache=use_cache)
-        self.prompt = PromptSession(
+        self.input = input
+        self.output = output
+        self.history_path = history_path
+
+    def run(self) -> int:
+        """Read and run entries until end of input, `:quit` or `Exit(n)`; the exit status."""
+        prompt = PromptSession(
             message=PROMPT,
             prompt_continuation=lambda width, line_number, soft_wrap: CONTINUATION,
             multiline=True,
             key_bindings=_key_bindings(),
             lexer=PygmentsLexer(HypnoScriptLexer),
             completer=ReplCompleter(self.state),
-            history=_history(history_path),
+            history=_history(self.history_path),
             enable_history_search=True,
-            input=input,
-            output=output,
+            input=self.input,
+            output=self.output,
         )
-
-    def run(self) -> int:
-        """Read and run entries until end of input, `:quit` or `Exit(n)`; the exit status."""
         self.out.write("HypnoScript REPL: :help for help, Ctrl-D to leave\n")
         while True:
             try:
-                text = self.prompt.prompt()
+                text = prompt.prompt()
             except KeyboardInterrupt:
                 continue
             except EOFError:
@@ -90,6 +93,20 @@ class Repl:
             status = self.handle(text)
             if status is not None:
                 return status
+
+    def run_lines(self, lines) -> int:
+        """Run entries read from a non-terminal (a pipe, a file): lines are gathered until the
+        entry is complete or a blank line ends it; only results and diagnostics are printed."""
+        pending = ""
+        for line in lines:
+            pending += line
+            if pending.strip() and (not line.strip() or is_complete(pending.rstrip("\n"))):
+                status = self.handle(pending)
+                pending = ""
+                if status is not None:
+                    return status
+        status = self.handle(pending)
+        return status if status is not None else 0
 
     def handle(self, text: str) -> int | None:
         """Run one entry or command; an exit status when the session should end."""
