@@ -696,8 +696,13 @@ class Compiler:
         return [], self.name(b.pyname)
 
     def int_expr(self, e: A.Expr) -> py.expr | None:
-        """The Python-int form of an integer-counter expression (see scopes.Analysis._find_counters),
-        or None when `e` is not one."""
+        """The Python-int form of an integer-counter expression (see scopes.Analysis._find_counters)
+        or of the length of a variable that only holds lists, or None when `e` is neither."""
+        if type(e) is A.Call and not e.optional and type(e.callee) is A.Identifier \
+                and e.callee.name in _INLINE_LENGTH and len(e.args) == 1 and type(e.args[0]) is A.Identifier:
+            b = self._fn.scope.lookup(e.args[0].name)
+            if b is not None and b.is_list and self._fn.scope.lookup(e.callee.name) is None:
+                return self.loc(py.Call(func=self.name("len"), args=[self.name(b.pyname)], keywords=[]), e.span)
         if not self.analysis.is_counter_expr(e, self._fn.scope):
             return None
         t = type(e)
@@ -934,6 +939,12 @@ class Compiler:
         if name in _INLINE_LENGTH and len(args) == 1 and _is_pure(args[0]):
             # `float(len(x))` inline for the common case, the builtin for everything else
             arg = args[0]
+            length = py.Call(func=self.name("float"), args=[py.Call(func=self.name("len"), args=[arg], keywords=[])],
+                             keywords=[])
+            if type(e.args[0]) is A.Identifier:
+                b = self._fn.scope.lookup(e.args[0].name)
+                if b is not None and b.is_list:
+                    return pre, length
             test = self.is_type(arg, "list")
             if name == "Length":
                 test = py.BoolOp(op=py.Or(), values=[test, self.is_type(arg, "str")])
