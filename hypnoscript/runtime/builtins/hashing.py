@@ -177,6 +177,21 @@ def _verify_hash(actual, expected):
     return hmac.compare_digest(_utf8(a), _utf8(b))
 
 
+@builtin(
+    "hashing",
+    "VerifyHMAC(message: string, signature: string, key: string, algorithm?: string) -> boolean",
+    "Whether signature is the HMAC of the message (hex, case-insensitive; constant-time comparison)",
+)
+def _verify_hmac(message, signature, key, algorithm=None):
+    import hmac
+
+    message = as_string(message, "VerifyHMAC", 1)
+    signature = as_string(signature, "VerifyHMAC", 2).strip().lower()
+    key = as_string(key, "VerifyHMAC", 3)
+    expected = hmac.new(_utf8(key), _utf8(message), _algorithm(algorithm, "VerifyHMAC", 4)).hexdigest()
+    return hmac.compare_digest(_utf8(signature), expected.encode("ascii"))
+
+
 @builtin("hashing", "Base64Encode(s: string) -> string", "Standard Base64 (with padding) of the UTF-8 text")
 def _base64_encode(s):
     import base64
@@ -319,3 +334,128 @@ def _generate_random_key(length):
 )
 def _generate_salt(length=None):
     return _random_hex("GenerateSalt", optional(length, 16.0))
+
+
+# --- encryption and password hashing (the cryptography and bcrypt packages) -----------------------
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _aes_key(key: object, name: str, pos: int) -> bytes:
+    """A key of 32, 48 or 64 hex digits (what GenerateRandomKey(16/24/32) gives) is decoded; any
+    other key is used as its UTF-8 bytes, which must be 16, 24 or 32 (AES-128/192/256)."""
+    text = as_string(key, name, pos)
+    if len(text) in (32, 48, 64) and all(c in _HEX_DIGITS for c in text):
+        return bytes.fromhex(text)
+    raw = _utf8(text)
+    if len(raw) not in (16, 24, 32):
+        raise HypArgumentError(
+            f"Builtin '{name}' needs a key of 16, 24 or 32 bytes (AES-128/192/256) or of 32, 48 or 64 hex digits, "
+            f"got {len(raw)} bytes at position {pos}"
+        )
+    return raw
+
+
+def _aesgcm(key: bytes, name: str):
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError:
+        raise HypError(f"Builtin '{name}' needs the Python package 'cryptography'") from None
+    return AESGCM(key)
+
+
+@builtin(
+    "hashing",
+    "AESEncrypt(plaintext: string, key: string) -> string",
+    "AES-GCM encryption of the UTF-8 text with a fresh random 12-byte nonce; Base64 of nonce + ciphertext + tag. "
+    "The key: 32, 48 or 64 hex digits, or text of 16, 24 or 32 bytes",
+    capability="random",
+)
+def _aes_encrypt(plaintext, key):
+    import base64
+    import os
+
+    data = _utf8(as_string(plaintext, "AESEncrypt", 1))
+    key_bytes = _aes_key(key, "AESEncrypt", 2)
+    current().capabilities.check("random")
+    nonce = os.urandom(12)
+    sealed = _aesgcm(key_bytes, "AESEncrypt").encrypt(nonce, data, None)
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+@builtin(
+    "hashing",
+    "AESDecrypt(encrypted: string, key: string) -> string",
+    "The text that AESEncrypt encrypted with the same key (an error for a wrong key or changed data)",
+)
+def _aes_decrypt(encrypted, key):
+    import base64
+    import binascii
+
+    text = as_string(encrypted, "AESDecrypt", 1)
+    key_bytes = _aes_key(key, "AESDecrypt", 2)
+    try:
+        blob = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise HypArgumentError("Builtin 'AESDecrypt' expected Base64 text at position 1") from None
+    if len(blob) < 12 + 16:
+        raise HypArgumentError("Builtin 'AESDecrypt' expected the output of AESEncrypt at position 1 (too short)")
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        plain = _aesgcm(key_bytes, "AESDecrypt").decrypt(blob[:12], blob[12:], None)
+    except InvalidTag:
+        raise HypError("Builtin 'AESDecrypt' could not decrypt: wrong key, or the data was changed") from None
+    try:
+        return plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HypError("Builtin 'AESDecrypt' decrypted data that is not UTF-8 text") from None
+
+
+def _bcrypt(name: str):
+    try:
+        import bcrypt
+    except ImportError:
+        raise HypError(f"Builtin '{name}' needs the Python package 'bcrypt'") from None
+    return bcrypt
+
+
+def _bcrypt_password(v: object, name: str) -> bytes:
+    raw = _utf8(as_string(v, name, 1))
+    if len(raw) > 72:
+        raise HypArgumentError(f"Builtin '{name}' accepts passwords of at most 72 bytes (bcrypt's limit), got {len(raw)}")
+    if b"\0" in raw:
+        raise HypArgumentError(f"Builtin '{name}' cannot hash a password that contains a NUL character")
+    return raw
+
+
+@builtin(
+    "hashing",
+    "BCrypt(password: string, workFactor?: number) -> string",
+    "bcrypt hash ($2b$) of a password of at most 72 bytes, with a random salt and 2^workFactor rounds "
+    "(workFactor 4..31, 12 by default)",
+    capability="random",
+)
+def _bcrypt_hash(password, work_factor=None):
+    raw = _bcrypt_password(password, "BCrypt")
+    rounds = as_count(optional(work_factor, 12.0), "BCrypt", 2)
+    if not 4 <= rounds <= 31:
+        raise HypArgumentError(f"Builtin 'BCrypt' expected a work factor from 4 to 31 at position 2, got {rounds}")
+    current().capabilities.check("random")
+    bcrypt = _bcrypt("BCrypt")
+    return bcrypt.hashpw(raw, bcrypt.gensalt(rounds)).decode("ascii")
+
+
+@builtin(
+    "hashing",
+    "VerifyBCrypt(password: string, hash: string) -> boolean",
+    "Whether the password matches a bcrypt hash ($2a$, $2b$ or $2y$)",
+)
+def _verify_bcrypt(password, hashed):
+    raw = _bcrypt_password(password, "VerifyBCrypt")
+    text = as_string(hashed, "VerifyBCrypt", 2).strip()
+    bcrypt = _bcrypt("VerifyBCrypt")
+    try:
+        return bool(bcrypt.checkpw(raw, text.encode("ascii")))
+    except (ValueError, UnicodeEncodeError):
+        raise HypArgumentError("Builtin 'VerifyBCrypt' expected a bcrypt hash such as $2b$12$... at position 2") from None

@@ -11,12 +11,13 @@ from hypnoscript.runtime.builtins.args import (
     as_count,
     as_integer,
     as_number,
+    as_numeric_array,
     round_half_away,
     wrap_i64,
 )
 from hypnoscript.runtime.builtins.registry import builtin
 from hypnoscript.runtime.context import current
-from hypnoscript.runtime.errors import HypArgumentError
+from hypnoscript.runtime.errors import HypArgumentError, HypError
 
 
 def _ieee(fn, x: float) -> float:
@@ -136,18 +137,43 @@ def _fmax(a: float, b: float) -> float:
     return b if b > a else a
 
 
-@builtin(
-    "math", "Min(a: number, b: number) -> number", "The smaller number (a NaN operand is ignored)", aliases=("min",)
-)
-def _min(a, b):
-    return _fmin(as_number(a, "Min", 1), as_number(b, "Min", 2))
+_MISSING = object()
+
+
+def _extreme(name: str, pick, a, b):
+    """Min/Max: two numbers (the reference's form), or one array of numbers (NaN elements are
+    ignored; an empty array gives null)."""
+    if b is _MISSING:
+        if type(a) is not list:
+            raise HypError(f"Builtin '{name}' expected argument at position 2")
+        xs = as_numeric_array(a, name, 1)
+        if not xs:
+            return None
+        acc = xs[0]
+        for x in xs[1:]:
+            acc = pick(acc, x)
+        return acc
+    return pick(as_number(a, name, 1), as_number(b, name, 2))
 
 
 @builtin(
-    "math", "Max(a: number, b: number) -> number", "The larger number (a NaN operand is ignored)", aliases=("max",)
+    "math",
+    "Min(a: number | number[], b?: number) -> number?",
+    "The smaller of two numbers (a NaN operand is ignored); with one array, its smallest element (null when empty)",
+    aliases=("min",),
 )
-def _max(a, b):
-    return _fmax(as_number(a, "Max", 1), as_number(b, "Max", 2))
+def _min(a, b=_MISSING):
+    return _extreme("Min", _fmin, a, b)
+
+
+@builtin(
+    "math",
+    "Max(a: number | number[], b?: number) -> number?",
+    "The larger of two numbers (a NaN operand is ignored); with one array, its largest element (null when empty)",
+    aliases=("max",),
+)
+def _max(a, b=_MISSING):
+    return _extreme("Max", _fmax, a, b)
 
 
 def ieee_pow(b: float, e: float) -> float:

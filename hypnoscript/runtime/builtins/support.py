@@ -173,3 +173,24 @@ def json_dumps(v: object, name: str, *, indent: int | None = None, sort_keys: bo
         raise HypTypeError(f"Builtin '{name}' cannot convert a value that contains itself to JSON") from None
     separators = (",", ": ") if indent is not None else (",", ":")
     return json.dumps(data, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+_PROGRAM_STATE = None
+
+
+def program_state(key: str, factory):
+    """State that builtins keep for the running program (anchors, profiles, event handlers, ...):
+    one `factory()` result per runtime context and key, dropped with the context."""
+    global _PROGRAM_STATE
+    if _PROGRAM_STATE is None:
+        import weakref
+
+        _PROGRAM_STATE = weakref.WeakKeyDictionary()
+    ctx = current()
+    states = _PROGRAM_STATE.get(ctx)
+    if states is None:
+        states = _PROGRAM_STATE[ctx] = {}
+    state = states.get(key)
+    if state is None:
+        state = states[key] = factory()
+    return state
