@@ -183,7 +183,10 @@ def gc_paused():
     """Pause the cycle collector while building token tables and trees.
 
     They hold no reference cycles, yet allocating their many objects would set the collector
-    off over and over (about half the time of a parse)."""
+    off over and over (about half the time of a parse). Afterwards the new objects are moved
+    straight to the oldest generation, where long-lived data ends up anyway: otherwise the
+    first collection after the parse would walk all of them at once. (That move goes through
+    the permanent generation, so it is skipped when someone else has frozen objects there.)"""
     if not gc.isenabled():
         yield
         return
@@ -191,6 +194,9 @@ def gc_paused():
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 

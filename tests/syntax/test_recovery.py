@@ -168,3 +168,17 @@ def test_every_prefix_of_a_program_parses_without_exceptions():
         parse(Source(text[:end]))
         parse_statements(Source(text[:end]))
         parse_expression(Source(text[:end]))
+
+
+def test_the_cycle_collector_is_left_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    parse(Source(wrap("observe 1;")))
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        parse(Source(wrap("observe ;")))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
