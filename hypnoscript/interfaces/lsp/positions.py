@@ -18,7 +18,7 @@ def _units(encoding: str):
         return lambda text: len(text.encode("utf-8"))
     if encoding == L.PositionEncodingKind.Utf32:
         return len
-    return lambda text: len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    return lambda text: len(text) if text.isascii() else len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 class LineIndex:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pygments.token import Comment, Keyword, Name, Number, Operator, String
 
 from hypnoscript.analysis.tree import walk
@@ -17,6 +19,7 @@ TOKEN_MODIFIERS = ["declaration", "readonly", "defaultLibrary"]
 _TYPE = {name: i for i, name in enumerate(TOKEN_TYPES)}
 _DECLARATION, _READONLY, _LIBRARY = 1, 2, 4
 
+_CALLED = re.compile(r"\s*\(")
 _BINDING_TYPES = {"function": "function", "session": "class", "param": "parameter"}
 
 
@@ -45,24 +48,34 @@ def semantic_tokens(analysis, index) -> list[int]:
     return data
 
 
+# Fixed classifications by Pygments token type (looked up along the type's parents); names are
+# classified by what they resolve to.
+_FIXED = {Comment: "comment", String: "string", Number: "number", Operator.Word: "operator",
+          Keyword.Type: "type", Keyword: "keyword", Name.Builtin.Pseudo: "keyword"}
+_NAME = "name"
+_ATTRIBUTE = "attribute"
+_categories: dict = {}
+
+
+def _category(ttype):
+    found = _categories.get(ttype)
+    if found is None:
+        t = ttype
+        while t is not None and t not in _FIXED and t is not Name.Attribute and t is not Name:
+            t = t.parent
+        found = _FIXED.get(t) or (_ATTRIBUTE if t is Name.Attribute else _NAME if t is Name else "")
+        _categories[ttype] = found
+    return found
+
+
 def _classify(analysis, text, offset, ttype, value, records, builtins):
-    if ttype in Comment:
-        return "comment", 0
-    if ttype in String:
-        return "string", 0
-    if ttype in Number:
-        return "number", 0
-    if ttype in Operator.Word:
-        return "operator", 0
-    if ttype in Keyword.Type:
-        return "type", 0
-    if ttype in Keyword or ttype in Name.Builtin.Pseudo:
-        return "keyword", 0
-    if ttype in Name.Attribute:
-        rest = text[offset + len(value):].lstrip()
-        return ("method" if rest.startswith("(") else "property"), 0
-    if ttype not in Name:
+    category = _category(ttype)
+    if not category:
         return None
+    if category == _ATTRIBUTE:
+        return ("method" if _CALLED.match(text, offset + len(value)) else "property"), 0
+    if category != _NAME:
+        return category, 0
     occ = analysis.occurrences.at(offset)
     if occ is None:
         if value in records:
