@@ -8,6 +8,11 @@ from hypnoscript.runtime.builtins.registry import all_builtins
 
 INF = math.inf
 NAN = math.nan
+# AES-GCM of "Vertrauliche Daten" under the key bytes 0..31 with a zero nonce (made with the cryptography package)
+AES_KEY_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+AES_SAMPLE = "AAAAAAAAAAAAAAAAWNnHqsdN9tFhy8FQOGjw7bct6Wf+yKNjDMvZSQFIAGUTjQ=="
+# bcrypt of "my-password" with work factor 4 (made with the bcrypt package)
+BCRYPT_SAMPLE = "$2b$04$hhkLb67vfSfXLoIPgy4UY.jgnEVAhOS.F.GgH1/sIzk3N/xG1Tfzu"
 
 CASES = [
     # math (A.1)
@@ -37,6 +42,13 @@ CASES = [
     ("Min", (NAN, 7.0), 7.0),
     ("Max", (3.0, 7.0), 7.0),
     ("Max", (3.0, NAN), 3.0),
+    # Min/Max of one array (documentation)
+    ("Min", ([3.0, 1.0, 4.0, 1.0, 5.0],), 1.0),
+    ("Min", ([NAN, 2.0, "1"],), 1.0),
+    ("Min", ([],), None),
+    ("Max", ([3.0, 1.0, 4.0, 1.0, 5.0],), 5.0),
+    ("Max", ([7.0],), 7.0),
+    ("Max", ([],), None),
     ("Pow", (2.0, 10.0), 1024.0),
     ("Pow", (0.0, -1.0), INF),
     ("Pow", (-8.0, 1 / 3), NAN),
@@ -302,6 +314,14 @@ CASES = [
     ("Variance", ([5.0],), 0.0),
     ("Range", ([2.0, 9.0, 4.0],), 7.0),
     ("Range", ([],), 0.0),
+    ("Range", ([2.0, 9.0], 100.0), 7.0),
+    ("Range", (1.0, 5.0), [1.0, 2.0, 3.0, 4.0, 5.0]),
+    ("Range", (0.0, 10.0, 2.0), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]),
+    ("Range", (10.0, 1.0, -3.0), [10.0, 7.0, 4.0, 1.0]),
+    ("Range", (3.0, 1.0), [3.0, 2.0, 1.0]),
+    ("Range", (1.0, 5.0, -1.0), []),
+    ("Range", (0.0, 0.3, 0.1), [0.0, 0.1, 0.2, 0.30000000000000004]),
+    ("NumberRange", (0.0, 0.3, 0.1), [0.0, 0.1, 0.2, 0.30000000000000004]),
     ("Percentile", ([1.0, 2.0, 3.0, 4.0, 5.0], 50.0), 3.0),
     ("Percentile", ([1.0, 2.0], 101.0), 0.0),
     ("Percentile", ([1.0, 2.0], NAN), 0.0),
@@ -530,6 +550,64 @@ CASES = [
     ("PromiseAllSettled", ([1.0],), [{"status": "fulfilled", "value": 1.0}]),
     ("ParallelExecute", (3.0,), [0.0, 1.0, 2.0]),
     ("YieldTask", (), None),
+    # hashing extras of the documentation
+    ("VerifyHMAC", ("1:request-data", "B14C2C72BF0B660C17A7FB27BA8F32E9608F4C8A17A613C5512413D63038F1DE", "my-api-key"), True),
+    ("VerifyHMAC", ("1:request-data", "b14c2c72", "my-api-key", "SHA256"), False),
+    ("AESDecrypt", (AES_SAMPLE, AES_KEY_HEX), "Vertrauliche Daten"),
+    ("AESDecrypt", ("AAAAAAAAAAAAAAAArphtGnVRIyRgNpKmoXR8SSog", "sixteen byte key"), "hi"),
+    ("VerifyBCrypt", ("my-password", BCRYPT_SAMPLE), True),
+    ("VerifyBCrypt", ("my-passwort", BCRYPT_SAMPLE), False),
+    # guided-session hypnotic builtins (output and pauses are checked in test_builtins_sessions.py)
+    ("HypnoticBreathing", (1.0,), None),
+    ("HypnoticAnchoring", ("calm", "warmth"), None),
+    ("HypnoticRegression", (7.0,), None),
+    ("HypnoticFutureProgression", (), None),
+    ("ProgressiveRelaxation", (3.0,), None),
+    ("HypnoticSuggestion", ("You feel calm", 2.0), "You feel calm"),
+    ("TranceDeepening", (3.0,), None),
+    ("EgoStateTherapy", ("identify",), {"name": "ego state 1", "status": "identified"}),
+    ("EgoStateTherapy", ("integrate", "ego state 1"), None),
+    ("PartsWork", ("find", "fear"), {"name": "fear", "status": "found"}),
+    ("PartsWork", ("communicate", {"name": "fear"}, "What do you need?"), None),
+    ("TimelineTherapy", ("create",), {"position": "present", "visited": ["present"]}),
+    ("TimelineTherapy", ("navigate", {"position": "present"}, "past"), {"position": "past"}),
+    ("HypnoticPacing", ("You are sitting here",), None),
+    ("HypnoticLeading", ("and you relax more",), None),
+    ("PainManagement", ("relieve", "headache"), None),
+    ("AnxietyReduction", ("social", 0.8), None),
+    ("ConfidenceBuilding", (), None),
+    ("HabitChange", ("identify", "smoking"), {"name": "smoking", "replacement": None, "status": "identified"}),
+    ("HabitChange", ("modify", "smoking", "deep breathing"), {"name": "smoking", "replacement": "deep breathing", "status": "modified"}),
+    ("TranceDepth", (), 1.0),
+    ("HypnoticResponsiveness", (), 10.0),
+    ("SuggestionAcceptance", ("You feel calm and safe",), 55.0),
+    ("SuggestionAcceptance", ("You do not feel any pain, never",), 25.0),
+    ("SafetyCheck", (), {"isSafe": True, "warning": "", "depth": 1.0}),
+    ("EmergencyExit", ("gentle",), None),
+    ("Grounding", ("visual", 60.0), None),
+    # performance: the figures that do not depend on the machine
+    ("GetProfileData", ("never-started",), None),
+    ("GetMonitoringData", (), None),
+    # program events
+    ("TriggerSystemEvent", ("nobody-listens", 1.0), 0.0),
+]
+
+# Builtins whose results depend on the machine or the moment: only the kind of result is checked.
+VARYING = [
+    ("GetMemoryUsage", ()),
+    ("GetAvailableMemory", ()),
+    ("ForceGarbageCollection", ()),
+    ("OptimizeMemory", ()),
+    ("GetCPUUsage", ()),
+    ("GetPerformanceMetrics", ()),
+    ("GetProcessInfo", ()),
+    ("GetProcessList", ()),
+    ("GetDiskInfo", ()),
+    ("GetNetworkInfo", ()),
+    ("AESEncrypt", ("text", "sixteen byte key")),
+    ("BCrypt", ("my-password", 4.0)),
+    ("ExecuteCommandAsync", ("exit 0",)),
+    ("KillProcess", (2147483646.0,)),
 ]
 
 
@@ -586,3 +664,15 @@ def test_result_matches_declared_type(name, args, expected, ctx):
         return
     result = call(name, *args)
     assert type(result) is declared, f"{name}{args!r} -> {result!r}, declared {all_builtins()[name].returns}"
+
+
+_KINDS = {"number": float, "boolean": bool, "string": str, "object": dict, "object[]": list}
+
+
+@pytest.mark.parametrize("name,args", VARYING, ids=[c[0] for c in VARYING])
+def test_varying_result_matches_declared_type(name, args, ctx):
+    declared = all_builtins()[name].returns
+    result = call(name, *args)
+    assert type(result) is _KINDS[declared], f"{name}{args!r} -> {result!r}, declared {declared}"
+    if declared == "number":
+        assert result == result and result >= 0

@@ -5,6 +5,7 @@ structural one of LANGUAGE.md §6.5."""
 from __future__ import annotations
 
 import functools
+import math
 
 from hypnoscript.runtime.builtins.args import (
     U64_MAX,
@@ -20,7 +21,7 @@ from hypnoscript.runtime.builtins.args import (
 from hypnoscript.runtime.builtins.registry import builtin
 from hypnoscript.runtime.builtins.support import nan_safe_max, nan_safe_min, rust_sum, value_key
 from hypnoscript.runtime.context import current
-from hypnoscript.runtime.errors import HypError, HypIndexError, HypTypeError
+from hypnoscript.runtime.errors import HypArgumentError, HypError, HypIndexError, HypTypeError
 from hypnoscript.runtime.values import debug_repr, display, to_number, truthy, value_eq
 
 _LCG_A = 6364136223846793005
@@ -523,9 +524,24 @@ def _interleave(a, b):
 def _number_range(start, end, step=None):
     start = as_number(start, "NumberRange", 1)
     end = as_number(end, "NumberRange", 2)
-    step = as_number(optional(step, 1.0 if end >= start else -1.0), "NumberRange", 3)
+    step = None if step is None else as_number(step, "NumberRange", 3)
+    return number_range(start, end, step, "NumberRange")
+
+
+def number_range(start: float, end: float, step: float | None, name: str) -> list[float]:
+    """start, start + step, ... up to and including end; step 1 (or -1 when end < start) by default,
+    an empty array when end lies behind start in the step's direction."""
+    if step is None:
+        step = 1.0 if end >= start else -1.0
     if step == 0 or step != step:
-        raise HypTypeError("Builtin 'NumberRange' expected a non-zero step at position 3")
-    count = int((end - start) / step) + 1 if (end - start) * step >= 0 else 0
-    check_size(count, "NumberRange")
+        raise HypTypeError(f"Builtin '{name}' expected a non-zero step at position 3")
+    if not (math.isfinite(start) and math.isfinite(end) and math.isfinite(step)):
+        raise HypArgumentError(f"Builtin '{name}' needs finite start, end and step values")
+    span = (end - start) / step
+    if span < 0:
+        return []
+    check_size(int(min(span, 2.0**62)), name)
+    # a little tolerance so that NumberRange(0, 0.3, 0.1) ends at 0.3 despite rounding
+    count = math.floor(span + 1e-9) + 1
+    check_size(count, name)
     return [start + i * step for i in range(count)]

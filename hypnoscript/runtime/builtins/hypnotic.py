@@ -260,7 +260,7 @@ def _update(v: object, **fields: object) -> None:
 def _hypnotic_breathing(cycles=None):
     n = as_count(optional(cycles, 5.0), "HypnoticBreathing", 1)
     _clock()
-    write_line(f"Let's breathe together: {n} slow, deep breaths.")
+    write_line(f"Let's breathe together: {n} slow, deep breath{'' if n == 1 else 's'}.")
     for i in range(1, n + 1):
         _say(f"Breathe in slowly... ({i}/{n})")
         _say("...and breathe out, letting go.")

@@ -6,16 +6,10 @@ from __future__ import annotations
 import math
 import struct
 
-from hypnoscript.runtime.builtins.args import (
-    as_number,
-    as_numeric_array,
-    check_size,
-    round_half_away,
-)
-from hypnoscript.runtime.builtins.array import sorted_numbers
+from hypnoscript.runtime.builtins.args import as_number, as_numeric_array, round_half_away
+from hypnoscript.runtime.builtins.array import number_range, sorted_numbers
 from hypnoscript.runtime.builtins.registry import builtin
 from hypnoscript.runtime.builtins.support import nan_safe_max, nan_safe_min, rust_sum
-from hypnoscript.runtime.errors import HypArgumentError
 
 
 def mean(xs: list[float]) -> float:
@@ -90,26 +84,11 @@ def _variance(a):
 _MISSING = object()
 
 
-def number_range(start: float, end: float, step: float, name: str) -> list[float]:
-    """start, start + step, ... up to and including end (an empty array when end lies behind start)."""
-    if step == 0 or step != step:
-        raise HypArgumentError(f"Builtin '{name}' needs a step that is a non-zero number")
-    if not all(math.isfinite(x) for x in (start, end, step)):
-        raise HypArgumentError(f"Builtin '{name}' needs finite start, end and step values")
-    span = (end - start) / step
-    if span < 0:
-        return []
-    # a small tolerance so that Range(0, 1, 0.1) reaches 1 despite rounding
-    count = int(math.floor(span + 1e-9)) + 1
-    check_size(count, name)
-    return [start + i * step for i in range(count)]
-
-
 @builtin(
     "statistics",
     "Range(values: number[] | number, end?: number, step?: number) -> any",
-    "With one array: largest minus smallest value ([] gives 0). With numbers: the array start, start + step, ... up "
-    "to end inclusive (step 1 by default; empty when end lies behind start)",
+    "With one array: largest minus smallest value ([] gives 0). With numbers: like NumberRange, the numbers from "
+    "start to end inclusive by step (1 or -1 by default)",
     aliases=("CalculateRange",),
 )
 def _range(a, end=_MISSING, step=_MISSING):
@@ -118,7 +97,7 @@ def _range(a, end=_MISSING, step=_MISSING):
         return nan_safe_max(xs) - nan_safe_min(xs) if xs else 0.0
     start = as_number(a, "Range", 1)
     stop = as_number(end, "Range", 2)
-    by = 1.0 if step is _MISSING or step is None else as_number(step, "Range", 3)
+    by = None if step is _MISSING or step is None else as_number(step, "Range", 3)
     return number_range(start, stop, by, "Range")
 
 
