@@ -157,6 +157,9 @@ def test_diagnostics_from_parser_checker_and_linter_as_you_type(lsp):
     assert any(code.startswith("HYP20") for code in found)  # the checker: "a" - 1 / undefined y
     assert list(found["HYP3001"].tags) == [L.DiagnosticTag.Unnecessary]  # the linter: unused variable
     assert all(d.source == "hypnoscript" for d in found.values())
+    # A declaration being typed: its name is not reported as undefined where it is used.
+    lsp.change("broken.hyp", "Focus {\n    induce total = \n    observe total;\n} Relax\n")
+    assert [d.code for d in lsp.published("broken.hyp")] == ["HYP1003"]
     # Quick edits are analysed once the typing pauses; the last version's result is published.
     lsp.change("broken.hyp", broken.replace("induce x = ;", "induce x = "))
     lsp.change("broken.hyp", 'Focus {\n    induce x = 1;\n    observe x;\n} Relax\n')
