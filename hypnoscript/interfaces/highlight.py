@@ -8,6 +8,7 @@ same keyword, `break` is highlighted like `snap`, `lookAtTheWatch` like the oper
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from pygments.lexer import Lexer
 from pygments.token import (
@@ -65,9 +66,9 @@ def keyword_token(kind: int):
 
 class HypnoScriptLexer(Lexer):
     name = "HypnoScript"
-    aliases = ["hypnoscript", "hyp"]
-    filenames = ["*.hyp"]
-    mimetypes = ["text/x-hypnoscript"]
+    aliases: ClassVar[list[str]] = ["hypnoscript", "hyp"]
+    filenames: ClassVar[list[str]] = ["*.hyp"]
+    mimetypes: ClassVar[list[str]] = ["text/x-hypnoscript"]
     url = "https://github.com/Kink-Development-Group/hyp-runtime"
 
     def analyse_text(text):

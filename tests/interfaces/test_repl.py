@@ -259,7 +259,7 @@ def test_entries_from_a_pipe(tmp_path):
     entries = "induce x = 2;\nsuggestion f(a) {\n    awaken a * x;\n}\nf(21)\ninduce y =\n\nExit(4);\nobserve 5;\n"
     env = dict(os.environ, HYP_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
     done = subprocess.run([sys.executable, "-m", "hypnoscript", "repl", "--no-history"], input=entries,
-                          capture_output=True, text=True, env=env, timeout=60)
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode == 4
     assert done.stdout.startswith("42\nerror[HYP1003]: expected an expression, found end of file\n")
     assert "5" not in done.stdout.split("\n")

@@ -15,6 +15,7 @@ import threading
 
 from hypnoscript.analysis.scopes import Resolution, resolve
 from hypnoscript.interfaces import vocabulary as V
+from hypnoscript.interfaces.lsp.symbols import Occurrences
 from hypnoscript.project.modules import ModuleLoader
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax import tokens as T
@@ -24,6 +25,8 @@ from hypnoscript.syntax.parser import parse
 from hypnoscript.syntax.source import Source, Span
 
 MAX_WORKSPACE_FILES = 5000  # scanned for references; beyond this a workspace is searched partly
+# Folders never searched for references: installed packages and tool caches.
+SKIPPED_FOLDERS = frozenset({"trance_modules", "node_modules", "__pycache__"})
 _NAME_KINDS = frozenset(range(T.LAST_KEYWORD + 1)) | {T.IDENTIFIER}
 
 
@@ -83,8 +86,6 @@ class FileAnalysis:
         self.resolution: Resolution = resolve(self.program, V.builtins(), self.import_names)
         self._check = None
         self._lint = None
-        from hypnoscript.interfaces.lsp.symbols import Occurrences
-
         self.occurrences = Occurrences(self)
 
     def import_names(self, link: A.MindLink) -> list[str] | None:
@@ -215,7 +216,7 @@ class Workspace:
         seen = dict.fromkeys(open_paths)
         for root in self.roots:
             for folder, dirs, names in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
                 for name in sorted(names):
                     if name.endswith(".hyp"):
                         seen.setdefault(os.path.join(folder, name))
