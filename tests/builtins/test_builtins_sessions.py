@@ -202,3 +202,11 @@ def test_clock_capability_is_needed_before_anything_prints(ctx):
             call(name, *args)
     assert ctx.stdout.getvalue() == ""
     assert call("TranceDepth") == 1.0 and call("SafetyCheck")["isSafe"] is True
+
+
+def test_a_record_timeline_is_not_changed(ctx):
+    from hypnoscript.runtime.values import Record
+
+    record = Record("Timeline", {"position": "present"})
+    moved = call("TimelineTherapy", "navigate", record, "future")
+    assert moved == {"position": "future"} and record.fields == {"position": "present"}

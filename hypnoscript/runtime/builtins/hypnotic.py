@@ -438,6 +438,8 @@ def _parts_work(action, part, message=None):
 def _timeline_therapy(action, timeline=None, location=None):
     action = as_string(action, "TimelineTherapy", 1)
     fields = None if timeline is None else as_object(timeline, "TimelineTherapy", 2)
+    if fields is not None and type(timeline) is not dict:
+        timeline = fields = dict(fields)  # a record stays unchanged: the progress goes into a copy
     where = None if location is None else as_string(location, "TimelineTherapy", 3)
     action = _choice(action, "TimelineTherapy", 1, ("create", "navigate", "heal"))
     if action == "create":
@@ -454,7 +456,7 @@ def _timeline_therapy(action, timeline=None, location=None):
         fields["position"] = where
         visited = fields.get("visited")
         if type(visited) is list:
-            visited.append(where)
+            fields["visited"] = [*visited, where]
         return timeline
     if where is None:
         where = display(fields.get("position", "present"))

@@ -281,6 +281,7 @@ def _execute_command_async(command):
 )
 def _kill_process(pid):
     import signal
+    import subprocess
 
     n = as_integer(pid, "KillProcess", 1)
     if n <= 0 or n > 0x7FFFFFFF:
@@ -295,8 +296,8 @@ def _kill_process(pid):
         child.terminate()  # type: ignore[attr-defined]
         try:
             child.wait(timeout=2)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - still running: it was asked to end, which is all KillProcess does
-            pass
+        except subprocess.TimeoutExpired:
+            pass  # still running: it was asked to end, which is all KillProcess does
         return True
     try:
         os.kill(n, signal.SIGTERM)
