@@ -3,6 +3,7 @@
 import io
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -263,3 +264,15 @@ def test_entries_from_a_pipe(tmp_path):
     assert done.returncode == 4
     assert done.stdout.startswith("42\nerror[HYP1003]: expected an expression, found end of file\n")
     assert "5" not in done.stdout.split("\n")
+
+
+def test_quoted_code_in_errors_is_highlighted_on_a_colour_terminal():
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text("observe 1 + missing;\r")
+        pipe.close()
+        Repl(input=pipe, output=DummyOutput(), stdout=out, history_path="", color=True, use_cache=False).run()
+    code_line = next(line for line in out.getvalue().split("\n") if "missing;" in line)
+    code = code_line.split("| \x1b[0m", 1)[1]
+    assert code != "observe 1 + missing;"  # coloured by the lexer ...
+    assert re.sub(r"\x1b\[[0-9;]*m", "", code) == "observe 1 + missing;"  # ... and otherwise unchanged
