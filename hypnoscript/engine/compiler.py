@@ -74,6 +74,7 @@ class Compiler:
         self.last_module: py.Module | None = None
         self._tmp = 0
         self._fn: _FnState | None = None
+        self._subject_kind: tuple[str, str] | None = None  # (subject temp, its type's temp) in an entrain
         self.track_context = self.analysis.has_private
         self.module_exports = module_exports
 
@@ -1010,7 +1011,16 @@ class Compiler:
         s = self.tmp("subject")
         r = self.tmp("result")
         out: list[py.stmt] = spre + [py.Assign(targets=[self.name(s, True)], value=subject)]
+        enclosing = self._subject_kind
+        self._subject_kind = None
+        if sum(type(c.pattern) is not A.BindingPattern for c in e.cases) > 1:
+            # several arms test the subject's kind: take it once
+            kind = self.tmp("kind")
+            out.append(py.Assign(targets=[self.name(kind, True)],
+                                 value=py.Call(func=self.name("type"), args=[self.name(s)], keywords=[])))
+            self._subject_kind = (s, kind)
         out.extend(self.match_chain(list(e.cases), e, self.name(s), r))
+        self._subject_kind = enclosing
         return out, self.name(r)
 
     def match_chain(self, cases: list[A.Case], e: A.Entrain, subject: py.expr, result: str) -> list[py.stmt]:
@@ -1120,8 +1130,12 @@ class Compiler:
         return py.BoolOp(op=py.And(), values=[self.is_type(obj, "list"), test])
 
     def is_type(self, value: py.expr, pytype: str) -> py.expr:
-        return py.Compare(left=py.Call(func=self.name("type"), args=[value], keywords=[]), ops=[py.Is()],
-                          comparators=[self.name(pytype)])
+        known = self._subject_kind
+        if known is not None and isinstance(value, py.Name) and value.id == known[0]:
+            kind: py.expr = self.name(known[1])
+        else:
+            kind = py.Call(func=self.name("type"), args=[value], keywords=[])
+        return py.Compare(left=kind, ops=[py.Is()], comparators=[self.name(pytype)])
 
     def near(self, left: py.expr, right: py.expr) -> py.expr:
         """`-EPS < left - right < EPS`: the reference's number equality, without a call."""
