@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from lsprotocol import types as L
 from pygls.exceptions import JsonRpcInvalidParams
@@ -216,7 +217,21 @@ def create_server() -> HypnoScriptServer:
     return server
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records as one line each, an exception as its message: a malformed message from the
+    client is reported without a Python traceback (HYP_DEBUG=1 shows them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"hyp lsp: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        return text
+
+
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="hyp lsp: %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    if not os.environ.get("HYP_DEBUG"):
+        handler.setFormatter(_OneLineFormatter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     create_server().start_io()
     return 0
