@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lsprotocol import types as L
-
 from hypnoscript.interfaces import vocabulary as V
 from hypnoscript.interfaces.lsp import symbols
 
@@ -40,7 +38,7 @@ def references(workspace, analysis, offset: int, open_paths, include_declaration
 
 
 def prepare_rename(analysis, offset: int):
-    """The span of the renamable name under `offset`, or None (builtins, keywords, members)."""
+    """The token of the renamable name under `offset`, or None (builtins, keywords, members)."""
     tok = analysis.parsed.token_at(offset)
     if tok is None or analysis.occurrences.at(tok.start) is None:
         return None
@@ -58,7 +56,3 @@ def rename(workspace, analysis, offset: int, new_name: str, open_paths) -> dict[
     for path, span in references(workspace, analysis, offset, open_paths, include_declaration=True):
         edits.setdefault(path, []).append(span)
     return edits
-
-
-def location(uri_of, index_of, path: str, span) -> L.Location:
-    return L.Location(uri=uri_of(path), range=index_of(path).span_range(span))
