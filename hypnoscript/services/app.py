@@ -9,12 +9,11 @@ stops the pool and flushes spans.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -28,6 +27,16 @@ from hypnoscript.services.observability.metrics import Metrics
 from hypnoscript.services.observability.tracing import Tracing
 from hypnoscript.services.openapi import openapi_document
 from hypnoscript.services.settings import HEALTH_PATH, OPENAPI_PATH, READY_PATH, ServeSettings
+
+
+class ServiceApp(Starlette):
+    """A Starlette app whose middleware stack is the request observer alone (it renders errors
+    as JSON itself, so Starlette's generic error middlewares would only add cost per request)."""
+
+    observer = None
+
+    def build_middleware_stack(self):
+        return self.observer
 
 
 def default_threads() -> int:
@@ -90,16 +99,10 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     if settings.metrics_enabled:
         routes.append(Route(settings.metrics_path, metrics_text, methods=["GET"]))
 
-    async def http_error(request, exc: HTTPException) -> Response:
-        info = request.scope["hyp.request"]
-        outcome = error_outcome(exc.status_code, f"{request.method} {request.url.path}: {exc.detail}",
-                                info.request_id)
-        return Response(outcome.body, status_code=exc.status_code, headers=exc.headers,
-                        media_type="application/json")
-
     @contextlib.asynccontextmanager
     async def lifespan(app):
         pool.start()
+        flusher = asyncio.create_task(logs.flush_periodically())
         health.started = True
         logs.event("info", "serving", services=health.services, routes=len(settings.routes), pid=os.getpid())
         try:
@@ -110,9 +113,11 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             tracing.shutdown()
             metrics.close()
             logs.event("info", "stopped", pid=os.getpid())
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
-                    middleware=[Middleware(ObserveRequests, logs=logs, metrics=metrics, tracing=tracing)])
+    app = ServiceApp(routes=routes, lifespan=lifespan)
+    app.observer = ObserveRequests(app.router, logs=logs, metrics=metrics, tracing=tracing)
     app.state.health = health
     app.state.metrics = metrics
     return app

@@ -18,19 +18,18 @@ for deep recursion.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import json
-import queue
 import sys
 import threading
+from asyncio import CancelledError
 from urllib.parse import parse_qsl
 
 from hypnoscript.runtime.builtins.http_service import HypFail, is_response
 from hypnoscript.runtime.builtins.support import from_json, to_json
 from hypnoscript.runtime.context import activate
 from hypnoscript.runtime.errors import HypError, HypExit
-
-STUCK_AFTER = 1.0  # seconds past a deadline before a still-busy thread is replaced
 
 _PENDING, _RUNNING, _STOPPING, _DONE = range(4)
 
@@ -43,6 +42,11 @@ REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not 
            405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 413: "Content Too Large",
            415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def _resolve(future, outcome) -> None:
+    if not future.done():
+        future.set_result(outcome)
 
 
 class HandlerStopped(BaseException):
@@ -63,8 +67,11 @@ class Outcome:
         self.report = report
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def json_outcome(status: int, payload: object, kind: str | None = None, report: dict | None = None) -> Outcome:
@@ -164,37 +171,151 @@ def response_outcome(value: object, method: str) -> Outcome:
 class Job:
     """One handler call travelling from the event loop to a handler thread and back."""
 
-    __slots__ = ("call", "args", "loop", "future", "state", "thread", "stop_sent", "retire")
+    __slots__ = ("call", "args", "future", "timeout", "deadline", "queued", "state", "thread", "stop_sent")
 
-    def __init__(self, call, args: tuple, loop, future) -> None:
+    def __init__(self, call, args: tuple, future, timeout: float) -> None:
         self.call = call
         self.args = args
-        self.loop = loop
         self.future = future
+        self.timeout = timeout
+        self.deadline = 0.0
+        self.queued = 0.0
         self.state = _PENDING
         self.thread = 0
         self.stop_sent = False
-        self.retire = False
 
 
-def _resolve(future, outcome) -> None:
-    if not future.done():
-        future.set_result(outcome)
+TIMED_OUT = object()  # the result of a job whose deadline passed
 
 
 class HandlerPool:
+    """Handler threads fed from one queue, elastic so that fast handlers run back to back on one
+    thread (no thread-switching cost for the common case) while slow or blocked ones get help: a
+    job that has waited HELP_AFTER seconds wakes another thread, up to `size`. Deadlines are kept
+    per job and checked by one timer on the event loop."""
+
+    HELP_AFTER = 0.005
+
     def __init__(self, size: int) -> None:
         self.size = size
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
+        self._jobs: collections.deque[Job] = collections.deque()
+        self._parked: list[threading.Lock] = []  # one held lock per idle thread: releasing wakes it
+        self._threads = 0
+        self._active = 0
+        self._stuck = 0  # threads still inside a handler stopped at its deadline
+        self._stopping = False
+        self._results: collections.deque = collections.deque()
+        self._drain_pending = False
+        # per timeout, the jobs in flight in submission order, which is also deadline order
+        self._inflight: dict[float, dict[Job, None]] = {}
+        self._timer = None
+        self._timer_at = 0.0
+        self._loop = None
 
     def start(self) -> None:
+        import asyncio
+
         from hypnoscript.engine.runner import RECURSION_LIMIT
 
         sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
-        for _ in range(self.size):
-            self._spawn()
+        self._loop = asyncio.get_running_loop()
+
+    def loop(self):
+        return self._loop
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            parked, self._parked = self._parked, []
+        for wake in parked:
+            wake.release()
+        if self._timer is not None:
+            self._timer.cancel()
+
+    # ---------------------------------------------------------------- on the event loop
+
+    def submit(self, job: Job) -> None:
+        now = self._loop.time()
+        job.queued = now
+        job.deadline = now + job.timeout
+        flight = self._inflight.get(job.timeout)
+        if flight is None:
+            flight = self._inflight[job.timeout] = {}
+        flight[job] = None
+        with self._lock:
+            self._jobs.append(job)
+            wake = self._active == 0
+        if wake:
+            self._wake_one()
+        if self._timer is None or job.deadline < self._timer_at:
+            self._schedule(min(job.deadline, now + self.HELP_AFTER))
+
+    def cancel(self, job: Job) -> None:
+        """The request went away (client gone, shutdown past its grace period): stop the handler."""
+        self._inflight[job.timeout].pop(job, None)
+        self._stop(job)
+
+    def _schedule(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self._loop.call_at(when, self._tick)
+
+    def _tick(self) -> None:
+        """Answer jobs past their deadline (and stop them), and get help for jobs kept waiting."""
+        self._timer = None
+        now = self._loop.time()
+        nearest = None
+        for flight in self._inflight.values():
+            expired = []
+            for job in flight:
+                if job.deadline > now:
+                    nearest = job.deadline if nearest is None else min(nearest, job.deadline)
+                    break
+                expired.append(job)
+            for job in expired:
+                del flight[job]
+                if self._stop(job):
+                    _resolve(job.future, TIMED_OUT)
+        with self._lock:
+            waiting = self._jobs[0].queued if self._jobs else None
+        if waiting is not None:
+            if now - waiting >= self.HELP_AFTER:
+                self._wake_one()
+                waiting = now
+            help_at = waiting + self.HELP_AFTER
+            nearest = help_at if nearest is None else min(nearest, help_at)
+        if nearest is not None:
+            self._schedule(nearest)
+
+    def _stop(self, job: Job) -> bool:
+        """Stop `job` if it has not finished; True when it had not (the caller answers for it)."""
+        with self._lock:
+            if job.state == _DONE:
+                return False
+            if job.state == _RUNNING:
+                job.state = _STOPPING
+                job.stop_sent = True
+                self._stuck += 1
+                _set_async_exc(job.thread, HandlerStopped)
+            else:
+                job.state = _DONE
+        return True
+
+    def _wake_one(self) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            if self._parked:
+                self._active += 1
+                self._parked.pop().release()
+                return
+            if self._threads >= self.size + self._stuck:
+                return
+            self._threads += 1
+            self._active += 1
+        self._spawn()
 
     def _spawn(self) -> None:
         from hypnoscript.engine.runner import STACK_SIZE
@@ -202,58 +323,43 @@ class HandlerPool:
         old = threading.stack_size()
         try:
             threading.stack_size(STACK_SIZE)
-            thread = threading.Thread(target=self._work, name="hyp-handler", daemon=True)
-            thread.start()
+            threading.Thread(target=self._work, name="hyp-handler", daemon=True).start()
         finally:
             threading.stack_size(old)
-        self._threads.append(thread)
 
-    def stop(self) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
-        self._threads.clear()
-
-    def submit(self, job: Job) -> None:
-        self._queue.put(job)
-
-    def expire(self, job: Job) -> bool:
-        """The deadline passed (on the event loop): stop the handler if it runs. True when the
-        caller must answer the request itself (the handler has not finished)."""
-        with self._lock:
-            if job.state == _DONE:
-                return False
-            if job.state == _RUNNING:
-                job.state = _STOPPING
-                job.stop_sent = True
-                _set_async_exc(job.thread, HandlerStopped)
-                job.loop.call_later(STUCK_AFTER, self._replace_if_stuck, job)
-            else:
-                job.state = _DONE
-        return True
-
-    def _replace_if_stuck(self, job: Job) -> None:
-        with self._lock:
-            if job.state != _STOPPING:
-                return
-            job.retire = True
-        self._spawn()
+    def _drain(self) -> None:
+        self._drain_pending = False
+        results = self._results
+        inflight = self._inflight
+        while results:
+            job, outcome = results.popleft()
+            inflight[job.timeout].pop(job, None)
+            _resolve(job.future, outcome)
 
     # ---------------------------------------------------------------- in the handler threads
 
     def _work(self) -> None:
         ident = threading.get_ident()
-        get = self._queue.get
+        wake = threading.Lock()
+        wake.acquire()
         while True:
-            job = get()
+            with self._lock:
+                job = self._jobs.popleft() if self._jobs else None
+                if job is None:
+                    if self._stopping or self._threads > self.size + self._stuck:
+                        self._threads -= 1
+                        self._active -= 1
+                        return
+                    self._active -= 1
+                    self._parked.append(wake)
             if job is None:
-                return
+                wake.acquire()
+                continue
             try:
                 self._run(job, ident)
             except HandlerStopped:
                 # the stop landed after the handler returned, before _finish cleared it
                 self._finish(job, None)
-            if job.retire:
-                return
 
     def _run(self, job: Job, ident: int) -> None:
         with self._lock:
@@ -270,11 +376,17 @@ class HandlerPool:
     def _finish(self, job: Job, outcome) -> None:
         with self._lock:
             answer = job.state == _RUNNING
+            if job.state == _STOPPING:
+                self._stuck -= 1
             job.state = _DONE
             if job.stop_sent:
                 _set_async_exc(job.thread, ctypes.py_object())  # drop a stop not yet delivered
+        job.args = None
         if answer:
-            job.loop.call_soon_threadsafe(_resolve, job.future, outcome)
+            self._results.append((job, outcome))
+            if not self._drain_pending:
+                self._drain_pending = True
+                self._loop.call_soon_threadsafe(self._drain)
 
 
 class RouteCall:
@@ -365,8 +477,6 @@ class RouteEndpoint:
         self.logs = logs
 
     async def __call__(self, scope, receive, send) -> None:
-        import asyncio
-
         info = scope["hyp.request"]
         info.service = self.service
         info.route = self.route
@@ -374,27 +484,20 @@ class RouteEndpoint:
         if body is None:
             outcome = error_outcome(413, f"the request body is larger than {self.max_body} bytes", info.request_id)
         else:
-            loop = asyncio.get_running_loop()
-            future = loop.create_future()
-            job = Job(self.call, (scope, body, info), loop, future)
-            timer = loop.call_later(self.timeout, self._expire, job, info)
+            job = Job(self.call, (scope, body, info), self.pool.loop().create_future(), self.timeout)
             self.pool.submit(job)
             try:
-                outcome = await future
-            except asyncio.CancelledError:
-                self.pool.expire(job)
+                outcome = await job.future
+            except CancelledError:
+                self.pool.cancel(job)
                 raise
-            finally:
-                timer.cancel()
+            if outcome is TIMED_OUT:
+                message = f"the handler did not finish within {self.timeout:g} s"
+                outcome = error_outcome(504, message, info.request_id, "timeout", {"error": message})
         if outcome.kind is not None:
             self._report(outcome, info)
         await send({"type": "http.response.start", "status": outcome.status, "headers": outcome.headers})
         await send({"type": "http.response.body", "body": outcome.body})
-
-    def _expire(self, job: Job, info) -> None:
-        if self.pool.expire(job):
-            message = f"the handler did not finish within {self.timeout:g} s"
-            _resolve(job.future, error_outcome(504, message, info.request_id, "timeout", {"error": message}))
 
     def _report(self, outcome: Outcome, info) -> None:
         self.metrics.handler_failed(info.service, info.route, outcome.kind)

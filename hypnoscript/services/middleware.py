@@ -1,5 +1,7 @@
 """The one middleware every request passes: request id, trace context, in-flight gauge, and after
-the response the request metrics, the span's end and the request's log line.
+the response the request metrics, the span's end and the request's log line. It is the whole
+middleware stack of the app: it also turns the router's 404 and 405, and any server bug, into
+JSON error bodies.
 
 Pure ASGI (no per-request Request object). The route labels are read after routing: Starlette's
 router records the matched route in the scope, and configured routes carry their service name.
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 import os
 import time
+
+from starlette.exceptions import HTTPException
 
 from hypnoscript.services.handlers import error_outcome
 from hypnoscript.services.scope import SYSTEM_SERVICE, UNMATCHED, RequestInfo
@@ -58,10 +62,15 @@ class ObserveRequests:
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
-        in_flight = self.metrics.in_flight
-        in_flight.inc()
+        self.metrics.started()
         try:
             await self.app(scope, receive, send_with_id)
+        except HTTPException as exc:  # the router's 404 and 405
+            outcome = error_outcome(exc.status_code, f"{info.method} {info.path}: {exc.detail}", info.request_id)
+            extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (exc.headers or {}).items()]
+            await send_with_id({"type": "http.response.start", "status": exc.status_code,
+                                "headers": outcome.headers + extra})
+            await send_with_id({"type": "http.response.body", "body": outcome.body})
         except Exception as exc:  # noqa: BLE001 - a server bug must still answer with JSON and be logged
             self.logs.event("error", "internal error", error=f"{type(exc).__name__}: {exc}", **info.ids())
             if not started:
@@ -69,7 +78,6 @@ class ObserveRequests:
                 await send_with_id({"type": "http.response.start", "status": 500, "headers": outcome.headers})
                 await send_with_id({"type": "http.response.body", "body": outcome.body})
         finally:
-            in_flight.dec()
             if info.service == UNMATCHED:
                 route = scope.get("route")
                 if route is not None:

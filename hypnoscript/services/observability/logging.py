@@ -1,9 +1,15 @@
-"""Structured logs: one line per request and per event, JSON by default (`observability.logging`).
+"""Structured logs on stdout with structlog: JSON lines by default, `text` for reading in a
+terminal (`observability.logging.format`, `.level`).
 
 Every line inside a request carries `service`, `route`, `request_id`, `trace_id` and `span_id`:
 the request line written by the middleware, `LogEvent(...)` calls and `observe` output of the
-handler (read from the current `RequestInfo`). Server messages (uvicorn's start-up and shutdown
-lines) use the same format through `uvicorn_log_config`.
+handler (read from the current `RequestInfo`). uvicorn's own messages (start-up, shutdown) use the
+same format through `uvicorn_log_config`.
+
+The request path is the hot path, so: the request line has its own renderer producing the same
+JSON as the structlog pipeline, timestamps reuse the formatted second, and while the server runs
+lines are written in batches (at least every FLUSH_INTERVAL seconds, at once for warnings and
+errors, and at shutdown).
 """
 
 from __future__ import annotations
@@ -12,36 +18,101 @@ import json
 import logging
 import sys
 import threading
+import time
+from json.encoder import encode_basestring as _quote
 
 import structlog
 
 from hypnoscript.services.scope import CURRENT
 
-QUIET_PATHS_LEVEL = "debug"  # probes and scrapes are logged below the default level
+FLUSH_INTERVAL = 0.1
+_BATCH = 256
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 
 
-def _json(obj, **kw) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+class _Clock:
+    """ISO 8601 UTC timestamps with microseconds; the date and time of day are formatted once a second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def now(self) -> str:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._prefix}.{int((now - second) * 1e6):06d}Z"
+
+
+_clock = _Clock()
+
+
+def _stamp(logger, method_name: str, event: dict) -> dict:
+    event["level"] = method_name
+    event["time"] = _clock.now()
+    return event
+
+
+class LineWriter:
+    """structlog's logger: rendered lines go to the stream, in batches while `batching` is on."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self.batching = False
+
+    def msg(self, line: str) -> None:
+        with self._lock:
+            self._lines.append(line)
+            full = len(self._lines) >= _BATCH
+        if full or not self.batching:
+            self.flush()
+
+    debug = info = msg
+
+    def warning(self, line: str) -> None:
+        self.msg(line)
+        self.flush()
+
+    error = critical = warning
+
+    def flush(self) -> None:
+        with self._lock:
+            lines, self._lines = self._lines, []
+            if lines:
+                self._stream.write("\n".join(lines) + "\n")
+                self._stream.flush()
 
 
 class Logs:
     def __init__(self, level: str = "info", fmt: str = "json", stream=None) -> None:
-        renderer = (structlog.processors.JSONRenderer(serializer=_json) if fmt == "json"
-                    else structlog.dev.ConsoleRenderer(colors=False))
-        processors = [structlog.processors.add_log_level,
-                      structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
-                      renderer]
-        wrapper = structlog.make_filtering_bound_logger(level)
-        self.logger = wrapper(structlog.WriteLogger(stream or sys.stdout), processors, {})
-        self.enabled_for_debug = logging.getLevelName(level.upper()) <= logging.DEBUG
+        renderer = (structlog.processors.JSONRenderer(serializer=lambda event, **_: _ENCODER.encode(event))
+                    if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False))
+        self.writer = LineWriter(stream or sys.stdout)
+        self.logger = structlog.make_filtering_bound_logger(level)(self.writer, [_stamp, renderer], {})
+        self.json = fmt == "json"
+        self.level = _LEVELS[level]
 
     def request(self, info, duration: float, quiet: bool) -> None:
-        """The one line a request leaves (probes and scrapes at debug level)."""
-        if quiet and not self.enabled_for_debug:
+        """The one line a request leaves: error level for a 5xx, debug level for probes and scrapes."""
+        level = "debug" if quiet else ("error" if info.status >= 500 else "info")
+        if _LEVELS[level] < self.level:
             return
-        log = self.logger.debug if quiet else (self.logger.error if info.status >= 500 else self.logger.info)
-        log("request", method=info.method, path=info.path, status=info.status,
-            duration_ms=round(duration * 1000.0, 3), **info.ids())
+        ms = round(duration * 1000.0, 3)
+        if not self.json:
+            getattr(self.logger, level)("request", method=info.method, path=info.path, status=info.status,
+                                        duration_ms=ms, **info.ids())
+            return
+        line = (f'{{"event":"request","method":"{info.method}","path":{_quote(info.path)},'
+                f'"status":{info.status},"duration_ms":{ms},"service":{_quote(info.service)},'
+                f'"route":{_quote(info.route)},"request_id":{_quote(info.request_id)},'
+                f'"trace_id":"{info.trace_id}","span_id":"{info.span_id}","level":"{level}",'
+                f'"time":"{_clock.now()}"}}')
+        getattr(self.writer, level)(line)
 
     def event(self, level: str, message: str, **fields) -> None:
         getattr(self.logger, level)(message, **fields)
@@ -54,6 +125,19 @@ class Logs:
         if info is not None:
             data.update(info.ids())
         getattr(self.logger, level)(message, **data)
+
+    async def flush_periodically(self) -> None:
+        """Run on the event loop while serving: batch lines, and write them out often."""
+        import asyncio
+
+        self.writer.batching = True
+        try:
+            while True:
+                await asyncio.sleep(FLUSH_INTERVAL)
+                self.writer.flush()
+        finally:
+            self.writer.batching = False
+            self.writer.flush()
 
 
 class ObserveStream:
@@ -81,15 +165,11 @@ class ObserveStream:
 
 
 class JsonFormatter(logging.Formatter):
-    """uvicorn's own log records as JSON lines matching the request lines."""
+    """uvicorn's own log records as JSON lines matching the others."""
 
     def format(self, record: logging.LogRecord) -> str:
-        import datetime
-
-        stamp = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc).isoformat()
-        line = {"event": record.getMessage(), "level": record.levelname.lower(), "logger": record.name,
-                "time": stamp.replace("+00:00", "Z")}
-        return _json(line)
+        return _ENCODER.encode({"event": record.getMessage(), "logger": record.name,
+                                "level": record.levelname.lower(), "time": _clock.now()})
 
 
 def uvicorn_log_config(level: str, fmt: str) -> dict:
