@@ -57,6 +57,19 @@ class Unauthenticated:
         await send({"type": "http.response.body", "body": outcome.body})
 
 
+class MethodDispatch:
+    """One path's endpoints by method (Starlette then answers other methods with 405 and the
+    full `Allow` list); HEAD is served by the GET handler."""
+
+    def __init__(self, endpoints: dict) -> None:
+        self.endpoints = endpoints
+        if "GET" in endpoints and "HEAD" not in endpoints:
+            self.endpoints = {**endpoints, "HEAD": endpoints["GET"]}
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.endpoints[scope["method"]](scope, receive, send)
+
+
 def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tracing | None = None,
               threads: int | None = None) -> Starlette:
     """The application; raises DiagnosticError when a module does not compile or load."""
@@ -70,7 +83,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     pool = HandlerPool(threads or default_threads())
     health = Health([s.spec.name for s in services])
 
-    routes: list[Route] = []
+    endpoints: dict[str, dict[str, object]] = {}  # path -> method -> endpoint
+    owners: dict[str, str] = {}  # path -> service (the labels of a 405 on that path)
     for service in services:
         for spec in service.spec.routes:
             if spec.auth != "none":
@@ -81,9 +95,13 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
                 call = RouteCall(service, service.handlers[spec.handler], tracing, modules.sources(), stream.flush)
                 endpoint = RouteEndpoint(call, spec.path, pool, settings.timeout_for(spec), settings.max_body_bytes,
                                          metrics, logs)
-            route = Route(spec.path, endpoint, methods=[spec.method], include_in_schema=False)
-            route.hyp_service = spec.service
-            routes.append(route)
+            endpoints.setdefault(spec.path, {})[spec.method] = endpoint
+            owners.setdefault(spec.path, spec.service)
+    routes: list[Route] = []
+    for path, by_method in endpoints.items():
+        route = Route(path, MethodDispatch(by_method), methods=list(by_method), include_in_schema=False)
+        route.hyp_service = owners[path]
+        routes.append(route)
 
     openapi = dumps(openapi_document(settings))
 

@@ -248,8 +248,9 @@ class HandlerPool:
             wake = self._active == 0
         if wake:
             self._wake_one()
-        if self._timer is None or job.deadline < self._timer_at:
-            self._schedule(min(job.deadline, now + self.HELP_AFTER))
+        check = job.deadline if wake else min(job.deadline, now + self.HELP_AFTER)
+        if self._timer is None or check < self._timer_at:
+            self._schedule(check)
 
     def cancel(self, job: Job) -> None:
         """The request went away (client gone, shutdown past its grace period): stop the handler."""
@@ -412,18 +413,29 @@ class RouteCall:
             started = self.tracing.handler_start(info, self.name)
             info = _with_span(info, started[0])
         CURRENT.set(info)
-        error = None
+        outcome = None
         try:
-            try:
-                request = request_value(scope, body, info.request_id)
-            except BadRequest as exc:
-                return error_outcome(400, str(exc), info.request_id)
-            handler = self.handler
+            outcome = self._outcome(scope, body, info)
+            return outcome
+        finally:
+            self.flush()
+            if started is not None:
+                if outcome is None:  # HandlerStopped is on its way out
+                    error = "stopped at its deadline"
+                else:
+                    error = outcome.report["error"] if outcome.kind is not None else None
+                self.tracing.handler_end(started, error)
+            CURRENT.set(None)
+
+    def _outcome(self, scope: dict, body: bytes, info) -> Outcome:
+        try:
+            request = request_value(scope, body, info.request_id)
+        except BadRequest as exc:
+            return error_outcome(400, str(exc), info.request_id)
+        handler = self.handler
+        try:
             result = handler.fn(request) if handler.takes_request else handler.fn()
             return response_outcome(result, info.method)
-        except HandlerStopped:
-            error = "stopped at its deadline"
-            raise
         except HypFail as exc:
             return error_outcome(exc.status, exc.message, info.request_id)
         except HypExit as exc:
@@ -431,11 +443,6 @@ class RouteCall:
             return error_outcome(500, error, info.request_id, "error", {"error": error})
         except Exception as exc:  # noqa: BLE001 - every handler error becomes a 500, never a crash
             return self._failure(exc, info)
-        finally:
-            self.flush()
-            if started is not None:
-                self.tracing.handler_end(started, error)
-            CURRENT.set(None)
 
     def _failure(self, exc: BaseException, info) -> Outcome:
         from hypnoscript.engine.runner import diagnostic_for
