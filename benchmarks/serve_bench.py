@@ -71,7 +71,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(kind: str, folder: str, workers: int) -> tuple[subprocess.Popen, int, object]:
+def start(kind: str, folder: str, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     if kind == "hyp":
         cmd = [sys.executable, "-m", "hypnoscript", "serve", "--project", folder, "--port", str(port),
@@ -79,27 +79,29 @@ def start(kind: str, folder: str, workers: int) -> tuple[subprocess.Popen, int, 
     else:
         cmd = [sys.executable, "-m", "uvicorn", "rawapp:app", "--app-dir", folder, "--port", str(port),
                "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
-    log = open(os.path.join(folder, f"{kind}.log"), "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    log = os.path.join(folder, f"{kind}.log")
+    with open(log, "w") as out:  # the server keeps its own handle
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=folder)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{PATH}", timeout=1) as r:
                 if r.status == 200:
-                    return proc, port, log
+                    return proc, port
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit(f"{kind} server did not start; see {log.name}")
+    with open(log) as fh:
+        raise SystemExit(f"{kind} server did not start:\n{fh.read()}")
 
 
-def stop(proc: subprocess.Popen, log) -> None:
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+        proc.wait()
 
 
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -111,7 +113,7 @@ def load_wrk(port: int, seconds: float, connections: int) -> tuple[float, float,
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def pct(p: str) -> float:
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
         return float(m.group(1)) * _UNITS[m.group(2)]
 
     return rps, pct("50"), pct("99")
@@ -183,12 +185,12 @@ def load_python(port: int, seconds: float, connections: int) -> tuple[float, flo
 
 
 def measure(kind: str, folder: str, args, load) -> tuple[float, float, float]:
-    proc, port, log = start(kind, folder, args.workers)
+    proc, port = start(kind, folder, args.workers)
     try:
         load(port, args.warmup, args.connections)
         return load(port, args.duration, args.connections)
     finally:
-        stop(proc, log)
+        stop(proc)
 
 
 def main() -> int:

@@ -18,7 +18,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hypnoscript.runtime.builtins import http_service
-from hypnoscript.services.handlers import HandlerPool, RouteCall, RouteEndpoint, dumps, error_outcome
+from hypnoscript.services.handlers import (
+    HandlerPool,
+    RouteCall,
+    RouteEndpoint,
+    dumps,
+    error_outcome,
+)
 from hypnoscript.services.health import Health
 from hypnoscript.services.loading import ServiceModules
 from hypnoscript.services.middleware import ObserveRequests
@@ -26,7 +32,12 @@ from hypnoscript.services.observability.logging import Logs, ObserveStream
 from hypnoscript.services.observability.metrics import Metrics
 from hypnoscript.services.observability.tracing import Tracing
 from hypnoscript.services.openapi import openapi_document
-from hypnoscript.services.settings import HEALTH_PATH, OPENAPI_PATH, READY_PATH, ServeSettings
+from hypnoscript.services.settings import (
+    HEALTH_PATH,
+    OPENAPI_PATH,
+    READY_PATH,
+    ServeSettings,
+)
 
 
 class ServiceApp(Starlette):
@@ -121,12 +132,10 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     async def lifespan(app):
         pool.start()
         flusher = asyncio.create_task(logs.flush_periodically())
-        health.started = True
         logs.event("info", "serving", services=health.services, routes=len(settings.routes), pid=os.getpid())
         try:
             yield
         finally:
-            health.draining = True
             pool.stop()
             tracing.shutdown()
             metrics.close()

@@ -29,7 +29,8 @@ from urllib.parse import parse_qsl
 from hypnoscript.runtime.builtins.http_service import HypFail, is_response
 from hypnoscript.runtime.builtins.support import from_json, to_json
 from hypnoscript.runtime.context import activate
-from hypnoscript.runtime.errors import HypError, HypExit
+from hypnoscript.runtime.errors import HypError, HypExit, HypTypeError
+from hypnoscript.runtime.values import Record, type_name
 
 _PENDING, _RUNNING, _STOPPING, _DONE = range(4)
 
@@ -56,7 +57,7 @@ class HandlerStopped(BaseException):
 class Outcome:
     """A finished request: what to send, and for failures what to log (`kind` error or timeout)."""
 
-    __slots__ = ("status", "headers", "body", "kind", "report")
+    __slots__ = ("body", "headers", "kind", "report", "status")
 
     def __init__(self, status: int, headers: list, body: bytes, kind: str | None = None,
                  report: dict | None = None) -> None:
@@ -136,7 +137,7 @@ def _body(body: bytes, content_type: str) -> object:
 def response_outcome(value: object, method: str) -> Outcome:
     """A handler's result: a `Response(status, body, headers)` value, or any value sent as JSON."""
     if not is_response(value):
-        return json_outcome(200, to_json(value, "Response"))
+        return json_outcome(200, _sendable(value))
     fields = value.fields
     status = int(fields["status"])
     headers = []
@@ -157,7 +158,7 @@ def response_outcome(value: object, method: str) -> Outcome:
     elif type(body) is str and content_type and "json" not in content_type.lower():
         data = body.encode("utf-8")
     else:
-        data = dumps(to_json(body, "Response"))
+        data = dumps(_sendable(body))
         if content_type is None:
             headers.append((b"content-type", JSON_TYPE))
     if method == "HEAD":
@@ -168,10 +169,35 @@ def response_outcome(value: object, method: str) -> Outcome:
     return Outcome(status, headers, data)
 
 
+def _sendable(value: object) -> object:
+    try:
+        return to_json(value, "Response")
+    except HypTypeError:
+        raise HypTypeError(f"the handler's result cannot be sent as JSON: it holds a {_unsendable(value)}") from None
+
+
+def _unsendable(value: object) -> str:
+    """The kind of the first value inside `value` that has no JSON form."""
+    if type(value) is list:
+        items = value
+    elif type(value) is dict:
+        items = list(value.values())
+    elif type(value) is Record:
+        items = list(value.fields.values())
+    else:
+        return type_name(value)
+    for item in items:
+        try:
+            to_json(item, "Response")
+        except HypTypeError:
+            return _unsendable(item)
+    return type_name(value)
+
+
 class Job:
     """One handler call travelling from the event loop to a handler thread and back."""
 
-    __slots__ = ("call", "args", "future", "timeout", "deadline", "queued", "state", "thread", "stop_sent")
+    __slots__ = ("args", "call", "deadline", "future", "queued", "state", "stop_sent", "thread", "timeout")
 
     def __init__(self, call, args: tuple, future, timeout: float) -> None:
         self.call = call
@@ -394,7 +420,7 @@ class RouteCall:
     """Runs one route's handler in a handler thread: builds the request value, calls the
     suggestion under the service's runtime context, converts the result."""
 
-    __slots__ = ("service", "handler", "name", "tracing", "sources", "flush")
+    __slots__ = ("flush", "handler", "name", "service", "sources", "tracing")
 
     def __init__(self, service, handler, tracing, sources: dict, flush) -> None:
         self.service = service

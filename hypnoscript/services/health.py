@@ -1,6 +1,6 @@
-"""`/healthz` (the process is alive) and `/readyz` (it can serve: configuration loaded, modules
-compiled and run, start-up finished, not draining; plus any check registered with `add_check`,
-such as a database or broker answering)."""
+"""`/healthz` (the process is alive) and `/readyz` (it can serve: the configuration is loaded and
+the modules are compiled and run, which the app is not built without, plus every check registered
+with `add_check`, such as a database or broker answering)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from starlette.responses import JSONResponse
 class Health:
     def __init__(self, services: list[str]) -> None:
         self.services = services
-        self.started = False
-        self.draining = False
         self._checks: dict[str, object] = {}
 
     def add_check(self, name: str, check) -> None:
@@ -29,12 +27,7 @@ class Health:
             names = list(self._checks)
             results = await asyncio.gather(*(self._run(self._checks[n]) for n in names))
             checks.update(zip(names, results))
-        if self.draining:
-            status = "draining"
-        elif not self.started:
-            status = "starting"
-        else:
-            status = "ready" if all(v == "ok" for v in checks.values()) else "unavailable"
+        status = "ready" if all(v == "ok" for v in checks.values()) else "unavailable"
         return JSONResponse({"status": status, "services": self.services, "checks": checks},
                             status_code=200 if status == "ready" else 503)
 

@@ -14,7 +14,12 @@ import types
 from hypnoscript.project import jsonfile
 from hypnoscript.project.config import CODE_INVALID
 from hypnoscript.project.modules import ModuleLoader
-from hypnoscript.runtime.context import Capabilities, RuntimeContext, activate, deactivate
+from hypnoscript.runtime.context import (
+    Capabilities,
+    RuntimeContext,
+    activate,
+    deactivate,
+)
 from hypnoscript.runtime.errors import HypExit
 from hypnoscript.services.settings import RouteSpec, ServeSettings, ServiceSpec
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
@@ -26,7 +31,7 @@ _NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 class Handler:
     """A route's suggestion, ready to call from a handler thread."""
 
-    __slots__ = ("fn", "takes_request", "name")
+    __slots__ = ("fn", "name", "takes_request")
 
     def __init__(self, fn, takes_request: bool, name: str) -> None:
         self.fn = fn
@@ -35,7 +40,7 @@ class Handler:
 
 
 class LoadedService:
-    __slots__ = ("spec", "context", "handlers", "program")
+    __slots__ = ("context", "handlers", "program", "spec")
 
     def __init__(self, spec: ServiceSpec, context: RuntimeContext, handlers: dict[str, Handler], program) -> None:
         self.spec = spec

@@ -11,7 +11,7 @@ UNMATCHED = "unmatched"  # the service and route labels of a request no route ma
 
 
 class RequestInfo:
-    __slots__ = ("request_id", "trace_id", "span_id", "method", "path", "service", "route", "status", "trace")
+    __slots__ = ("method", "path", "request_id", "route", "service", "span_id", "status", "trace", "trace_id")
 
     def __init__(self, request_id: str, method: str, path: str) -> None:
         self.request_id = request_id

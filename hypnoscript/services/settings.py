@@ -22,7 +22,7 @@ OPENAPI_PATH = "/openapi.json"
 
 
 class RouteSpec:
-    __slots__ = ("service", "index", "method", "path", "handler", "auth", "roles", "timeout")
+    __slots__ = ("auth", "handler", "index", "method", "path", "roles", "service", "timeout")
 
     def __init__(self, service: str, index: int, method: str, path: str, handler: str, auth: str,
                  roles: list[str], timeout: float) -> None:
@@ -42,7 +42,7 @@ class RouteSpec:
 
 
 class ServiceSpec:
-    __slots__ = ("name", "module", "routes", "capabilities")
+    __slots__ = ("capabilities", "module", "name", "routes")
 
     def __init__(self, name: str, module: str, routes: list[RouteSpec], capabilities: dict) -> None:
         self.name = name

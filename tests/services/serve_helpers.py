@@ -59,6 +59,12 @@ MODULE = """Focus {
     suggestion whoami(request) {
         awaken request.user;
     }
+    suggestion giveFunction(request) {
+        awaken [1, hello];
+    }
+    suggestion quit(request) {
+        Exit(3);
+    }
 } Relax
 """
 
@@ -76,6 +82,8 @@ ROUTES = [
     {"method": "GET", "path": "/short-nap", "handler": "nap", "timeout": 0.3},
     {"method": "GET", "path": "/chatty", "handler": "chatty"},
     {"method": "GET", "path": "/me", "handler": "whoami", "auth": "jwt"},
+    {"method": "GET", "path": "/function", "handler": "giveFunction"},
+    {"method": "GET", "path": "/quit", "handler": "quit"},
 ]
 
 
@@ -156,9 +164,9 @@ def free_port() -> int:
 def hyp_serve(root, *args: str, port: int) -> subprocess.Popen:
     """`hyp serve` as a subprocess; its stdout (JSON log lines) goes to root/serve.log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYP_", "PROMETHEUS_"))}
-    log = open(os.path.join(str(root), "serve.log"), "w")
-    return subprocess.Popen([sys.executable, "-m", "hypnoscript", "serve", "--port", str(port), *args],
-                            cwd=str(root), stdout=log, stderr=subprocess.PIPE, text=True, env=env)
+    with open(os.path.join(str(root), "serve.log"), "w") as log:  # the child keeps its own handle
+        return subprocess.Popen([sys.executable, "-m", "hypnoscript", "serve", "--port", str(port), *args],
+                                cwd=str(root), stdout=log, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:

@@ -26,7 +26,7 @@ def test_json_body_with_unicode(server):
     r = server.client.post("/hello/über", json=body)
     assert r.status_code == 200
     assert r.json() == {"message": "Hallo über", "query": {}, "body": body}
-    raw = server.client.post("/hello/x", content='{"text": "日本語"}'.encode("utf-8"))  # no content type: JSON
+    raw = server.client.post("/hello/x", content='{"text": "日本語"}'.encode())  # no content type: JSON
     assert raw.json()["body"] == {"text": "日本語"}
 
 
@@ -79,6 +79,15 @@ def test_runtime_error_is_a_500_with_the_request_id_and_the_stack_in_the_log(ser
     assert "api.hyp:" in record["hyp_stack"] and "request.nothing.deeper" in record["hyp_stack"]
     assert record["frames"][0].startswith("helper at ") and record["frames"][1].startswith("boom at ")
     assert server.client.get("/hello/again").status_code == 200  # still serving
+
+
+def test_results_without_a_json_form_and_exit_are_500s(server):
+    r = server.client.get("/function")
+    assert r.status_code == 500
+    assert r.json()["message"] == "type error: the handler's result cannot be sent as JSON: it holds a function"
+    r = server.client.get("/quit")
+    assert r.status_code == 500 and r.json()["message"] == "Exit(3) called in a route handler"
+    assert server.client.get("/healthz").status_code == 200
 
 
 def test_handler_past_its_timeout_is_a_504_and_is_stopped(project):

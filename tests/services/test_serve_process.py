@@ -107,7 +107,7 @@ def test_reload_picks_up_a_changed_module(tmp_path):
 
 def _serve_once(root, *args):
     return subprocess.run([sys.executable, "-m", "hypnoscript", "serve", "--port", "0", *args], cwd=str(root),
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_a_handler_missing_from_the_module_is_a_diagnostic(tmp_path):

@@ -21,7 +21,11 @@ import os
 from bisect import bisect_left
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _HELP = {
@@ -93,7 +97,11 @@ class Metrics:
             self._shared = _SharedMetrics()
             self.registry = None
         else:
-            from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR
+            from prometheus_client import (
+                GC_COLLECTOR,
+                PLATFORM_COLLECTOR,
+                PROCESS_COLLECTOR,
+            )
 
             # each app its own registry, so that several apps in one process (tests) never clash
             self.registry = CollectorRegistry()

@@ -33,6 +33,13 @@ def parse_traceparent(value: str | None) -> str | None:
     return parts[1]
 
 
+def traces_url(endpoint: str) -> str:
+    """The collector's traces URL: a bare `http://collector:4318` gets the standard `/v1/traces`."""
+    from urllib.parse import urlsplit
+
+    return endpoint.rstrip("/") + "/v1/traces" if urlsplit(endpoint).path in ("", "/") else endpoint
+
+
 class Tracing:
     def __init__(self, provider=None) -> None:
         self.provider = provider
@@ -40,7 +47,9 @@ class Tracing:
         if self.enabled:
             from opentelemetry import context, trace
             from opentelemetry.trace import SpanKind, StatusCode
-            from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+            from opentelemetry.trace.propagation.tracecontext import (
+                TraceContextTextMapPropagator,
+            )
 
             self._tracer = provider.get_tracer("hypnoscript.services")
             self._propagator = TraceContextTextMapPropagator()
@@ -63,9 +72,11 @@ class Tracing:
 
             exporter = ConsoleSpanExporter(out=sys.stderr, formatter=lambda span: span.to_json(indent=None) + "\n")
         else:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+                OTLPSpanExporter,
+            )
 
-            exporter = OTLPSpanExporter(endpoint=settings.trace_endpoint) if settings.trace_endpoint \
+            exporter = OTLPSpanExporter(endpoint=traces_url(settings.trace_endpoint)) if settings.trace_endpoint \
                 else OTLPSpanExporter()
         resource = Resource.create({"service.name": settings.trace_service_name,
                                     "service.version": settings.version})
