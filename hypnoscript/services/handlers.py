@@ -23,6 +23,7 @@ import ctypes
 import json
 import sys
 import threading
+import time
 from asyncio import CancelledError
 from urllib.parse import parse_qsl
 
@@ -197,7 +198,7 @@ def _unsendable(value: object) -> str:
 class Job:
     """One handler call travelling from the event loop to a handler thread and back."""
 
-    __slots__ = ("args", "call", "deadline", "future", "queued", "state", "stop_sent", "thread", "timeout")
+    __slots__ = ("args", "call", "deadline", "future", "state", "stop_sent", "thread", "timeout")
 
     def __init__(self, call, args: tuple, future, timeout: float) -> None:
         self.call = call
@@ -205,7 +206,6 @@ class Job:
         self.future = future
         self.timeout = timeout
         self.deadline = 0.0
-        self.queued = 0.0
         self.state = _PENDING
         self.thread = 0
         self.stop_sent = False
@@ -215,12 +215,12 @@ TIMED_OUT = object()  # the result of a job whose deadline passed
 
 
 class HandlerPool:
-    """Handler threads fed from one queue, elastic so that fast handlers run back to back on one
-    thread (no thread-switching cost for the common case) while slow or blocked ones get help: a
-    job that has waited HELP_AFTER seconds wakes another thread, up to `size`. Deadlines are kept
-    per job and checked by one timer on the event loop."""
+    """Handler threads fed from one queue, elastic: fast handlers run back to back on one thread
+    (more threads would only contend for the GIL), and when jobs are waiting while a handler has
+    been running for HELP_AFTER seconds (it is slow, or blocked in a call), another thread is
+    woken, up to `size`. Deadlines are kept per job and checked by one timer on the event loop."""
 
-    HELP_AFTER = 0.005
+    HELP_AFTER = 0.02
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -235,6 +235,7 @@ class HandlerPool:
         self._drain_pending = False
         # per timeout, the jobs in flight in submission order, which is also deadline order
         self._inflight: dict[float, dict[Job, None]] = {}
+        self._running: dict[Job, float] = {}  # job -> when its handler started (time.monotonic)
         self._timer = None
         self._timer_at = 0.0
         self._loop = None
@@ -263,7 +264,6 @@ class HandlerPool:
 
     def submit(self, job: Job) -> None:
         now = self._loop.time()
-        job.queued = now
         job.deadline = now + job.timeout
         flight = self._inflight.get(job.timeout)
         if flight is None:
@@ -306,12 +306,11 @@ class HandlerPool:
                 if self._stop(job):
                     _resolve(job.future, TIMED_OUT)
         with self._lock:
-            waiting = self._jobs[0].queued if self._jobs else None
-        if waiting is not None:
-            if now - waiting >= self.HELP_AFTER:
+            busy_since = min(self._running.values()) if self._jobs and self._running else None
+        if busy_since is not None:
+            if time.monotonic() - busy_since >= self.HELP_AFTER:
                 self._wake_one()
-                waiting = now
-            help_at = waiting + self.HELP_AFTER
+            help_at = now + self.HELP_AFTER
             nearest = help_at if nearest is None else min(nearest, help_at)
         if nearest is not None:
             self._schedule(nearest)
@@ -394,6 +393,7 @@ class HandlerPool:
                 return
             job.state = _RUNNING
             job.thread = ident
+            self._running[job] = time.monotonic()
         try:
             outcome = job.call(*job.args)
         except HandlerStopped:
@@ -402,6 +402,7 @@ class HandlerPool:
 
     def _finish(self, job: Job, outcome) -> None:
         with self._lock:
+            self._running.pop(job, None)
             answer = job.state == _RUNNING
             if job.state == _STOPPING:
                 self._stuck -= 1
