@@ -131,7 +131,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     @contextlib.asynccontextmanager
     async def lifespan(app):
         pool.start()
-        flusher = asyncio.create_task(logs.flush_periodically())
+        background = [asyncio.create_task(logs.flush_periodically()),
+                      asyncio.create_task(metrics.publish_periodically())]
         logs.event("info", "serving", services=health.services, routes=len(settings.routes), pid=os.getpid())
         try:
             yield
@@ -140,8 +141,9 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             tracing.shutdown()
             metrics.close()
             logs.event("info", "stopped", pid=os.getpid())
-            flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
 
     app = ServiceApp(routes=routes, lifespan=lifespan)
     app.observer = ObserveRequests(app.router, logs=logs, metrics=metrics, tracing=tracing)

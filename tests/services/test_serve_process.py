@@ -59,6 +59,20 @@ def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(project):
     assert events.index("stopped") > max(i for i, r in enumerate(_log_records(project)) if r.get("route") == "/nap")
 
 
+def _hello_totals(text: str) -> tuple[float, float]:
+    """(requests counted, durations observed) of the /hello/{name} route, over every worker."""
+    requests = durations = 0.0
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.labels.get("route") != "/hello/{name}":
+                continue
+            if s.name == "hyp_http_requests_total":
+                requests += s.value
+            elif s.name == "hyp_http_request_duration_seconds_count":
+                durations += s.value
+    return requests, durations
+
+
 def test_workers_serve_and_metrics_add_up_across_processes(project):
     port = free_port()
     proc = hyp_serve(project, "--workers", "2", port=port)
@@ -67,13 +81,13 @@ def test_workers_serve_and_metrics_add_up_across_processes(project):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             for i in range(20):
                 client.get(f"/hello/w{i}", headers={"Connection": "close"}).raise_for_status()
-            text = client.get("/metrics").text
-        total = 0.0
-        for family in text_string_to_metric_families(text):
-            for s in family.samples:
-                if s.name == "hyp_http_requests_total" and s.labels["route"] == "/hello/{name}":
-                    total += s.value
-        assert total == 20
+            deadline = time.time() + 5  # each worker publishes its counts at least once a second
+            while True:
+                totals = _hello_totals(client.get("/metrics", headers={"Connection": "close"}).text)
+                if totals == (20, 20) or time.time() > deadline:
+                    break
+                time.sleep(0.2)
+        assert totals == (20, 20)
     finally:
         _stop(proc)
     assert proc.returncode == 0

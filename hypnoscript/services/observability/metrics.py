@@ -8,11 +8,12 @@
 `route` is the configured path template (`/items/{id}`), never the raw path, so the number of
 series stays bounded.
 
-One process: values are counted in plain dictionaries on the event loop (the only writer) and
-turned into metric families when scraped, which keeps the request path cheap. With `--workers N`
-(`PROMETHEUS_MULTIPROC_DIR` set) every worker records into prometheus-client's multiprocess
-metrics, files shared by the workers, and a scrape of any worker adds up all of them (the
-in-flight gauge sums live workers only).
+Values are counted in plain dictionaries on the event loop (the only writer), which keeps the
+request path cheap; in one process they become metric families when scraped. With `--workers N`
+(`PROMETHEUS_MULTIPROC_DIR` set) each worker also adds its counts to prometheus-client's
+multiprocess metrics, files shared by the workers, at least once a second and whenever it
+answers a scrape; a scrape of any worker adds up all of them (the in-flight gauge sums live
+workers only). A worker's latest second of counts may be missing from another worker's answer.
 """
 
 from __future__ import annotations
@@ -81,10 +82,13 @@ class _SharedMetrics:
         self.in_flight = Gauge("hyp_http_requests_in_flight", _HELP["in_flight"], registry=None,
                                multiprocess_mode="livesum")
         self.errors = Counter("hyp_handler_errors", _HELP["errors"], ("service", "route", "kind"), registry=None)
+        self.histograms: dict[tuple, object] = {}
+        self.published: dict[tuple, int] = {}  # counts already added to the shared counters
 
 
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
+    PUBLISH_INTERVAL = 1.0  # seconds between pushes of a worker's counts to the shared files
 
     def __init__(self) -> None:
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -111,18 +115,10 @@ class Metrics:
     def started(self) -> None:
         """A request began (on the event loop)."""
         self.in_flight += 1
-        if self.multiprocess:
-            self._shared.in_flight.inc()
 
     def observe(self, service: str, route: str, method: str, status: int, seconds: float) -> None:
         """A request ended (on the event loop)."""
         self.in_flight -= 1
-        if self.multiprocess:
-            shared = self._shared
-            shared.in_flight.dec()
-            shared.requests.labels(service, route, method, str(status)).inc()
-            shared.duration.labels(service, route, method).observe(seconds)
-            return
         key = (service, route, method, status)
         counts = self.series.get(key)
         if counts is None:
@@ -131,26 +127,59 @@ class Metrics:
         counts[bisect_left(BUCKETS, seconds)] += 1
         counts[-1] += 1
         self.sums[key] += seconds
+        if self.multiprocess:
+            # a histogram has no public way to add a batch of observations: record each one
+            histograms = self._shared.histograms
+            child = histograms.get(key[:3])
+            if child is None:
+                child = histograms[key[:3]] = self._shared.duration.labels(service, route, method)
+            child.observe(seconds)
 
     def handler_failed(self, service: str, route: str, kind: str) -> None:
-        if self.multiprocess:
-            self._shared.errors.labels(service, route, kind).inc()
-            return
         key = (service, route, kind)
         self.errors[key] = self.errors.get(key, 0) + 1
+
+    def publish(self) -> None:
+        """Multiprocess mode: add the counts since the last call to the shared counters, and set this
+        worker's in-flight gauge (every PUBLISH_INTERVAL while serving, and at shutdown)."""
+        if not self.multiprocess:
+            return
+        shared = self._shared
+        for key, counts in self.series.items():
+            delta = counts[-1] - shared.published.get(key, 0)
+            if delta:
+                shared.requests.labels(key[0], key[1], key[2], str(key[3])).inc(delta)
+                shared.published[key] = counts[-1]
+        for key, n in self.errors.items():
+            delta = n - shared.published.get(("errors", *key), 0)
+            if delta:
+                shared.errors.labels(*key).inc(delta)
+                shared.published[("errors", *key)] = n
+        shared.in_flight.set(self.in_flight)
+
+    async def publish_periodically(self) -> None:
+        import asyncio
+
+        if not self.multiprocess:
+            return
+        while True:
+            await asyncio.sleep(self.PUBLISH_INTERVAL)
+            self.publish()
 
     def render(self) -> bytes:
         if self.registry is not None:
             return generate_latest(self.registry)
         from prometheus_client import multiprocess
 
+        self.publish()  # this worker's counts are current in what it answers
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)
 
     def close(self) -> None:
-        """At shutdown: a worker's in-flight gauge stops counting."""
+        """At shutdown: the last counts out, and the worker's in-flight gauge stops counting."""
         if self.multiprocess:
             from prometheus_client import multiprocess
 
+            self.publish()
             multiprocess.mark_process_dead(os.getpid())
