@@ -65,9 +65,7 @@ class Compiler:
         self.resolver = resolver
         self.errors: list[Diagnostic] = []
         # a builtin declared to return a string may still return null (e.g. input at end of file)
-        returns = {n: b.returns for n, b in builtins.items() if b.returns in ("number", "boolean")}
-        overridable = {n for n, b in builtins.items() if not b.in_reference}
-        self.analysis = Analysis(program, returns, self.import_names, overridable)
+        self.analysis: Analysis | None = None
         self.used_builtins: set[str] = set()
         self.functions: dict[str, str] = {MAIN: "<main>"}
         self.imports: list = []
@@ -75,7 +73,9 @@ class Compiler:
         self._tmp = 0
         self._fn: _FnState | None = None
         self._subject_kind: tuple[str, str] | None = None  # (subject temp, its type's temp) in an entrain
-        self.track_context = self.analysis.has_private
+        self._types: dict[int, tuple] = {}
+        self._counters: dict[int, tuple] = {}
+        self.track_context = False
         self.module_exports = module_exports
 
     # ------------------------------------------------------------ helpers
@@ -99,13 +99,23 @@ class Compiler:
 
     @staticmethod
     def loc(node, span: Span):
-        """Stamp `node` and every descendant without a position with `span`."""
-        for n in py.walk(node):
-            if "lineno" in n._attributes and not hasattr(n, "lineno"):
-                n.lineno = span.line
-                n.col_offset = span.col - 1
-                n.end_lineno = span.end_line
-                n.end_col_offset = max(span.end_col - 1, 0) if span.end_line != span.line else max(span.end_col - 1, span.col)
+        """Stamp `node` and its descendants that have no position yet with `span`. A node that has
+        one was stamped with its whole subtree already, so the walk stops there (which keeps long
+        operator chains linear)."""
+        line, col = span.line, span.col - 1
+        end_line = span.end_line
+        end_col = max(span.end_col - 1, 0) if span.end_line != span.line else max(span.end_col - 1, span.col)
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if "lineno" in n._attributes:
+                if hasattr(n, "lineno"):
+                    continue
+                n.lineno = line
+                n.col_offset = col
+                n.end_lineno = end_line
+                n.end_col_offset = end_col
+            stack.extend(py.iter_child_nodes(n))
         return node
 
     @staticmethod
@@ -120,12 +130,25 @@ class Compiler:
         return py.Constant(value=v)
 
     def ty(self, e: A.Expr):
-        return self.analysis.type_of(e, self._fn.scope)
+        """The inferred type of an expression (memoised: chains ask for their operands' types at
+        every level). The cache keeps the node alive, so its id cannot be reused."""
+        hit = self._types.get(id(e))
+        if hit is None:
+            hit = self._types[id(e)] = (e, self.analysis.type_of(e, self._fn.scope))
+        return hit[1]
 
     # ------------------------------------------------------------ entry
 
+    def analyze(self) -> Analysis:
+        if self.analysis is None:
+            returns = {n: b.returns for n, b in self.builtins.items() if b.returns in ("number", "boolean")}
+            overridable = {n for n, b in self.builtins.items() if not b.in_reference}
+            self.analysis = Analysis(self.program, returns, self.import_names, overridable)
+            self.track_context = self.analysis.has_private
+        return self.analysis
+
     def compile(self) -> CompiledProgram:
-        main_scope = self.analysis.main
+        main_scope = self.analyze().main
         self._fn = _FnState(main_scope)
         finales: list[A.Stmt] = []
         body_nodes: list[A.Stmt] = []
@@ -704,7 +727,7 @@ class Compiler:
             b = self._fn.scope.lookup(e.args[0].name)
             if b is not None and b.is_list and self._fn.scope.lookup(e.callee.name) is None:
                 return self.loc(py.Call(func=self.name("len"), args=[self.name(b.pyname)], keywords=[]), e.span)
-        if not self.analysis.is_counter_expr(e, self._fn.scope):
+        if not self.is_counter(e):
             return None
         t = type(e)
         if t is A.NumberLit:
@@ -811,14 +834,20 @@ class Compiler:
     def counter_operands(self, e: A.Binary, left: py.expr, right: py.expr, comparison: bool):
         """Use integer counters as Python ints where the result stays right: in comparisons, and in
         arithmetic with a float operand (which makes the result a float)."""
-        li, ri = self.int_expr(e.left), self.int_expr(e.right)
+        lc, rc = self.is_counter(e.left), self.is_counter(e.right)
         if comparison:
-            return (li if li is not None else left), (ri if ri is not None else right)
-        if li is not None and ri is None:
-            return li, right
-        if ri is not None and li is None:
-            return left, ri
+            return (self.int_expr(e.left) if lc else left), (self.int_expr(e.right) if rc else right)
+        if lc and not rc:
+            return self.int_expr(e.left), right
+        if rc and not lc:
+            return left, self.int_expr(e.right)
         return left, right
+
+    def is_counter(self, e: A.Expr) -> bool:
+        hit = self._counters.get(id(e))
+        if hit is None:
+            hit = self._counters[id(e)] = (e, self.analysis.is_counter_expr(e, self._fn.scope))
+        return hit[1]
 
     def guarded(self, left: py.expr, right: py.expr, lt, rt, native, helper: str) -> py.expr:
         """`native(l, r) if the unknown operands are floats else helper(l, r)`, evaluating each

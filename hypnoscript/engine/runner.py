@@ -22,6 +22,7 @@ from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError, Label
 from hypnoscript.syntax.source import Source, Span
 
 RECURSION_LIMIT = 30000
+COMPILE_RECURSION_LIMIT = 400000  # the compiler recurses a few frames per level of a long chain
 STACK_SHOWN = 12  # call-stack frames printed with a runtime error
 STACK_SIZE = 512 * 1024 * 1024
 
@@ -49,7 +50,9 @@ def compile_source(source: Source, *, use_cache: bool = True, module: bool = Fal
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
         raise DiagnosticError(errors)
-    compiled = Compiler(program, source.path, builtin_registry(), module_exports=module, resolver=resolver).compile()
+    compiler = Compiler(program, source.path, builtin_registry(), module_exports=module, resolver=resolver)
+    # long operator chains make deep trees: compile with the same deep stack programs run with
+    compiled = _call_with_big_stack(compiler.compile, COMPILE_RECURSION_LIMIT)
     if key is not None:
         cache.store(key, compiled)
     return compiled
@@ -183,7 +186,7 @@ class Program:
         return functions
 
 
-def _call_with_big_stack(fn):
+def _call_with_big_stack(fn, recursion_limit: int = RECURSION_LIMIT):
     import contextvars
 
     result: dict = {}
@@ -196,7 +199,7 @@ def _call_with_big_stack(fn):
             result["error"] = exc
 
     old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    sys.setrecursionlimit(max(old_limit, recursion_limit))
     old_size = threading.stack_size()
     try:
         threading.stack_size(STACK_SIZE)

@@ -114,6 +114,7 @@ class Analysis:
         self.bindings: list[Binding] = []
         self._pending: list[tuple[FnScope, str, object]] = []
         self._arm_names = 0
+        self._final_types: dict[int, tuple] | None = None
         self._uses: list[tuple[FnScope, str, object]] = []  # (scope, name, stored value or None)
         self.builtin_returns = builtin_returns or {}
         self.has_private = False
@@ -122,6 +123,7 @@ class Analysis:
         self._resolve_assignments()
         self._resolve_uses()
         self._infer()
+        self._final_types = {}
 
     # ------------------------------------------------------------ declarations
 
@@ -389,14 +391,28 @@ class Analysis:
             b = scope.lookup(e.name)
             return b is not None and b.counter
         if t is A.Binary and e.op in ("+", "-"):
-            if type(e.right) is A.NumberLit and _small_int(e.right.value, COUNTER_STEP):
-                return self.is_counter_expr(e.left, scope)
+            # (iterative down the left spine: long `i + 1 + 1 ...` chains must not recurse)
+            while type(e) is A.Binary and e.op in ("+", "-") and type(e.right) is A.NumberLit \
+                    and _small_int(e.right.value, COUNTER_STEP):
+                e = e.left
+            if type(e) is not A.Binary:
+                return self.is_counter_expr(e, scope)
             if e.op == "+" and type(e.left) is A.NumberLit and _small_int(e.left.value, COUNTER_STEP):
                 return self.is_counter_expr(e.right, scope)
         return False
 
     def type_of(self, e: A.Expr, scope: FnScope):
-        """NUM, STR, BOOL, BOTTOM (during inference) or None (unknown)."""
+        """NUM, STR, BOOL, BOTTOM (during inference) or None (unknown). Once inference is done,
+        results are memoised (long operator chains ask again at every level)."""
+        memo = self._final_types
+        if memo is not None:
+            hit = memo.get(id(e))
+            if hit is None:
+                hit = memo[id(e)] = (e, self._type_of(e, scope))
+            return hit[1]
+        return self._type_of(e, scope)
+
+    def _type_of(self, e: A.Expr, scope: FnScope):
         t = type(e)
         if t is A.NumberLit:
             return NUM
