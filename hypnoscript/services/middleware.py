@@ -9,12 +9,12 @@ router records the matched route in the scope, and configured routes carry their
 
 from __future__ import annotations
 
-import os
 import time
 
 from starlette.exceptions import HTTPException
 
 from hypnoscript.services.handlers import error_outcome
+from hypnoscript.services.observability.tracing import new_id
 from hypnoscript.services.scope import SYSTEM_SERVICE, UNMATCHED, RequestInfo
 
 _ID_CHARS = frozenset(range(0x21, 0x7F))
@@ -25,7 +25,7 @@ def request_id_from(raw: bytes | None) -> str:
     """An incoming `X-Request-ID` when it is sensible (printable ASCII, bounded), else a new one."""
     if raw and len(raw) <= MAX_ID_LENGTH and set(raw) <= _ID_CHARS:
         return raw.decode("ascii")
-    return os.urandom(16).hex()
+    return new_id(128)
 
 
 class ObserveRequests:

@@ -11,12 +11,18 @@ log lines still carry a trace id (the caller's, or a fresh one) and a span id.
 
 from __future__ import annotations
 
-import os
 import sys
+from random import getrandbits
 
 _HEX = frozenset("0123456789abcdef")
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
+
+
+def new_id(bits: int) -> str:
+    """A random non-zero id in hex. (Not `os.urandom`: it releases the GIL, and on a busy server
+    every release lets a handler thread take the GIL away from the event loop.)"""
+    return f"{getrandbits(bits) or 1:0{bits // 4}x}"
 
 
 def parse_traceparent(value: str | None) -> str | None:
@@ -87,8 +93,8 @@ class Tracing:
     def start(self, info, traceparent: str | None, tracestate: str | None) -> None:
         """Open the request's span (or, with tracing off, just pick its ids)."""
         if not self.enabled:
-            info.trace_id = parse_traceparent(traceparent) or os.urandom(16).hex()
-            info.span_id = os.urandom(8).hex()
+            info.trace_id = parse_traceparent(traceparent) or new_id(128)
+            info.span_id = new_id(64)
             return
         parent = None
         if traceparent:
