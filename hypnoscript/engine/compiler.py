@@ -520,9 +520,25 @@ class Compiler:
         return self.loc(fn, m.span)
 
     def s_TranceifyDecl(self, s: A.TranceifyDecl) -> list[py.stmt]:
+        out: list[py.stmt] = []
+        methods = []
+        for m in s.methods:
+            pyname = self.tmp("rm_" + _ascii(m.name))
+            out.append(self.function(m, pyname, m.params, m.body, f"{s.name}::{m.name}", this=True))
+            methods.append((m.name, pyname))
         fields = py.Tuple(elts=[self.const(f.name) for f in s.fields], ctx=py.Load())
+        table = py.Dict(keys=[self.const(n) for n, _ in methods], values=[self.name(p) for _, p in methods])
         target = py.Subscript(value=self.name("_types"), slice=self.const(s.name), ctx=py.Store())
-        return [py.Assign(targets=[target], value=fields)]
+        out.append(py.Assign(targets=[target], value=self.call("_RecordType", self.const(s.name), fields, table)))
+        if any(n == "constructor" for n, _ in methods):
+            out.extend(self.store_identifier_stmt(
+                s.name, self.call("_record_constructor", self.name("_types"), self.const(s.name))))
+        return out
+
+    def e_RecordUpdate(self, e: A.RecordUpdate):
+        pre, values = self.sequence([e.base] + [f.value for f in e.fields])
+        updates = py.Dict(keys=[self.const(f.name) for f in e.fields], values=values[1:])
+        return pre, self.call("_record_with", values[0], updates)
 
     def s_Entrance(self, s: A.Entrance) -> list[py.stmt]:
         return self.block(s.body)
@@ -663,7 +679,8 @@ class Compiler:
 
     def is_this_field(self, target: A.Member) -> bool:
         st = self._fn
-        if st.this is None or type(target.obj) is not A.Identifier or target.obj.name != "this" or target.optional:
+        if st.this is None or st.session is None or type(target.obj) is not A.Identifier \
+                or target.obj.name != "this" or target.optional:
             return False
         return any(type(m) is A.SessionField and not m.static and m.name == target.name for m in st.session.members)
 

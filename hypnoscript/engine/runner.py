@@ -106,7 +106,8 @@ BASE_GLOBALS = {
     "_missing_argument": ops.missing_argument, "_call_dropping": ops.call_dropping, "_iterate": ops.iterate,
     "_Session": sessions.Session, "_init_static": sessions.init_static_field,
     "_ctx_push": sessions.CONTEXT.append, "_ctx_pop": sessions.CONTEXT.pop,
-    "_Record": Record, "_Instance": sessions.Instance, "_MISSING": _MISSING, "_const_assign": _const_assign, "_suspend": _suspend,
+    "_Record": Record, "_Instance": sessions.Instance, "_RecordType": ops.RecordType,
+    "_record_constructor": ops.record_constructor, "_record_with": ops.record_with, "_MISSING": _MISSING, "_const_assign": _const_assign, "_suspend": _suspend,
     "_exports": _exports, "_nan": math.nan, "_fmod": math.fmod, "_LoopJump": ops.LoopJump,
 }
 

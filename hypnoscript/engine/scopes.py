@@ -232,6 +232,11 @@ class Analysis:
         elif t is A.FuncDecl:
             self.declare(scope, s.name, UNKNOWN)
             self._fn(s, "function", scope, s.params, s.body)
+        elif t is A.TranceifyDecl:
+            for m in s.methods:
+                self._fn(m, "method", scope, m.params, m.body, this=True)
+            if any(m.name == "constructor" for m in s.methods):
+                self.declare(scope, s.name, UNKNOWN)  # `Name(args)` builds a record
         elif t is A.SessionDecl:
             self.declare(scope, s.name, UNKNOWN)
             for m in s.members:

@@ -11,6 +11,7 @@ import math
 
 from hypnoscript.runtime.errors import HypAssertionError, HypError, HypIndexError, HypNameError, HypThrow, HypTypeError
 from hypnoscript.runtime.sessions import (
+    BoundMethod,
     Instance,
     Session,
     call_instance_method,
@@ -191,6 +192,8 @@ def member(obj, name: str):
         fields = obj.fields
         if name in fields:
             return fields[name]
+        if obj.methods and name in obj.methods:
+            return BoundMethod(obj, obj.methods[name])
         raise HypNameError(f"Record of type '{obj.type_name}' has no field '{name}'")
     if t is dict:
         return obj.get(name)
@@ -243,10 +246,45 @@ def call_value(fn, args):
     return fn(*args)
 
 
+class RecordType:
+    """A declared `tranceify` type: its field names and, for documented records, its methods."""
+
+    __slots__ = ("name", "fields", "methods")
+
+    def __init__(self, name: str, fields: tuple, methods: dict | None = None) -> None:
+        self.name = name
+        self.fields = fields
+        self.methods = methods or None
+
+
 def make_record(types: dict, type_name_: str, fields: dict) -> Record:
-    if type_name_ not in types:
+    declared = types.get(type_name_)
+    if declared is None:
         raise HypNameError(f"Undefined tranceify type '{type_name_}'")
-    return Record(type_name_, fields)
+    return Record(type_name_, fields, declared.methods)
+
+
+def record_constructor(types: dict, type_name_: str):
+    """`Name(args)` for a record type declared with a constructor: every field null, then the
+    constructor runs with the new record as `this`."""
+
+    def construct(*args):
+        declared = types[type_name_]
+        record = Record(type_name_, dict.fromkeys(declared.fields), declared.methods)
+        declared.methods["constructor"](record, *args)
+        return record
+
+    construct.__qualname__ = type_name_
+    return construct
+
+
+def record_with(base, updates: dict):
+    """`base with { field: value }`: a copy with the given fields replaced."""
+    if type(base) is Record:
+        return Record(base.type_name, {**base.fields, **updates}, base.methods)
+    if type(base) is dict:
+        return {**base, **updates}
+    raise HypTypeError(f"'with' needs a record or an object, got {type_name(base)}")
 
 
 def oscillate(value, name: str) -> bool:
@@ -318,6 +356,6 @@ def iterate(value):
 __all__ = [
     "add", "sub", "mul", "div", "mod", "neg", "lt", "le", "gt", "ge", "eq", "ne", "num_eq", "fmt",
     "format_number", "index", "index_opt", "set_index", "member", "member_opt", "set_member",
-    "call_member", "call_late", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
+    "call_member", "call_late", "RecordType", "record_constructor", "record_with", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
     "caught_value", "undefined", "missing_argument", "call_dropping", "iterate", "LoopJump",
 ]

@@ -28,11 +28,12 @@ _INF = math.inf
 class Record:
     """A value of a `tranceify` type: a type name and its fields (in literal order)."""
 
-    __slots__ = ("type_name", "fields")
+    __slots__ = ("type_name", "fields", "methods")
 
-    def __init__(self, type_name: str, fields: dict) -> None:
+    def __init__(self, type_name: str, fields: dict, methods: dict | None = None) -> None:
         self.type_name = type_name
         self.fields = fields
+        self.methods = methods  # name -> function(this, ...), for records declared with methods
 
     def __hyp_display__(self) -> str:
         return f"<record {self.type_name}>"

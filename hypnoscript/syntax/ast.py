@@ -99,6 +99,14 @@ class RecordLit(Expr):
 
 
 @dataclass(slots=True)
+class RecordUpdate(Expr):
+    """`value with { field: v, ... }`: a copy of a record (or object) with some fields replaced."""
+
+    base: Expr
+    fields: list[RecordField]
+
+
+@dataclass(slots=True)
 class ObjectLit(Expr):
     """`{ name: "x", "key": 1 }`: an anonymous object (dictionary) literal."""
 
@@ -427,8 +435,12 @@ class TranceifyField(Node):
 
 @dataclass(slots=True)
 class TranceifyDecl(Stmt):
+    """`tranceify Name { field: type; ... }` (also spelt `record`); documented records may also
+    declare methods, a `constructor` among them, which see the record as `this`."""
+
     name: str
     fields: list[TranceifyField]
+    methods: list[SessionMethod] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -12,11 +12,13 @@ _MISSING = object()
 
 
 class Field:
-    __slots__ = ("name", "default", "compare", "repr", "kw_only")
+    __slots__ = ("name", "default", "default_factory", "compare", "repr", "kw_only")
 
-    def __init__(self, name, default=_MISSING, compare=True, repr=True, kw_only=False) -> None:
+    def __init__(self, name, default=_MISSING, compare=True, repr=True, kw_only=False,
+                 default_factory=_MISSING) -> None:
         self.name = name
         self.default = default
+        self.default_factory = default_factory
         self.compare = compare
         self.repr = repr
         self.kw_only = kw_only
@@ -25,8 +27,9 @@ class Field:
         return f"Field({self.name!r})"
 
 
-def field(*, default=_MISSING, compare: bool = True, repr: bool = True, kw_only: bool = False) -> Field:
-    return Field(None, default, compare, repr, kw_only)
+def field(*, default=_MISSING, default_factory=_MISSING, compare: bool = True, repr: bool = True,
+          kw_only: bool = False) -> Field:
+    return Field(None, default, compare, repr, kw_only, default_factory)
 
 
 def fields(obj) -> tuple[Field, ...]:
@@ -87,6 +90,13 @@ def _compile_init(cls):
         if f.kw_only and not kw_started:
             params.append("*")
             kw_started = True
+        if f.default_factory is not _MISSING:
+            # a fresh value per node, like dataclasses' default_factory
+            defaults[f"_f_{f.name}"] = f.default_factory
+            defaults["_MISSING"] = _MISSING
+            params.append(f"{f.name}=_MISSING")
+            body.append(f"    self.{f.name} = _f_{f.name}() if {f.name} is _MISSING else {f.name}")
+            continue
         if f.default is _MISSING:
             params.append(f.name)
         else:

@@ -964,8 +964,18 @@ class Parser:
         opening = self.pos
         self.expect(T.LBRACE, "'{' after the tranceify name")
         fields: list[A.TranceifyField] = []
+        methods: list[A.SessionMethod] = []
         while self.kind not in (T.RBRACE, T.EOF, T.RELAX):
             start = self.pos
+            if self.kind in (T.SUGGESTION, T.IMPERATIVE_SUGGESTION) and self.peek() in _NAME_KINDS:
+                # the documentation's records may carry methods (and a constructor)
+                keyword = self.text(self.advance())
+                method_name = self.name("method name")
+                params, return_type = self.signature()
+                body = self.block("before the method body")
+                methods.append(A.SessionMethod(method_name, params, return_type, body, keyword=keyword,
+                                               span=self.span_from(start)))
+                continue
             if self.kind not in _NAME_KINDS:
                 raise self.error_expected("a field name")
             field_name = self.raw[self.advance()]
@@ -977,7 +987,7 @@ class Parser:
                 raise self.error_expected("';' after the field")
         if not self.accept(T.RBRACE):
             raise self.error_expected("'}' after the tranceify fields", self.unclosed_help(opening))
-        return A.TranceifyDecl(name, fields, span=self.span_from(first))
+        return A.TranceifyDecl(name, fields, methods, span=self.span_from(first))
 
     # ------------------------------------------------------------ names and types
 
@@ -1099,6 +1109,14 @@ class Parser:
                 self.advance()
                 value = self.expression(_ASSIGN, no_record)
                 left = A.Assign(left, value, span=self.span_from(first))
+            elif kind == T.IDENTIFIER and self.raw[self.pos] == "with" and self.peek() == T.LBRACE:
+                # `record with { field: value }`: a copy with fields replaced
+                self.advance()
+                self.advance()
+                self.enter()
+                fields = self.record_fields("record")
+                self.depth -= 1
+                left = A.RecordUpdate(left, fields, span=self.span_from(first))
             elif kind == T.QUESTION_MARK:
                 if min_power > _TERNARY:
                     break
