@@ -109,7 +109,8 @@ def request_value(scope: dict, body: bytes, request_id: str) -> dict:
         value = raw_value.decode("latin-1")
         headers[name] = headers[name] + ", " + value if name in headers else value
     query: dict[str, object] = {}
-    for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+    raw_query = scope["query_string"]
+    for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else ():
         if key in query:
             prior = query[key]
             query[key] = prior + [value] if type(prior) is list else [prior, value]
