@@ -10,10 +10,9 @@ answered with 504 at once and then *stopped*. HypnoScript compiles to Python byt
 raises `HandlerStopped` inside the handler's thread (`PyThreadState_SetAsyncExc`), which the
 interpreter delivers at the next function call or loop iteration of the handler; `catch` in
 HypnoScript catches only errors, so the handler cannot swallow it. A handler blocked inside a
-single long call (a `Drift`, a slow network read) stops when that call returns; if it is still
-busy a moment after its deadline, the pool starts a replacement thread so that capacity is kept,
-and the blocked thread ends when its call does. The threads get the large stack the engine uses
-for deep recursion.
+single long call (a `Drift`, a slow network read) stops when that call returns; until then it
+does not count against the pool's size, so another thread takes over the waiting requests. The
+threads get the large stack the engine uses for deep recursion.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import sys
 import threading
 import time
 from asyncio import CancelledError
+from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from hypnoscript.runtime.builtins.http_service import HypFail, is_response
@@ -40,12 +40,6 @@ _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
 _set_async_exc.restype = ctypes.c_int
 
 JSON_TYPE = b"application/json"
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 413: "Content Too Large",
-           415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
-           500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-
 def _resolve(future, outcome) -> None:
     if not future.done():
         future.set_result(outcome)
@@ -82,10 +76,17 @@ def json_outcome(status: int, payload: object, kind: str | None = None, report: 
     return Outcome(status, headers, body, kind, report)
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def error_outcome(status: int, message: str, request_id: str, kind: str | None = None,
                   report: dict | None = None, code: str | None = None) -> Outcome:
     """The JSON error body every failure uses: status, reason, message, request id."""
-    payload = {"status": status, "error": REASONS.get(status, "Error"), "message": message,
+    payload = {"status": status, "error": _reason(status), "message": message,
                "request_id": request_id}
     if code is not None:
         payload["code"] = code
