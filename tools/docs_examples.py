@@ -53,7 +53,7 @@ def by_design(page: str, body: str, err: str) -> str | None:
         return "needs a network service"
     if "got Null" in err or "Cannot convert null" in err:
         return "reads input, and the measurement's stdin is closed"
-    if "unexpected character '^'" in err or "unexpected character \"'\"" in err:
+    if "unexpected character '^'" in err or "unexpected character '''" in err:
         return "`^` or a single-quoted string (documented as unsupported)"
     if re.search(r"\bfunction\s*\w*\s*\(|\bvar\s+\w+\s*=", body) and "HYP1004" in err:
         return "JavaScript syntax (`function`, `var`), not HypnoScript"
