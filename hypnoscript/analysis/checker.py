@@ -115,7 +115,7 @@ class _Checker:
     # ------------------------------------------------------------ driver
 
     def run(self) -> CheckResult:
-        self.res = resolve(self.program, self.builtins.keys(), self.import_names)
+        self.res = resolve(self.program, {n: b.spec for n, b in self.builtins.items()}, self.import_names)
         # Names a module we could not read might bind must not be reported as undefined.
         self.names_unknowable = self.res.unresolved_imports
         self.collect_declarations()
@@ -154,6 +154,15 @@ class _Checker:
             for m in s.members:
                 if type(m) is A.SessionMethod:
                     self.sigs[id(m)] = self.signature(m, m.name, m.params, m.return_type, info)
+        self.record_ctors: dict[int, Signature] = {}  # id(TranceifyDecl) -> `Name(args)`
+        for node in tree.walk(self.program):
+            if type(node) is A.TranceifyDecl:
+                for m in node.methods:
+                    self.sigs[id(m)] = self.signature(m, m.name, m.params, m.return_type, owner=node.name)
+                    if m.is_constructor:
+                        ctor = self.signature(m, node.name, m.params, None)
+                        ctor.declared_ret = ctor.ret = RecordType(node.name)
+                        self.record_ctors[id(node)] = ctor
         for node in tree.walk(self.program):
             if type(node) is A.FuncDecl:
                 self.sigs[id(node)] = self.signature(node, node.name, node.params, node.return_type)
@@ -188,10 +197,10 @@ class _Checker:
             rets = [n for n in tree.own_nodes(body) if type(n) is A.Return]
             self.returns[key] = (rets, flow.completes(body))
 
-    def signature(self, node, name, params, return_type, session=None) -> Signature:
+    def signature(self, node, name, params, return_type, session=None, owner=None) -> Signature:
         types = [self.annotation(p.type) if p.type is not None else UNKNOWN for p in params]
         declared = self.annotation(return_type) if return_type is not None else None
-        return Signature(node, name, params, types, declared, session)
+        return Signature(node, name, params, types, declared, session, owner)
 
     def annotation(self, ref: A.TypeRef) -> Type:
         return parse_annotation(ref.text, self.named_type)
@@ -268,6 +277,8 @@ class _Checker:
             return NULL
         if kind == "this":
             return InstanceType(self.sessions[id(v[1])])
+        if kind == "record":
+            return RecordType(v[1].name)
         if kind == "node":
             node = v[1]
             t = type(node)
@@ -275,6 +286,8 @@ class _Checker:
                 return FunctionType(self.sigs[id(node)])
             if t is A.SessionDecl:
                 return SessionType(self.sessions[id(node)])
+            if t is A.TranceifyDecl:
+                return FunctionType(self.record_ctors[id(node)])
             if t is A.Param:
                 return self.annotation(node.type) if node.type is not None else UNKNOWN
             if t is A.Oscillate:
@@ -367,12 +380,15 @@ class _Checker:
         elif t is A.Oscillate:
             self.check_oscillate(s)
         elif t is A.FuncDecl:
-            if s.name in self.builtins:
+            if s.name in self.builtins and self.builtins[s.name].spec.in_reference:
                 self.warning("HYP2033", f"suggestion `{s.name}` is hidden by the builtin of the same name", s.span,
                              f"a call `{s.name}(...)` always runs the builtin; rename the suggestion")
             self.check_function(s, self.sigs[id(s)])
         elif t is A.SessionDecl:
             self.check_session(s)
+        elif t is A.TranceifyDecl:
+            for m in s.methods:
+                self.check_function(m, self.sigs[id(m)])
         elif t is A.Entrance or t is A.Finale:
             self.check_stmts(s.body)
         elif t is A.Try:
@@ -609,6 +625,31 @@ class _Checker:
                            f"{names}", e.span, f"give every field of `{e.type_name}` a value")
         return RecordType(e.type_name)
 
+    def e_RecordUpdate(self, e: A.RecordUpdate):
+        base = self.expr(e.base)
+        values = [(f, self.expr(f.value)) for f in e.fields]
+        if base is None:
+            return None
+        if self.report and self.certainly(base, lambda m: not isinstance(m, (RecordType, ObjectType))):
+            self.error("HYP2025", f"`with` needs a record or an object, but this is {_describe(base, e.base)}",
+                       e.base.span, "`value with { field: new }` copies a record (or object) with fields replaced")
+        if self.report and isinstance(base, RecordType):
+            rec = self.records.get(base.name)
+            if rec is not None and rec.fields is not None:
+                for f, vt in values:
+                    decl = rec.fields.get(f.name)
+                    if decl is None:
+                        self.warning("HYP2051", f"`{base.name}` has no field `{f.name}`", f.span,
+                                     self.did_you_mean(f.name, rec.fields))
+                    else:
+                        expected = self.annotation(decl.type)
+                        self.check_fits(expected, f.value, vt, "HYP2053",
+                                        f"field `{f.name}` of `{base.name}` is declared as {expected}")
+        result = None
+        for m in base.members():
+            result = join(result, m if isinstance(m, (RecordType, ObjectType)) else UNKNOWN)
+        return result
+
     def e_Unary(self, e: A.Unary):
         t = self.expr(e.operand)
         if e.op == "-":
@@ -786,6 +827,8 @@ class _Checker:
             if rec is None or rec.fields is None:
                 return UNKNOWN
             f = rec.fields.get(name)
+            if f is None and name in rec.methods:
+                return FunctionType(self.sigs[id(rec.methods[name])])
             if f is None:
                 if self.report and len(whole.members()) == 1:
                     self.warning("HYP2054", f"record type `{m.name}` has no field `{name}`", e.span,
@@ -838,9 +881,9 @@ class _Checker:
         lambdas lie in between (those may be called from anywhere, so nothing is certain)."""
         scope = self.ctx.scope
         nested = False
-        while scope.kind in ("function", "lambda"):
+        while scope.kind in ("function", "lambda", "case"):
+            nested = nested or scope.kind != "case"
             scope = scope.parent
-            nested = True
         return scope.method_session(), nested
 
     def check_member_store(self, target: A.Member, obj: Type, value_expr: A.Expr, value: Type | None) -> None:

@@ -74,6 +74,15 @@ class SourceLayout:
         prev_start = text.rfind("\n", 0, line_start - 1) + 1
         return not text[prev_start:line_start - 1].strip()
 
+    def first_token_from(self, offset: int) -> int:
+        """The start of the first token at or after `offset` that is not `(`: where the code of a
+        node really begins, however many parentheses the source put around it."""
+        tokens = self.tokens
+        i = bisect.bisect_left(self.token_starts, offset)
+        while i < len(tokens) - 1 and tokens[i].kind == T.LPAREN:
+            i += 1
+        return tokens[i].start if i < len(tokens) else offset
+
     def token_before(self, offset: int):
         """The token that ends last before `offset`, or None."""
         i = bisect.bisect_left(self.token_starts, offset) - 1

@@ -87,7 +87,7 @@ def _has_break(node: A.Node, label: str | None, nested: bool) -> bool:
     t = type(node)
     if t is A.Break:
         return (not nested) or (label is not None and node.label == label)
-    if t is A.FuncDecl or t is A.Lambda or t is A.SessionDecl:
+    if t is A.FuncDecl or t is A.Lambda or t is A.SessionDecl or t is A.SessionMethod:
         return False
     inner = nested or t in _LOOPS
     return any(_has_break(child, label, inner) for child in node.children())

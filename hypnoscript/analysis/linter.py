@@ -63,7 +63,7 @@ class _Linter:
         self.diags: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
-        self.res = resolve(self.program, self.builtins.keys(), self.import_names)
+        self.res = resolve(self.program, self.builtins, self.import_names)
         for code in RULES:
             if code not in self.off:
                 getattr(self, "rule_" + RULES[code][0].replace("-", "_"))()

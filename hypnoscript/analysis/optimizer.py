@@ -254,6 +254,9 @@ class _Round:
             s.body = self.stmts(s.body)
         elif t is A.FuncDecl:
             self.function(s)
+        elif t is A.TranceifyDecl:
+            for m in s.methods:
+                self.function(m)
         elif t is A.SessionDecl:
             for m in s.members:
                 if type(m) is A.SessionMethod:

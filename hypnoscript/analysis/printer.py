@@ -63,7 +63,8 @@ class _Emitter:
         self.ends_in_line_comment: set[int] = set()
         self.buf: list[str] = []
         self.indent = 0
-        self.cont = 0  # extra indentation of lines that continue an expression
+        self.cont = 0  # extra indentation of the lines an item continues on
+        self.item_has_content = False  # lines before an item's first code are not continuations
         self.block_start = True
         self.want_blank = False
 
@@ -73,8 +74,14 @@ class _Emitter:
                 self.lines.append("")
             self.want_blank = False
             self.block_start = False
-            self.buf.append(INDENT * (self.indent + self.cont))
+            self.buf.append(INDENT * (self.indent + (self.cont if self.item_has_content else 0)))
         self.buf.append(text)
+        if text.strip():
+            self.item_has_content = True
+
+    def start_item(self) -> None:
+        self.newline()
+        self.item_has_content = False
 
     def newline(self) -> None:
         if self.buf:
@@ -118,7 +125,9 @@ class _Emitter:
         self.newline()
         if c.blank_before:
             self.want_blank = True
+        had_content = self.item_has_content
         self.write(c.text)
+        self.item_has_content = had_content
         if c.is_line or not c.code_after:
             self.newline()
             if c.is_line:
@@ -152,20 +161,21 @@ class _Printer:
                 and self.comments[self.next_comment].start < offset)
 
     def at(self, node: A.Node) -> None:
+        """Emit the comments before `node` (parentheses around it do not count: the formatter
+        may add or drop those, and the comments must not move when it does)."""
         if self.comments and node.span.start:
-            self.flush(node.span.start)
+            self.flush(self.layout.first_token_from(node.span.start))
 
     def item(self, node: A.Node) -> None:
         """Start a statement-like item on its own line (after the comments before it), keeping
         one blank line before it if the source had one. Lines the item continues on are indented
         one level more."""
         out = self.out
-        out.newline()
+        out.start_item()
         self.at(node)
         if not out.buf and self.layout is not None and node.span.start \
                 and self.layout.blank_line_before(node.span.start):
             out.want_blank = True
-        out.write("")
         out.cont = 1
 
     def close_of(self, body: list, search_from: int) -> int | None:
@@ -419,10 +429,17 @@ class _Printer:
     def s_TranceifyDecl(self, s: A.TranceifyDecl) -> None:
         self.out.write(f"tranceify {s.name} {{")
         close = self.layout.block_close(None, s.span.start) if self.layout is not None else None
-        self.items(s.fields, close, self.tranceify_field)
+        # fields and methods are separate lists in the tree; keep their order in the source
+        members = sorted(s.fields + s.methods, key=lambda m: m.span.start)
+        self.items(members, close, self.tranceify_member)
 
-    def tranceify_field(self, f: A.TranceifyField) -> None:
-        self.out.write(f"{f.name}{'?' if f.optional else ''}: {f.type.text};")
+    def tranceify_member(self, m) -> None:
+        if type(m) is A.TranceifyField:
+            self.out.write(f"{m.name}{'?' if m.optional else ''}: {m.type.text};")
+        else:
+            self.out.write(f"{m.keyword} {m.name}")
+            self.signature(m.params, m.return_type)
+            self.block(m.body, self.header_end(m, m.params, m.return_type))
 
     def s_Entrance(self, s: A.Entrance) -> None:
         self.out.write("entrance")
@@ -527,6 +544,11 @@ class _Printer:
         self.out.write(e.type_name + " ")
         self.fields(e.fields)
 
+    def e_RecordUpdate(self, e: A.RecordUpdate, no_record: bool) -> None:
+        self.postfix_base(e.base, no_record)
+        self.out.write(" with ")
+        self.fields(e.fields)
+
     def e_Binary(self, e: A.Binary, no_record: bool) -> None:
         # The left operand chain is walked iteratively: `a + b + ... + z` nests without limit.
         chain = [e]
@@ -562,23 +584,28 @@ class _Printer:
         self.out.write(" : ")
         self.expr(e.otherwise, _ASSIGN, no_record)
 
+    def postfix_base(self, e: A.Expr, no_record: bool) -> None:
+        """The object of a call, member access or index: `1.x` would read as the number `1.`,
+        and `r with {...}.x` as nothing at all, so those get parentheses."""
+        if type(e) in (A.NumberLit, A.RecordUpdate):
+            self.out.write("(")
+            self.expr(e, _ASSIGN)
+            self.out.write(")")
+        else:
+            self.expr(e, _POSTFIX, no_record)
+
     def e_Call(self, e: A.Call, no_record: bool) -> None:
-        self.expr(e.callee, _POSTFIX, no_record)
+        self.postfix_base(e.callee, no_record)
         self.out.write("?.(" if e.optional else "(")
         self.comma_list(e.args)
         self.out.write(")")
 
     def e_Member(self, e: A.Member, no_record: bool) -> None:
-        if type(e.obj) is A.NumberLit:  # `1.x` would read as the number `1.` then `x`
-            self.out.write("(")
-            self.expr(e.obj, _ASSIGN)
-            self.out.write(")")
-        else:
-            self.expr(e.obj, _POSTFIX, no_record)
+        self.postfix_base(e.obj, no_record)
         self.out.write(("?." if e.optional else ".") + e.name)
 
     def e_Index(self, e: A.Index, no_record: bool) -> None:
-        self.expr(e.obj, _POSTFIX, no_record)
+        self.postfix_base(e.obj, no_record)
         self.out.write("?.[" if e.optional else "[")
         self.expr(e.index, _ASSIGN)
         self.out.write("]")
@@ -684,6 +711,11 @@ def _power(e: A.Expr) -> int:
         return _UNARY if text.startswith("-") else _PRIMARY
     if t in (A.Call, A.Member, A.Index):
         return _POSTFIX
+    if t is A.RecordUpdate:
+        # `with` applies to whatever stands before it, which after an operator may be the whole
+        # operation (`a + b with {}` can read as `(a + b) with {}`): parenthesised everywhere but
+        # where a complete expression stands
+        return _ASSIGN
     return _PRIMARY
 
 
@@ -706,10 +738,13 @@ def _leftmost(e: A.Expr) -> A.Expr:
             e = e.target
         elif t is A.Ternary and _power(e.cond) >= _NULLISH:
             e = e.cond
-        elif t is A.Call or t is A.Index:
-            e = e.callee if t is A.Call else e.obj
-        elif t is A.Member and type(e.obj) is not A.NumberLit:
-            e = e.obj
+        elif t in (A.Call, A.Index, A.Member):
+            base = e.callee if t is A.Call else e.obj
+            if type(base) in (A.NumberLit, A.RecordUpdate):
+                return e
+            e = base
+        elif t is A.RecordUpdate and _power(e.base) >= _POSTFIX:
+            e = e.base
         else:
             return e
 

@@ -13,7 +13,8 @@ from hypnoscript.syntax import ast as A
 
 
 class Scope:
-    """The scope of one function body: `main`, `function`, `method`, `static`, `lambda` or `init`."""
+    """The scope of one function body (`main`, `function`, `method`, `static`, `lambda`, `init`),
+    or of one `entrain` arm (`case`): an arm's pattern variables and declarations are its own."""
 
     __slots__ = ("kind", "node", "parent", "session", "bindings", "children")
 
@@ -34,18 +35,23 @@ class Scope:
             scope = scope.parent
         return None
 
+    def function(self) -> Scope:
+        """The function body this scope's code runs in (arms belong to theirs)."""
+        scope = self
+        while scope.kind == "case":
+            scope = scope.parent
+        return scope
+
     def method_session(self) -> A.SessionDecl | None:
         """The session whose method (or field initialiser) this scope is, if any."""
         return self.session if self.kind in ("method", "static", "init") else None
-
-    def is_function(self) -> bool:
-        return self.kind != "main"
 
 
 class Binding:
     """One variable. `values` lists what is ever stored in it: `("expr", expr, scope)` for an
     assigned or initial value, `("node", decl)` for a suggestion/session/parameter/pattern,
-    `("null",)` for a declaration without value, `("unknown",)` for values nothing is known of."""
+    `("null",)` for a declaration without value, `("unknown",)` for values nothing is known of,
+    `("this", session)` / `("record", tranceify)` for the `this` of a method."""
 
     __slots__ = ("name", "scope", "kind", "decls", "values", "annotations", "reads", "writes",
                  "constant", "mutable_decl")
@@ -53,7 +59,7 @@ class Binding:
     def __init__(self, name: str, scope: Scope, kind: str) -> None:
         self.name = name
         self.scope = scope
-        self.kind = kind  # var | param | function | session | pattern | loop | catch | import | this | implicit
+        self.kind = kind  # var | param | function | session | record | pattern | loop | catch | import | this | implicit
         self.decls: list[A.Node] = []
         self.values: list[tuple] = []
         self.annotations: list[A.TypeRef] = []
@@ -84,7 +90,7 @@ class Resolution:
         self.refs: dict[int, Binding | None] = {}  # id(Identifier read) -> binding (None: unresolved)
         self.targets: dict[int, Binding] = {}  # id(assigned Identifier / Anchor / Oscillate) -> binding
         self.decl_bindings: dict[int, Binding] = {}  # id(declaring node) -> binding
-        self.builtin_calls: set[int] = set()  # id(Call) whose callee names a builtin
+        self.builtin_calls: set[int] = set()  # id(Call) that runs a builtin
         self.scope_of: dict[int, Scope] = {}  # id(Identifier read) -> the scope it is read in
         self.has_imports = False
         self.unresolved_imports = False  # a `mindLink` whose names are not known
@@ -93,20 +99,23 @@ class Resolution:
         return self.decl_bindings.get(id(node))
 
 
-def resolve(program: A.Program, builtin_names=frozenset(), import_names=None) -> Resolution:
-    """Resolve every name of `program`. `import_names(mind_link)` lists the names a module binds
-    (None: unknown; the identifiers they would bind then stay unresolved)."""
-    r = _Resolver(builtin_names, import_names)
+def resolve(program: A.Program, builtins=None, import_names=None) -> Resolution:
+    """Resolve every name of `program`. `builtins` maps builtin names to their specs: a call
+    `Name(...)` runs the builtin unless the program declares `Name` where the call sees it and the
+    builtin is not one of the reference's (those always win). `import_names(mind_link)` lists the
+    names a module binds (None: unknown; the identifiers they would bind then stay unresolved)."""
+    r = _Resolver(builtins or {}, import_names)
     return r.run(program)
 
 
 class _Resolver:
-    def __init__(self, builtin_names, import_names) -> None:
-        self.builtin_names = builtin_names
+    def __init__(self, builtins, import_names) -> None:
+        self.builtins = builtins
         self.import_names = import_names
         self.res = Resolution()
         self.reads: list[tuple[Scope, A.Identifier]] = []
         self.assigns: list[tuple[Scope, A.Node, str, tuple]] = []
+        self.calls: list[tuple[Scope, A.Call]] = []
 
     def run(self, program: A.Program) -> Resolution:
         main = Scope("main", program, None)
@@ -123,6 +132,12 @@ class _Resolver:
                 b.values.append(value)
             b.writes.append(node)
             self.res.targets[id(node)] = b
+        for scope, call in self.calls:
+            name = call.callee.name
+            if scope.lookup(name) is None or self.builtins[name].in_reference:
+                self.res.builtin_calls.add(id(call))
+            else:
+                self.reads.append((scope, call.callee))
         for scope, ident in self.reads:
             b = scope.lookup(ident.name)
             self.res.refs[id(ident)] = b
@@ -152,12 +167,13 @@ class _Resolver:
         return b
 
     def function(self, node: A.Node, kind: str, parent: Scope, params: list[A.Param], body: list[A.Stmt],
-                 session: A.SessionDecl | None = None) -> Scope:
+                 session: A.SessionDecl | None = None, record: A.TranceifyDecl | None = None) -> Scope:
         scope = Scope(kind, node, parent, session)
         parent.children.append(scope)
         self.res.scopes[id(node)] = scope
         if kind == "method":
-            self.declare(scope, "this", "this", node, ("this", session), constant=True)
+            this = ("this", session) if record is None else ("record", record)
+            self.declare(scope, "this", "this", node, this, constant=True)
         for p in params:
             self.declare(scope, p.name, "param", p, ("node", p), annotation=p.type)
             if p.default is not None:
@@ -218,6 +234,11 @@ class _Resolver:
         elif t is A.FuncDecl:
             self.declare(scope, s.name, "function", s, ("node", s))
             self.function(s, "function", scope, s.params, s.body)
+        elif t is A.TranceifyDecl:
+            for m in s.methods:
+                self.function(m, "method", scope, m.params, m.body, record=s)
+            if any(m.is_constructor for m in s.methods):
+                self.declare(scope, s.name, "record", s, ("node", s))  # `Name(args)` builds one
         elif t is A.SessionDecl:
             self.declare(scope, s.name, "session", s, ("node", s))
             for m in s.members:
@@ -268,8 +289,8 @@ class _Resolver:
                 self.expr(e.target, scope)
         elif t is A.Call:
             callee = e.callee
-            if type(callee) is A.Identifier and callee.name in self.builtin_names:
-                self.res.builtin_calls.add(id(e))
+            if type(callee) is A.Identifier and callee.name in self.builtins and not e.optional:
+                self.calls.append((scope, e))
             else:
                 self.expr(callee, scope)
             for a in e.args:
@@ -279,13 +300,16 @@ class _Resolver:
         elif t is A.Entrain:
             self.expr(e.subject, scope)
             for case in e.cases + ([e.default] if e.default else []):
-                self.pattern(case.pattern, scope, case is e.default)
+                arm = Scope("case", case, scope, scope.session)
+                scope.children.append(arm)
+                self.res.scopes[id(case)] = arm
+                self.pattern(case.pattern, arm, case is e.default)
                 if case.guard is not None:
-                    self.expr(case.guard, scope)
+                    self.expr(case.guard, arm)
                 if case.is_block:
-                    self.stmts(case.body, scope)
+                    self.stmts(case.body, arm)
                 else:
-                    self.expr(case.body, scope)
+                    self.expr(case.body, arm)
         elif t is A.RecordLit or t is A.ObjectLit:
             for f in (e.fields if t is A.RecordLit else e.entries):
                 self.expr(f.value, scope)

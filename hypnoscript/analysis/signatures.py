@@ -19,7 +19,7 @@ class Signature:
     """A declared suggestion, method, constructor or lambda."""
 
     def __init__(self, node: A.Node, name: str, params: list[A.Param], param_types: list[Type],
-                 declared_ret: Type | None, session: SessionInfo | None = None) -> None:
+                 declared_ret: Type | None, session: SessionInfo | None = None, owner: str | None = None) -> None:
         self.node = node
         self.name = name
         self.params = params
@@ -27,16 +27,15 @@ class Signature:
         self.declared_ret = declared_ret
         self.ret: Type | None = declared_ret  # inferred when not declared
         self.session = session
+        self.owner = session.name if session is not None else owner  # the session or record of a method
         first_default = next((i for i, p in enumerate(params) if p.default is not None), None)
         self.min_args = len(params) if first_default is None else first_default
         self.max_args = len(params)
-        if isinstance(node, A.SessionMethod) and node.is_constructor:
-            self.min_args = len(params)  # a constructor is always called with all its parameters
+        if session is not None and isinstance(node, A.SessionMethod) and node.is_constructor:
+            self.min_args = len(params)  # a session constructor is always called with all its parameters
 
     def display_name(self) -> str:
-        if self.session is not None:
-            return f"{self.session.name}.{self.name}"
-        return self.name
+        return f"{self.owner}.{self.name}" if self.owner is not None else self.name
 
     def __str__(self) -> str:
         params = ", ".join(str(t) for t in self.param_types)
@@ -132,7 +131,9 @@ class RecordInfo:
     def __init__(self, decls: list[A.TranceifyDecl]) -> None:
         self.name = decls[0].name
         self.decls = decls
-        shapes = {tuple((f.name, f.type.text, f.optional) for f in d.fields) for d in decls}
+        shapes = {(tuple((f.name, f.type.text, f.optional) for f in d.fields), tuple(m.name for m in d.methods))
+                  for d in decls}
         self.fields: dict[str, A.TranceifyField] | None = (
             {f.name: f for f in decls[0].fields} if len(shapes) == 1 else None
         )
+        self.methods: dict[str, A.SessionMethod] = {m.name: m for m in decls[0].methods} if len(shapes) == 1 else {}

@@ -69,6 +69,7 @@ def expressions(statements=None, max_leaves: int = 8):
             st.builds(A.ObjectLit, st.lists(field, max_size=2)),
             st.builds(A.RecordLit, st.sampled_from(RECORD_NAMES),
                       st.lists(st.builds(A.RecordField, st.sampled_from(NAMES), children), max_size=2)),
+            st.builds(A.RecordUpdate, children, st.lists(field, max_size=2)),
             st.builds(A.Entrain, children, st.lists(cases(children, statements), max_size=2),
                       st.one_of(st.none(), default_case(children, statements))),
         ]
@@ -149,7 +150,10 @@ def simple_statements(exprs):
         st.builds(A.MindLink, st.sampled_from(["lib/util.hyp", 'odd "name".hyp'])),
         st.builds(A.TranceifyDecl, st.sampled_from(RECORD_NAMES),
                   st.lists(st.builds(A.TranceifyField, plain_names, st.builds(A.TypeRef, st.sampled_from(
-                      ["number", "string", "Point"])), st.booleans()), max_size=2)),
+                      ["number", "string", "Point"])), st.booleans()), max_size=2),
+                  st.lists(st.builds(A.SessionMethod, st.sampled_from(["area", "constructor"]), params(leaves),
+                                     type_refs(), st.lists(exprs.map(A.Return), max_size=1),
+                                     keyword=st.sampled_from(["suggestion", "imperativeSuggestion"])), max_size=2)),
     )
 
 

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypnoscript.analysis.files import load
+    from hypnoscript.analysis.files import ImportNames, load
     from hypnoscript.analysis.optimizer import optimize
     from hypnoscript.analysis.printer import format_program
     from hypnoscript.syntax.diagnostics import emit
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if not loaded.ok:
         emit([d for d in loaded.diagnostics if d.severity == "error"], loaded.source, args.format, sys.stderr)
         return 1
-    program, stats = optimize(loaded.program)
+    program, stats = optimize(loaded.program, import_names=ImportNames(loaded.source))
     text = format_program(program)
     report = sys.stdout if args.output else sys.stderr
     if args.output:
