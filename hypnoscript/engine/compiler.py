@@ -14,7 +14,7 @@ import copy
 
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
-from hypnoscript.engine.scopes import BOOL, NUM, STR, Analysis, FnScope
+from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope
 from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
@@ -26,6 +26,8 @@ _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH = {"+": (py.Add, "_add"), "-": (py.Sub, "_sub"), "*": (py.Mult, "_mul")}
 _INLINE_LENGTH = ("ArrayLength", "Length")
+SPECIALISE_LIMIT = 400  # syntax-tree nodes: larger suggestions are not compiled twice
+_NUMERIC_OPS = frozenset(("-", "*", "/", "%", "<", "<=", ">", ">="))
 _TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
 
 
@@ -173,7 +175,9 @@ class Compiler:
         )
         self.loc(fn, self.program.span)
         if self.errors:
-            raise DiagnosticError(self.errors)
+            # a number-specialised body is compiled twice: report each problem once
+            unique = {(d.code, d.message, d.span.start if d.span else -1): d for d in self.errors}
+            raise DiagnosticError(list(unique.values()))
         module = py.Module(body=[fn], type_ignores=[])
         py.fix_missing_locations(module)
         self.last_module = module
@@ -437,6 +441,14 @@ class Compiler:
                             body=[py.Assign(targets=[self.name(pname, True)], value=self.const(None))], orelse=[]))
                     self.loc(prologue[-1], p.span)
             stmts = self.block(body)
+            numeric = self.numeric_params(scope, params, body)
+            if numeric:
+                # a second copy of the body for number arguments, where the parameters are known
+                # to be floats: native operators instead of type tests
+                fast = self.with_numbers(numeric, lambda: self.block(body))
+                test = py.BoolOp(op=py.And(), values=[self.is_type(self.name(b.pyname), "float") for b in numeric]) \
+                    if len(numeric) > 1 else self.is_type(self.name(numeric[0].pyname), "float")
+                stmts = [self.loc(py.If(test=test, body=fast or [py.Pass()], orelse=stmts or [py.Pass()]), node.span)]
             nonlocals = sorted(self.nonlocal_pynames(scope))
             decl = [py.Nonlocal(names=nonlocals)] if nonlocals else []
             if session_var is not None and self.track_context:
@@ -454,6 +466,41 @@ class Compiler:
             self._fn = outer
         self.functions[pyname] = display
         return self.loc(fn, node.span)
+
+    def numeric_params(self, scope: FnScope, params: list[A.Param], body: list[A.Stmt]) -> list:
+        """Parameters worth a number-specialised copy of the body: used as operands of arithmetic
+        or comparisons, and never assigned anything but numbers. Small bodies only."""
+        if not params or _size(body, SPECIALISE_LIMIT) >= SPECIALISE_LIMIT:
+            return []
+        used = _numeric_operands(body)
+        chosen = []
+        for p in params:
+            b = scope.bindings.get(p.name)
+            if b is None or b.ty is not None or p.name not in used or b.counter:
+                continue
+            chosen.append(b)
+        if not chosen:
+            return []
+        ok = self.with_numbers(chosen, lambda: [
+            b for b in chosen if all(v is UNKNOWN or self.analysis.type_of(v[0], v[1]) == NUM for v in b.values)])
+        return [b for b in chosen if b in ok]
+
+    def with_numbers(self, bindings: list, compile_part):
+        """Run `compile_part` with `bindings` typed as numbers (type memos reset around it)."""
+        for b in bindings:
+            b.ty = NUM
+        self._reset_type_memos()
+        try:
+            return compile_part()
+        finally:
+            for b in bindings:
+                b.ty = None
+            self._reset_type_memos()
+
+    def _reset_type_memos(self) -> None:
+        self._types.clear()
+        self._counters.clear()
+        self.analysis._final_types = {}
 
     def nonlocal_pynames(self, scope: FnScope) -> set[str]:
         out = set()
@@ -1201,6 +1248,34 @@ def _ascii(name: str) -> str:
 def _is_pure(node: py.expr) -> bool:
     """Evaluating it again, or later, gives the same value and has no effect."""
     return isinstance(node, py.Constant) or (isinstance(node, py.Name) and not node.id.startswith("B_"))
+
+
+def _size(nodes, limit: int) -> int:
+    """How many syntax-tree nodes are below `nodes` (counting stops at `limit`)."""
+    count = 0
+    stack = list(nodes)
+    while stack and count < limit:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.children())
+    return count
+
+
+def _numeric_operands(body: list[A.Stmt]) -> set[str]:
+    """Names used directly as operands of arithmetic or comparisons (nested suggestions aside)."""
+    names: set[str] = set()
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is A.FuncDecl or t is A.Lambda or t is A.SessionDecl:
+            continue
+        if t is A.Binary and node.op in _NUMERIC_OPS:
+            for side in (node.left, node.right):
+                if type(side) is A.Identifier:
+                    names.add(side.name)
+        stack.extend(node.children())
+    return names
 
 
 def _may_call(node: A.Node) -> bool:
