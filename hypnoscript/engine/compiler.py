@@ -703,7 +703,7 @@ class Compiler:
         vpre, value = self.expr(value_node)
         out.extend(vpre)
         fits = self.list_and(target.obj, obj, py.Compare(
-            left=self.const(0.0), ops=[py.LtE(), py.Lt()],
+            left=self.const(0 if counter is not None else 0.0), ops=[py.LtE(), py.Lt()],
             comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]))
         slot = py.Subscript(value=obj, slice=idx if counter is not None else
                             py.Call(func=self.name("int"), args=[idx], keywords=[]), ctx=py.Store())
@@ -897,15 +897,21 @@ class Compiler:
 
     def counter_operands(self, e: A.Binary, left: py.expr, right: py.expr, comparison: bool):
         """Use integer counters as Python ints where the result stays right: in comparisons, and in
-        arithmetic with a float operand (which makes the result a float)."""
-        lc, rc = self.is_counter(e.left), self.is_counter(e.right)
+        arithmetic with a float operand (which makes the result a float). A literal becomes an int
+        only beside a counter: int-with-float operations are slower than float-with-float."""
+        lc = self.is_counter(e.left) and (type(e.left) is not A.NumberLit or self.is_int_variable(e.right))
+        rc = self.is_counter(e.right) and (type(e.right) is not A.NumberLit or self.is_int_variable(e.left))
         if comparison:
             return (self.int_expr(e.left) if lc else left), (self.int_expr(e.right) if rc else right)
-        if lc and not rc:
+        if lc and not rc and type(e.left) is not A.NumberLit:
             return self.int_expr(e.left), right
-        if rc and not lc:
+        if rc and not lc and type(e.right) is not A.NumberLit:
             return left, self.int_expr(e.right)
         return left, right
+
+    def is_int_variable(self, e: A.Expr) -> bool:
+        """A counter expression that is not just a literal: it really holds a Python int."""
+        return type(e) is not A.NumberLit and self.is_counter(e)
 
     def is_counter(self, e: A.Expr) -> bool:
         hit = self._counters.get(id(e))
