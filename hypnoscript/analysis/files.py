@@ -3,6 +3,7 @@ syntax tree, resolving the names its `mindLink`s import, and the closing summary
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from hypnoscript.syntax import ast as A
@@ -58,6 +59,25 @@ class ImportNames:
                         path=self.source.path, help=f"see {d.path}" + (f":{d.span.line}:{d.span.col}" if d.span else ""),
                     ))
             return None
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; folders replaced by the .hyp files below them (hidden folders skipped)."""
+    from hypnoscript.cli.main import UsageError
+
+    out: list[str] = []
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            found = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".hyp")]
+            if not found:
+                raise UsageError(f"no .hyp files in {path}")
+            out += found
+        else:
+            out.append(path)
+    return out
 
 
 def summary(files: int, diagnostics: list[Diagnostic], verb: str = "checked") -> str:

@@ -16,7 +16,7 @@ class Scope:
     """The scope of one function body (`main`, `function`, `method`, `static`, `lambda`, `init`),
     or of one `entrain` arm (`case`): an arm's pattern variables and declarations are its own."""
 
-    __slots__ = ("kind", "node", "parent", "session", "bindings", "children")
+    __slots__ = ("kind", "node", "parent", "session", "bindings")
 
     def __init__(self, kind: str, node: A.Node, parent: Scope | None, session: A.SessionDecl | None = None):
         self.kind = kind
@@ -24,7 +24,6 @@ class Scope:
         self.parent = parent
         self.session = session
         self.bindings: dict[str, Binding] = {}
-        self.children: list[Scope] = []
 
     def lookup(self, name: str) -> Binding | None:
         scope: Scope | None = self
@@ -34,13 +33,6 @@ class Scope:
                 return b
             scope = scope.parent
         return None
-
-    def function(self) -> Scope:
-        """The function body this scope's code runs in (arms belong to theirs)."""
-        scope = self
-        while scope.kind == "case":
-            scope = scope.parent
-        return scope
 
     def method_session(self) -> A.SessionDecl | None:
         """The session whose method (or field initialiser) this scope is, if any."""
@@ -94,9 +86,6 @@ class Resolution:
         self.scope_of: dict[int, Scope] = {}  # id(Identifier read) -> the scope it is read in
         self.has_imports = False
         self.unresolved_imports = False  # a `mindLink` whose names are not known
-
-    def binding_of(self, node: A.Node) -> Binding | None:
-        return self.decl_bindings.get(id(node))
 
 
 def resolve(program: A.Program, builtins=None, import_names=None) -> Resolution:
@@ -169,7 +158,6 @@ class _Resolver:
     def function(self, node: A.Node, kind: str, parent: Scope, params: list[A.Param], body: list[A.Stmt],
                  session: A.SessionDecl | None = None, record: A.TranceifyDecl | None = None) -> Scope:
         scope = Scope(kind, node, parent, session)
-        parent.children.append(scope)
         self.res.scopes[id(node)] = scope
         if kind == "method":
             this = ("this", session) if record is None else ("record", record)
@@ -246,7 +234,6 @@ class _Resolver:
                     self.function(m, "static" if m.static else "method", scope, m.params, m.body, session=s)
                 elif m.init is not None:
                     init = Scope("init", m, scope, s)
-                    scope.children.append(init)
                     self.res.scopes[id(m)] = init
                     if not m.static:
                         self.declare(init, "this", "this", m, ("this", s), constant=True)
@@ -301,7 +288,6 @@ class _Resolver:
             self.expr(e.subject, scope)
             for case in e.cases + ([e.default] if e.default else []):
                 arm = Scope("case", case, scope, scope.session)
-                scope.children.append(arm)
                 self.res.scopes[id(case)] = arm
                 self.pattern(case.pattern, arm, case is e.default)
                 if case.guard is not None:

@@ -32,10 +32,6 @@ def own_nodes(body: list[A.Stmt]):
             yield from walk(s, FUNCTION_NODES)
 
 
-def function_body(node: A.Node) -> list[A.Stmt]:
-    return node.body if isinstance(node, (A.FuncDecl, A.Lambda, A.SessionMethod)) else []
-
-
 def clone(value):
     """A deep copy of a node (or list of nodes); spans, being immutable, are shared."""
     if isinstance(value, A.Node):

@@ -192,18 +192,6 @@ def without_null(t: Type) -> Type | None:
     return None if t == NULL else t
 
 
-def is_unknown(t: Type) -> bool:
-    return isinstance(t, Unknown)
-
-
-def may_be(t: Type, kind: type) -> bool:
-    return any(isinstance(m, (kind, Unknown)) for m in t.members())
-
-
-def may_be_null(t: Type) -> bool:
-    return any(m == NULL or isinstance(m, Unknown) for m in t.members())
-
-
 # ---------------------------------------------------------------- annotations
 
 _NUMBER_NAMES = {"number", "int", "integer", "float", "double"}

@@ -7,7 +7,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="the .hyp programs to check (`-` reads stdin)")
+    parser.add_argument("files", nargs="+", metavar="FILE", help=".hyp programs or folders (searched for .hyp files); `-` reads stdin")
     parser.add_argument("--format", choices=("human", "json"), default="human",
                         help="print diagnostics readably or as one JSON array")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors, not warnings")
@@ -15,11 +15,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hypnoscript.analysis.checker import check
-    from hypnoscript.analysis.files import ImportNames, load, summary
+    from hypnoscript.analysis.files import ImportNames, expand_paths, load, summary
     from hypnoscript.syntax.diagnostics import emit
 
     everything = []
-    for path in args.files:
+    paths = expand_paths(args.files)
+    for path in paths:
         loaded = load(path)
         diagnostics = list(loaded.diagnostics)
         if loaded.ok:
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         if diagnostics and args.format == "human":
             emit(diagnostics, loaded.source, "human", sys.stdout)
             sys.stdout.write("\n")
-    line = summary(len(args.files), everything)
+    line = summary(len(paths), everything)
     if args.format == "json":
         emit(everything, None, "json", sys.stdout)
         sys.stderr.write(line + "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -17,14 +16,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypnoscript.analysis.files import load
+    from hypnoscript.analysis.files import expand_paths, load
     from hypnoscript.analysis.formatter import format_source
     from hypnoscript.syntax.diagnostics import emit
 
     status = 0
     changed: list[str] = []
     unchanged = 0
-    for path in _expand(args.files):
+    for path in expand_paths(args.files):
         loaded = load(path)
         if loaded.source is None:
             emit(loaded.diagnostics, None, args.format, sys.stderr)
@@ -68,25 +67,6 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             sys.stderr.write(", ".join(parts) + "\n")
     return status
-
-
-def _expand(paths: list[str]) -> list[str]:
-    """Files as given; folders replaced by the .hyp files below them (hidden folders skipped)."""
-    from hypnoscript.cli.main import UsageError
-
-    out: list[str] = []
-    for path in paths:
-        if path != "-" and os.path.isdir(path):
-            found = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".hyp")]
-            if not found:
-                raise UsageError(f"no .hyp files in {path}")
-            out += found
-        else:
-            out.append(path)
-    return out
 
 
 def _diff(before: str, after: str, name: str) -> None:

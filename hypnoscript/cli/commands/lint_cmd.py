@@ -7,7 +7,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="*", metavar="FILE", help="the .hyp files to lint (`-` reads stdin)")
+    parser.add_argument("files", nargs="*", metavar="FILE", help=".hyp files or folders (searched for .hyp files); `-` reads stdin")
     parser.add_argument("--format", choices=("human", "json"), default="human",
                         help="print diagnostics readably or as one JSON array")
     parser.add_argument("--max-warnings", type=int, default=0, metavar="N",
@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypnoscript.analysis.files import ImportNames, load, summary
+    from hypnoscript.analysis.files import ImportNames, expand_paths, load, summary
     from hypnoscript.analysis.lint_config import find_config, load_disabled
     from hypnoscript.analysis.linter import RULES, lint, rule_code
     from hypnoscript.cli.main import UsageError
@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         if rule_code(rule) is None:
             raise UsageError(f"unknown lint rule: {rule} (see `hyp lint --list-rules`)")
     everything = []
-    for path in args.files:
+    paths = expand_paths(args.files)
+    for path in paths:
         loaded = load(path)
         diagnostics = list(loaded.diagnostics)
         if loaded.ok:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if diagnostics and args.format == "human":
             emit(diagnostics, loaded.source, "human", sys.stdout)
             sys.stdout.write("\n")
-    line = summary(len(args.files), everything, "linted")
+    line = summary(len(paths), everything, "linted")
     if args.format == "json":
         emit(everything, None, "json", sys.stdout)
         sys.stderr.write(line + "\n")
