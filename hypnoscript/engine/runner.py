@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import sys
-import threading
 import time
 
+from hypnoscript.analysis.deep import run_deep
 from hypnoscript.engine import cache
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.runtime import ops, sessions
@@ -24,7 +24,6 @@ from hypnoscript.syntax.source import Source, Span
 RECURSION_LIMIT = 30000
 COMPILE_RECURSION_LIMIT = 400000  # the compiler recurses a few frames per level of a long chain
 STACK_SHOWN = 12  # call-stack frames printed with a runtime error
-STACK_SIZE = 512 * 1024 * 1024
 
 _MISSING = object()
 
@@ -188,34 +187,7 @@ class Program:
 
 
 def _call_with_big_stack(fn, recursion_limit: int = RECURSION_LIMIT):
-    import contextvars
-
-    result: dict = {}
-    context = contextvars.copy_context()  # the running program's RuntimeContext goes with it
-
-    def target() -> None:
-        try:
-            result["value"] = context.run(fn)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-            result["error"] = exc
-
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, recursion_limit))
-    old_size = threading.stack_size()
-    try:
-        threading.stack_size(STACK_SIZE)
-        thread = threading.Thread(target=target, name="hypnoscript-main", daemon=True)
-        thread.start()
-    finally:
-        threading.stack_size(old_size)
-    try:
-        while thread.is_alive():
-            thread.join(0.25)
-    finally:
-        sys.setrecursionlimit(old_limit)
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+    return run_deep(fn, recursion_limit=recursion_limit, name="hypnoscript-main")
 
 
 def diagnostic_for(err: RunError, sources: dict[str, Source]) -> Diagnostic:
