@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hypnoscript.analysis import tree
 from hypnoscript.analysis.comments import SourceLayout
 from hypnoscript.analysis.printer import format_program
 from hypnoscript.syntax.diagnostics import Diagnostic
@@ -27,6 +28,12 @@ class FormatResult:
 
 
 def format_source(source: Source) -> FormatResult:
+    from hypnoscript.analysis.deep import run_deep
+
+    return run_deep(_format, source)
+
+
+def _format(source: Source) -> FormatResult:
     program, diagnostics = parse(source)
     if any(d.severity == "error" for d in diagnostics):
         return FormatResult(None, [d for d in diagnostics if d.severity == "error"])
@@ -50,7 +57,7 @@ def _verify(program, layout: SourceLayout, text: str, path: str) -> Diagnostic |
     out = Source(text, path)
     reparsed, diagnostics = parse(out)
     same_comments = [c.text for c in layout.comments] == [c.text for c in SourceLayout(out).comments]
-    if any(d.severity == "error" for d in diagnostics) or reparsed != program or not same_comments:
+    if any(d.severity == "error" for d in diagnostics) or not tree.same(reparsed, program) or not same_comments:
         return Diagnostic(
             "HYP9001", "the formatter could not lay out this file without changing it; it was left as it is",
             None, "error", path=path, help="please report this file as a formatter bug",

@@ -43,3 +43,21 @@ def clone(value):
     if isinstance(value, list):
         return [clone(v) for v in value]
     return value
+
+
+def same(a, b) -> bool:
+    """Tree equality (spans ignored), like `==` but iterative, so any depth works."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, A.Node):
+            if type(x) is not type(y):
+                return False
+            stack.extend((getattr(x, f.name), getattr(y, f.name)) for f in fields(x) if f.compare)
+        elif isinstance(x, list):
+            if not isinstance(y, list) or len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
+        elif x != y or type(x) is not type(y):
+            return False
+    return True
