@@ -190,3 +190,10 @@ def test_cli_stdin_and_syntax_errors(tmp_path):
     r = _hyp("fmt", str(broken), cwd=tmp_path)
     assert r.returncode == 1 and "HYP1004" in r.stderr and "Traceback" not in r.stderr
     assert broken.read_text(encoding="utf-8") == "Focus { observe 1 } Relax"
+
+
+def test_deeply_nested_program():
+    chain = " + ".join(["x"] * 20000)
+    text = "Focus { observe " + chain + "; observe a" + ".b" * 3000 + "; } Relax"
+    out = format_text(text)
+    assert out.startswith("Focus {\n    observe x + x + x") and format_text(out) == out
