@@ -42,7 +42,6 @@ from hypnoscript.analysis.types import (
     RecordType,
     SessionType,
     Type,
-    Union,
     Unknown,
     join,
     join_all,
@@ -57,8 +56,6 @@ from hypnoscript.syntax.source import Source, Span
 
 _MAX_ROUNDS = 25
 _PATTERN_TYPES = {"number": NUMBER, "string": STRING, "boolean": BOOLEAN, "array": ANY_ARRAY}
-# Kinds a value of which can never be converted to a number.
-_NOT_NUMERIC = (ArrayType, ObjectType, RecordType, InstanceType, SessionType, FunctionType)
 
 
 @dataclass
