@@ -34,6 +34,7 @@ from hypnoscript.runtime.errors import HypError, HypExit, HypTypeError
 from hypnoscript.runtime.values import Record, type_name
 
 _PENDING, _RUNNING, _STOPPING, _DONE = range(4)
+STACK_SIZE = 512 * 1024 * 1024  # address space only: pages are touched as a deep recursion grows
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
@@ -218,9 +219,10 @@ TIMED_OUT = object()  # the result of a job whose deadline passed
 
 class HandlerPool:
     """Handler threads fed from one queue, elastic: fast handlers run back to back on one thread
-    (more threads would only contend for the GIL), and when jobs are waiting while a handler has
-    been running for HELP_AFTER seconds (it is slow, or blocked in a call), another thread is
-    woken, up to `size`. Deadlines are kept per job and checked by one timer on the event loop."""
+    (more threads would only contend for the GIL), and when jobs are waiting, a handler has been
+    running for HELP_AFTER seconds and no job finished meanwhile (handlers are slow, or blocked in
+    a call), another thread is woken, up to `size`. Deadlines are kept per job and checked by one
+    timer on the event loop."""
 
     HELP_AFTER = 0.02
 
@@ -238,6 +240,8 @@ class HandlerPool:
         # per timeout, the jobs in flight in submission order, which is also deadline order
         self._inflight: dict[float, dict[Job, None]] = {}
         self._running: dict[Job, float] = {}  # job -> when its handler started (time.monotonic)
+        self._finished = 0  # jobs finished so far, and as of the last timer tick
+        self._finished_at_tick = 0
         self._timer = None
         self._timer_at = 0.0
         self._loop = None
@@ -309,8 +313,12 @@ class HandlerPool:
                     _resolve(job.future, TIMED_OUT)
         with self._lock:
             busy_since = min(self._running.values()) if self._jobs and self._running else None
+            stalled = self._finished == self._finished_at_tick
+            self._finished_at_tick = self._finished
         if busy_since is not None:
-            if time.monotonic() - busy_since >= self.HELP_AFTER:
+            # Help only when nothing finished since the last look: a busy thread that keeps
+            # finishing jobs is just fast work competing for the GIL, and more threads would slow it.
+            if stalled and time.monotonic() - busy_since >= self.HELP_AFTER:
                 self._wake_one()
             help_at = now + self.HELP_AFTER
             nearest = help_at if nearest is None else min(nearest, help_at)
@@ -343,11 +351,15 @@ class HandlerPool:
                 return
             self._threads += 1
             self._active += 1
-        self._spawn()
+        try:
+            self._spawn()
+        except BaseException:
+            with self._lock:
+                self._threads -= 1
+                self._active -= 1
+            raise
 
     def _spawn(self) -> None:
-        from hypnoscript.engine.runner import STACK_SIZE
-
         old = threading.stack_size()
         try:
             threading.stack_size(STACK_SIZE)
@@ -405,6 +417,7 @@ class HandlerPool:
     def _finish(self, job: Job, outcome) -> None:
         with self._lock:
             self._running.pop(job, None)
+            self._finished += 1
             answer = job.state == _RUNNING
             if job.state == _STOPPING:
                 self._stuck -= 1

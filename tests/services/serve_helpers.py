@@ -65,6 +65,13 @@ MODULE = """Focus {
     suggestion quit(request) {
         Exit(3);
     }
+    suggestion depth(n) {
+        if (n <= 0) { awaken 0; }
+        awaken 1 + depth(n - 1);
+    }
+    suggestion deep(request) {
+        awaken depth(ToNumber(request.query.n));
+    }
 } Relax
 """
 
@@ -84,6 +91,7 @@ ROUTES = [
     {"method": "GET", "path": "/me", "handler": "whoami", "auth": "jwt"},
     {"method": "GET", "path": "/function", "handler": "giveFunction"},
     {"method": "GET", "path": "/quit", "handler": "quit"},
+    {"method": "GET", "path": "/deep", "handler": "deep"},
 ]
 
 

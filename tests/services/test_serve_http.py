@@ -90,6 +90,13 @@ def test_results_without_a_json_form_and_exit_are_500s(server):
     assert server.client.get("/healthz").status_code == 200
 
 
+def test_deep_recursion_works_and_runaway_recursion_is_a_500(server):
+    assert server.client.get("/deep", params={"n": "10000"}).json() == 10000
+    r = server.client.get("/deep", params={"n": "10000000"})
+    assert r.status_code == 500 and "recursion" in r.json()["message"]
+    assert server.client.get("/deep", params={"n": "3"}).json() == 3
+
+
 def test_handler_past_its_timeout_is_a_504_and_is_stopped(project):
     with serving(project, threads=1) as server:
         started = time.monotonic()
