@@ -122,7 +122,9 @@ def test_corpus_file(path):
 
 # ------------------------------------------------------------------ generated programs
 
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: the same examples on every run, so a shared test suite never flakes
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
