@@ -371,7 +371,8 @@ class _Checker:
                 word, code = ("snap", "HYP2001") if t is A.Break else ("sink", "HYP2002")
                 what = "leaves" if t is A.Break else "continues"
                 self.error(code, f"`{word}` ({'break' if t is A.Break else 'continue'}) outside of a loop", s.span,
-                           f"`{word}` {what} the innermost loop of the same suggestion; it cannot reach a caller's loop")
+                           f"`{word}` {what} the innermost loop of the same suggestion; "
+                           "it cannot reach a caller's loop")
         elif t is A.Return:
             self.check_return(s)
         elif t is A.Oscillate:
@@ -618,7 +619,8 @@ class _Checker:
             missing = [n for n, d in info.fields.items() if n not in given and not d.optional]
             if missing:
                 names = ", ".join(f"`{n}`" for n in missing)
-                self.warning("HYP2052", f"`{e.type_name}` literal is missing {'fields' if len(missing) > 1 else 'field'} "
+                noun = "fields" if len(missing) > 1 else "field"
+                self.warning("HYP2052", f"`{e.type_name}` literal is missing {noun} "
                            f"{names}", e.span, f"give every field of `{e.type_name}` a value")
         return RecordType(e.type_name)
 
@@ -686,7 +688,8 @@ class _Checker:
             if self.report:
                 for side, t in ((e.left, lt), (e.right, rt)):
                     if self.not_numeric(t, side):
-                        self.error("HYP2020", f"operator `{shown}` needs numbers, but this operand is {_describe(t, side)}",
+                        self.error("HYP2020",
+                                   f"operator `{shown}` needs numbers, but this operand is {_describe(t, side)}",
                                    side.span, _numeric_help(t))
                         break
             return NUMBER if op in ("-", "*", "/", "%") else BOOLEAN
@@ -829,7 +832,8 @@ class _Checker:
             if f is None:
                 if self.report and len(whole.members()) == 1:
                     self.warning("HYP2054", f"record type `{m.name}` has no field `{name}`", e.span,
-                               self.did_you_mean(name, rec.fields) or f"its fields are: {', '.join(rec.fields) or 'none'}")
+                               self.did_you_mean(name, rec.fields)
+                               or f"its fields are: {', '.join(rec.fields) or 'none'}")
                 return UNKNOWN
             return join(self.annotation(f.type), self.member_store.get(name))
         if isinstance(m, (ObjectType, Unknown)):

@@ -56,7 +56,8 @@ class ImportNames:
                 else:
                     self.diagnostics.append(Diagnostic(
                         "HYP5005", f"the module \"{link.path}\" has errors: {d.message}", link.span,
-                        path=self.source.path, help=f"see {d.path}" + (f":{d.span.line}:{d.span.col}" if d.span else ""),
+                        path=self.source.path,
+                        help=f"see {d.path}" + (f":{d.span.line}:{d.span.col}" if d.span else ""),
                     ))
             return None
 

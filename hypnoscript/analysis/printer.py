@@ -19,7 +19,8 @@ from hypnoscript.syntax.tokens import KEYWORDS
 INDENT = "    "
 
 # Binding power of each expression form (higher binds tighter), as in the parser.
-_ASSIGN, _TERNARY, _NULLISH, _OR, _AND, _EQUALITY, _COMPARISON, _TERM, _FACTOR, _UNARY, _POSTFIX, _PRIMARY = range(1, 13)
+(_ASSIGN, _TERNARY, _NULLISH, _OR, _AND, _EQUALITY, _COMPARISON, _TERM, _FACTOR, _UNARY, _POSTFIX,
+ _PRIMARY) = range(1, 13)
 _BINARY_POWER = {
     "??": _NULLISH, "||": _OR, "&&": _AND, "==": _EQUALITY, "!=": _EQUALITY,
     "<": _COMPARISON, "<=": _COMPARISON, ">": _COMPARISON, ">=": _COMPARISON,

@@ -51,7 +51,8 @@ class Binding:
     def __init__(self, name: str, scope: Scope, kind: str) -> None:
         self.name = name
         self.scope = scope
-        self.kind = kind  # var | param | function | session | record | pattern | loop | catch | import | this | implicit
+        # var | param | function | session | record | pattern | loop | catch | import | this | implicit
+        self.kind = kind
         self.decls: list[A.Node] = []
         self.values: list[tuple] = []
         self.annotations: list[A.TypeRef] = []

@@ -32,7 +32,8 @@ GOLDEN = [
         "Focus {\n    induce x: number = 1 + 2 * 3;\n    observe x;\n} Relax\n",
     ),
     (
-        "FOCUS {\n  IF (a LOOKATTHEWATCH 1) { OBSERVE a; } ELSE if (a == 1) { observe 1; } else { observe 0; }\n} RELAX",
+        "FOCUS {\n  IF (a LOOKATTHEWATCH 1) { OBSERVE a; } ELSE if (a == 1) { observe 1; }"
+        " else { observe 0; }\n} RELAX",
         "Focus {\n    if (a lookAtTheWatch 1) {\n        observe a;\n    } else if (a == 1) {\n"
         "        observe 1;\n    } else {\n        observe 0;\n    }\n} Relax\n",
     ),
@@ -42,7 +43,8 @@ GOLDEN = [
     ),
     (
         "// head\nFocus {\n  suggestion f(a, b = 2): number { return a + b; }\n"
-        "  induce r = entrain f(1) { when 3 => \"three\", otherwise => { observe \"other\"; \"x\"; } };\n} Relax // tail\n",
+        "  induce r = entrain f(1) { when 3 => \"three\", otherwise => { observe \"other\"; \"x\"; } };\n"
+        "} Relax // tail\n",
         "// head\nFocus {\n    suggestion f(a, b = 2): number {\n        awaken a + b;\n    }\n"
         "    induce r = entrain f(1) {\n        when 3 => \"three\"\n        otherwise => {\n"
         "            observe \"other\";\n            \"x\";\n        }\n    };\n} Relax // tail\n",

@@ -7,7 +7,8 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help=".hyp programs or folders (searched for .hyp files); `-` reads stdin")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help=".hyp programs or folders (searched for .hyp files); `-` reads stdin")
     parser.add_argument("--format", choices=("human", "json"), default="human",
                         help="print diagnostics readably or as one JSON array")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors, not warnings")

@@ -7,7 +7,8 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="*", metavar="FILE", help=".hyp files or folders (searched for .hyp files); `-` reads stdin")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help=".hyp files or folders (searched for .hyp files); `-` reads stdin")
     parser.add_argument("--format", choices=("human", "json"), default="human",
                         help="print diagnostics readably or as one JSON array")
     parser.add_argument("--max-warnings", type=int, default=0, metavar="N",
