@@ -6,7 +6,6 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-import threading
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -186,6 +185,7 @@ def _history(path: str | None):
 def _interrupt_engine() -> None:
     """Stop a program still running after Ctrl-C: the engine runs it on its own thread, which a
     KeyboardInterrupt in the main thread does not reach."""
-    for thread in threading.enumerate():
-        if thread.name == _ENGINE_THREAD and thread.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt))
+    from hypnoscript.analysis.deep import worker_idents
+
+    for ident in worker_idents(_ENGINE_THREAD):
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt))
