@@ -1466,7 +1466,8 @@ _NOT_BINARY = (0, "")
 def _ends_operand(kind: int, power: int) -> bool:
     """After a lone name or literal, does a token of `kind` end the right operand of an operator
     binding with `power`? (It does unless it continues the operand or binds tighter.)"""
-    return kind not in _POSTFIX_STARTS and kind != T.LBRACE and _BINARY.get(kind, _NOT_BINARY)[0] <= power
+    return kind not in _POSTFIX_STARTS and kind != T.LBRACE and kind != T.IDENTIFIER \
+        and _BINARY.get(kind, _NOT_BINARY)[0] <= power  # (an identifier may be `with`, which binds tightest)
 
 
 def _track_bracket(open_closers: list[int], kind: int) -> bool:
