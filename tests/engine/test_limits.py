@@ -38,3 +38,20 @@ def test_runaway_recursion_is_a_clean_diagnostic():
     assert "HYP4008" in err and "recursion too deep" in err
     assert "limits.hyp:2:" in err and "Traceback" not in err
     assert err.count("\n      in f at") <= 12  # the call stack shown is capped
+
+
+def test_ctrl_c_stops_a_running_program_with_status_130(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    program = tmp_path / "forever.hyp"
+    program.write_text("Focus { induce i = 0; while (true) { i = i + 1; } } Relax\n")
+    proc = subprocess.Popen([sys.executable, "-m", "hypnoscript", "exec", str(program)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)  # past start-up, into the loop
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip() == "interrupted" and "Traceback" not in err
