@@ -59,27 +59,29 @@ class OptimizeStats:
                 "removed": self.removed, "branches": self.branches}
 
 
-def optimize(program: A.Program, builtins=None, import_names=None) -> tuple[A.Program, OptimizeStats]:
+def optimize(program: A.Program, builtins=None, import_names=None, *, inline: bool = True
+             ) -> tuple[A.Program, OptimizeStats]:
     """An optimized copy of `program` (the input is not changed) and what was done.
 
     `import_names(mind_link)` lists the names a `mindLink`ed module binds; when a module's names
     are not known, nothing that depends on what a name refers to is done (constants are not
-    propagated and suggestions not inlined)."""
+    propagated and suggestions not inlined). `inline=False` keeps every call (the engine does:
+    an error inside an inlined suggestion would lose that suggestion's place in the call stack)."""
     from hypnoscript.analysis.deep import run_deep
 
     if builtins is None:
         from hypnoscript.runtime.builtins.registry import all_builtins
 
         builtins = all_builtins()
-    return run_deep(_optimize, program, builtins, import_names)
+    return run_deep(_optimize, program, builtins, import_names, inline)
 
 
-def _optimize(program: A.Program, builtins, import_names) -> tuple[A.Program, OptimizeStats]:
+def _optimize(program: A.Program, builtins, import_names, inline: bool) -> tuple[A.Program, OptimizeStats]:
     program = tree.clone(program)
     stats = OptimizeStats()
     for _ in range(_MAX_ROUNDS):
         before = stats.total()
-        _Round(program, builtins, stats, import_names).run()
+        _Round(program, builtins, stats, import_names, inline).run()
         if stats.total() == before:
             break
     return program, stats
@@ -88,8 +90,9 @@ def _optimize(program: A.Program, builtins, import_names) -> tuple[A.Program, Op
 class _Round:
     """One pass over the whole program with one name resolution."""
 
-    def __init__(self, program: A.Program, builtins, stats: OptimizeStats, import_names) -> None:
+    def __init__(self, program: A.Program, builtins, stats: OptimizeStats, import_names, inline: bool = True) -> None:
         self.program = program
+        self.inlining = inline
         self.builtins = builtins
         self.stats = stats
         self.res: Resolution = resolve(program, builtins, import_names)
@@ -328,7 +331,7 @@ class _Round:
             self.binary_operands(e)
         else:
             self.children(e)
-        if t is A.Call:
+        if t is A.Call and self.inlining:
             inlined = self.inline(e)
             if inlined is not None:
                 return self.expr(inlined)

@@ -18,7 +18,8 @@ from hypnoscript import __version__
 
 MAGIC = b"HYPC2\0"
 # Files whose change alters generated code: their sizes and times are part of every key.
-_ENGINE_FILES = ("compiler.py", "scopes.py", "names.py", "artifact.py")
+_ENGINE_FILES = ("compiler.py", "scopes.py", "names.py", "artifact.py", "../analysis/optimizer.py",
+                 "../analysis/folding.py")
 
 
 def _engine_revision() -> str:
@@ -45,11 +46,17 @@ def enabled() -> bool:
     return not os.environ.get("HYP_NO_CACHE")
 
 
+def optimizing() -> bool:
+    """Whether programs go through the optimizer before code generation (`HYP_NO_OPTIMIZE=1`
+    turns it off, for comparing or for bisecting a problem)."""
+    return not os.environ.get("HYP_NO_OPTIMIZE")
+
+
 def key(source, module: bool = False) -> tuple[str, str] | None:
     """(file name of the entry, the exact text it must have been compiled from)."""
     if not enabled():
         return None
-    header = (f"{__version__}/{_engine_revision()}/{sys.version_info[:2]}/{int(module)}\0"
+    header = (f"{__version__}/{_engine_revision()}/{sys.version_info[:2]}/{int(module)}/{int(optimizing())}\0"
               f"{os.path.abspath(source.path)}\0")
     data = (header + source.text).encode("utf-8", "surrogatepass")
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}", header + source.text

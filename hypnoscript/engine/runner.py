@@ -49,6 +49,16 @@ def compile_source(source: Source, *, use_cache: bool = True, module: bool = Fal
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
         raise DiagnosticError(errors)
+    if cache.optimizing():
+        from hypnoscript.analysis.optimizer import optimize
+
+        def import_names(link):
+            try:
+                return resolver.module_names(source.path, link.path, link.span) if resolver is not None else None
+            except DiagnosticError:
+                return None  # the compiler reports it at the mindLink
+
+        program, _ = optimize(program, builtin_registry(), import_names=import_names, inline=False)
     compiler = Compiler(program, source.path, builtin_registry(), module_exports=module, resolver=resolver)
     # long operator chains make deep trees: compile with the same deep stack programs run with
     compiled = _call_with_big_stack(compiler.compile, COMPILE_RECURSION_LIMIT)
