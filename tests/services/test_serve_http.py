@@ -162,6 +162,16 @@ def test_healthz_and_readyz(server):
     assert r.json() == {"status": "ready", "services": ["api"], "checks": {"config": "ok", "modules": "ok"}}
 
 
+def test_readyz_reports_a_failing_check(server):
+    async def broker():
+        return "connection refused"
+
+    server.app.state.health.add_check("broker", broker)
+    r = server.client.get("/readyz")
+    assert r.status_code == 503
+    assert r.json()["status"] == "unavailable" and r.json()["checks"]["broker"] == "connection refused"
+
+
 def test_openapi_document_from_the_routes(server):
     doc = server.client.get("/openapi.json").json()
     assert doc["openapi"].startswith("3.")
