@@ -513,8 +513,6 @@ class Compiler:
         return out
 
     def s_SessionDecl(self, s: A.SessionDecl) -> list[py.stmt]:
-        b = self._fn.scope.lookup(s.name)
-        svar = b.pyname
         out: list[py.stmt] = []
         registrations: list[py.stmt] = []
         statics: list[py.stmt] = []

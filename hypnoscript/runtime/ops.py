@@ -106,14 +106,6 @@ def ne(a, b):
     return not eq(a, b)
 
 
-def num_eq(a: float, b: float) -> bool:
-    return abs(a - b) < EPSILON
-
-
-def fmt(v) -> str:
-    return display(v)
-
-
 def _to_index(i) -> int:
     n = to_number(i)
     if n != n or n <= 0:
@@ -311,10 +303,6 @@ def assertion_failed(message) -> None:
     raise HypAssertionError(f"Assertion failed: {display(message)}")
 
 
-def throw(value):
-    raise HypThrow(value)
-
-
 def caught_value(exc: BaseException):
     """What `catch (e)` receives: the thrown value, or the message of a runtime error."""
     if isinstance(exc, HypThrow):
@@ -354,8 +342,9 @@ def iterate(value):
 
 
 __all__ = [
-    "add", "sub", "mul", "div", "mod", "neg", "lt", "le", "gt", "ge", "eq", "ne", "num_eq", "fmt",
-    "format_number", "index", "index_opt", "set_index", "member", "member_opt", "set_member",
-    "call_member", "call_late", "RecordType", "record_constructor", "record_with", "call_value", "make_record", "oscillate", "no_match", "assertion_failed", "throw",
-    "caught_value", "undefined", "missing_argument", "call_dropping", "iterate", "LoopJump",
+    "add", "sub", "mul", "div", "mod", "neg", "lt", "le", "gt", "ge", "eq", "ne", "format_number",
+    "index", "index_opt", "set_index", "member", "member_opt", "set_member", "call_member", "call_late",
+    "call_value", "RecordType", "record_constructor", "record_with", "make_record", "oscillate",
+    "no_match", "assertion_failed", "caught_value", "undefined", "missing_argument", "call_dropping",
+    "iterate", "LoopJump",
 ]

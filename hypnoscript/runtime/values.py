@@ -159,23 +159,9 @@ def type_name(v: object) -> str:
     return "unknown"
 
 
-def loose_eq(a: object, b: object) -> bool:
-    """The reference's primitive equality: numbers within EPSILON, same strings/booleans, null/null;
-    everything else is unequal."""
-    ta, tb = type(a), type(b)
-    if ta is float and tb is float:
-        return abs(a - b) < EPSILON  # type: ignore[operator]
-    if ta is not tb:
-        if ta in (float, int) and tb in (float, int):
-            return abs(a - b) < EPSILON  # type: ignore[operator]
-        return False
-    if ta is str or ta is bool:
-        return a == b
-    return a is None
-
-
 def value_eq(a: object, b: object) -> bool:
-    """`==`: primitives as `loose_eq`; arrays, objects and records compared by value; sessions,
+    """`==`: numbers within EPSILON, same strings/booleans, null/null (the reference's rules);
+    and, decided here, arrays, objects and records compared by value; sessions,
     instances and functions by identity."""
     ta, tb = type(a), type(b)
     if ta is float and tb is float:
