@@ -3,8 +3,8 @@ terminal (`observability.logging.format`, `.level`).
 
 Every line inside a request carries `service`, `route`, `request_id`, `trace_id` and `span_id`:
 the request line written by the middleware, `LogEvent(...)` calls and `observe` output of the
-handler (read from the current `RequestInfo`). uvicorn's own messages (start-up, shutdown) use the
-same format through `uvicorn_log_config`.
+handler (read from the current `RequestInfo`). uvicorn's own messages (start-up, shutdown) and the
+tracing SDK's warnings use the same format through `uvicorn_log_config`.
 
 The request path is the hot path, so: the request line has its own renderer producing the same
 JSON as the structlog pipeline, timestamps reuse the formatted second, and while the server runs
@@ -180,6 +180,10 @@ def uvicorn_log_config(level: str, fmt: str) -> dict:
         "disable_existing_loggers": False,
         "formatters": {"hyp": formatter},
         "handlers": {"hyp": {"class": "logging.StreamHandler", "formatter": "hyp", "stream": "ext://sys.stdout"}},
-        "loggers": {name: {"handlers": ["hyp"], "level": level.upper(), "propagate": False}
-                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "loggers": {
+            **{name: {"handlers": ["hyp"], "level": level.upper(), "propagate": False}
+               for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+            # the tracing SDK's complaints (an unreachable collector) in the same format
+            "opentelemetry": {"handlers": ["hyp"], "level": "WARNING", "propagate": False},
+        },
     }
