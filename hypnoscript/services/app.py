@@ -141,6 +141,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
         try:
             yield
         finally:
+            gc.unfreeze()  # the process may go on (tests, an embedding application)
             pool.stop()
             tracing.shutdown()
             metrics.close()
