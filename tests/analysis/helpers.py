@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from hypnoscript.syntax.parser import parse
@@ -10,8 +11,10 @@ from hypnoscript.syntax.source import Source
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-REFERENCE = Path("/work/ref")
-REFERENCE_OUTPUTS = Path("/work/shared/reference-outputs")
+# Beside the repository when they are around (never part of it): a checkout of the reference
+# (HYP_REFERENCE_DIR) and the shared specification folder with the reference's outputs.
+REFERENCE = Path(os.environ.get("HYP_REFERENCE_DIR", REPO.parent / "ref"))
+REFERENCE_OUTPUTS = REPO.parent / "shared" / "reference-outputs"
 
 
 def wrap(code: str) -> str:

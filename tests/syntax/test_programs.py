@@ -17,7 +17,7 @@ from . import printer
 PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.hyp"))
 
 # The conformance examples of the specification, when it is around (it is not part of the repo).
-_EXAMPLES_MD = Path("/work/shared/spec/EXAMPLES.md")
+_EXAMPLES_MD = Path(__file__).resolve().parents[3] / "shared" / "spec" / "EXAMPLES.md"
 
 
 def _examples() -> list[tuple[str, str]]:
