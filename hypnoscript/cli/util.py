@@ -38,6 +38,17 @@ def read_source(path: str):
     return Source(text, name)
 
 
+def read_source_or_report(path: str, fmt: str = "human"):
+    """`read_source`, printing the diagnostic and giving None for a file that is not UTF-8."""
+    from hypnoscript.syntax.diagnostics import DiagnosticError
+
+    try:
+        return read_source(path)
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, None, fmt)
+        return None
+
+
 def print_diagnostics(diags, source, fmt: str = "human", stream=None) -> None:
     from hypnoscript.syntax.diagnostics import emit
 

@@ -30,8 +30,7 @@ def run_file(path: str) -> int:
 
 
 def run(args) -> int:
-    from hypnoscript.cli.util import print_diagnostics, read_source
-    from hypnoscript.syntax.diagnostics import DiagnosticError
+    from hypnoscript.cli.util import read_source_or_report
     from hypnoscript.syntax.source import Source
 
     program_args = [a for a in (args.args or []) if a != "--"] if args.args else []
@@ -45,10 +44,8 @@ def run(args) -> int:
     elif args.file is None:
         raise UsageError("missing FILE (or -e CODE, or - for stdin)")
     else:
-        try:
-            source = read_source(args.file)
-        except DiagnosticError as exc:
-            print_diagnostics(exc.diagnostics, None, args.format)
+        source = read_source_or_report(args.file, args.format)
+        if source is None:
             return 1
     if args.verbose:
         print(f"Running file: {source.path}")

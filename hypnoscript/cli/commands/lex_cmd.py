@@ -13,14 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypnoscript.cli.util import print_diagnostics, read_source
-    from hypnoscript.syntax.diagnostics import DiagnosticError
+    from hypnoscript.cli.util import print_diagnostics, read_source_or_report
     from hypnoscript.syntax.lexer import tokenize
 
-    try:
-        source = read_source(args.file)
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, None, args.format)
+    source = read_source_or_report(args.file, args.format)
+    if source is None:
         return 1
     tokens, diagnostics = tokenize(source)
     if diagnostics:

@@ -14,15 +14,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypnoscript.cli.util import print_diagnostics, read_source
+    from hypnoscript.cli.util import print_diagnostics, read_source_or_report
     from hypnoscript.syntax import dump
-    from hypnoscript.syntax.diagnostics import DiagnosticError
     from hypnoscript.syntax.parser import parse
 
-    try:
-        source = read_source(args.file)
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, None, args.format)
+    source = read_source_or_report(args.file, args.format)
+    if source is None:
         return 1
     program, diagnostics = parse(source)
     if diagnostics:
