@@ -26,6 +26,19 @@ _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH = {"+": (py.Add, "_add"), "-": (py.Sub, "_sub"), "*": (py.Mult, "_mul")}
 _INLINE_LENGTH = ("ArrayLength", "Length")
+# Python allows 20 nested blocks. A statement costs its loop or `try` blocks, a labelled loop's
+# jump handlers and a handler of its own; element reads nested deeper than SITE_DEPTH keep inline
+# range tests (leaving room for the finale, session-context and an expression's own handlers).
+SITE_DEPTH = 14
+
+
+def _block_cost(s: A.Stmt) -> int:
+    t = type(s)
+    if t is A.While or t is A.Loop or t is A.ForIn:
+        return 2 + (2 if s.label else 0)
+    if t is A.Try:
+        return 3
+    return 0
 SPECIALISE_LIMIT = 400  # syntax-tree nodes: larger suggestions are not compiled twice
 _NUMERIC_OPS = frozenset(("-", "*", "/", "%", "<", "<=", ">", ">="))
 _TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
@@ -56,6 +69,24 @@ class _FnState:
         self.loops: list[_Loop] = []
         self.session = session
         self.this = this_name
+        # native element reads of the statement being compiled: (object, index, span) of each,
+        # rechecked by the statement's IndexError handler (see Compiler.stmt)
+        self.sites: list[_Site] | None = None
+        self.depth = 0  # Python blocks (loops, handlers) around the statement being compiled
+        self.conditional = 0  # > 0 inside a part of an expression that may not be evaluated
+
+
+class _Site:
+    """A list element read compiled to a plain subscript."""
+
+    __slots__ = ("obj", "idx", "span", "node", "full_test")
+
+    def __init__(self, obj: py.expr, idx: py.expr, span: Span, node: py.IfExp | None, full_test) -> None:
+        self.obj = obj
+        self.idx = idx
+        self.span = span
+        self.node = node  # the read, for one that may not be evaluated (see Compiler.finish_sites)
+        self.full_test = full_test  # builds the inline range test that replaces the handler
 
 
 class Compiler:
@@ -214,10 +245,49 @@ class Compiler:
 
     def stmt(self, s: A.Stmt) -> list[py.stmt]:
         method = getattr(self, "s_" + type(s).__name__)
-        result = method(s)
+        st = self._fn
+        outer_sites, st.sites = st.sites, []
+        outer_conditional, st.conditional = st.conditional, 0
+        blocks = _block_cost(s)
+        st.depth += blocks
+        try:
+            result = method(s)
+            sites = self.finish_sites(st.sites)
+        finally:
+            st.sites, st.conditional = outer_sites, outer_conditional
+            st.depth -= blocks
+        if sites:
+            result = [self.recheck_sites(result, sites)]
         for node in result:
             self.loc(node, s.span)
         return result
+
+    @staticmethod
+    def finish_sites(sites: list[_Site]) -> list[_Site]:
+        """The reads the statement's handler rechecks. The handler repeats every read, so a read
+        that may have been skipped (a ternary branch, the right of `&&`) is only left to it when
+        it is the statement's only read; otherwise it gets its range test inline."""
+        if len(sites) > 1 and any(site.node is not None for site in sites):
+            for site in sites:
+                if site.node is not None:
+                    site.node.test = site.full_test()
+            return [site for site in sites if site.node is None]
+        return sites
+
+    def recheck_sites(self, body: list[py.stmt], sites: list[_Site]) -> py.Try:
+        """The statement, with element reads compiled to plain subscripts (zero cost in Python
+        3.11) and one handler for when one of them is out of range: it repeats each read in
+        order through the helper, which raises the HypnoScript error at that read's position."""
+        checks: list[py.stmt] = []
+        seen = set()
+        for site in sites:
+            key = (py.dump(site.obj), py.dump(site.idx))
+            if key not in seen:
+                seen.add(key)
+                checks.append(self.loc(py.Expr(value=self.call("_index", site.obj, site.idx)), site.span))
+        handler = py.ExceptHandler(type=self.name("_IndexFail"), name=None,
+                                   body=checks + [py.Raise(exc=None, cause=None)])
+        return py.Try(body=body or [py.Pass()], handlers=[handler], orelse=[], finalbody=[])
 
     def s_ExprStmt(self, s: A.ExprStmt) -> list[py.stmt]:
         e = s.expr
@@ -700,9 +770,13 @@ class Compiler:
         obj, idx = names
         vpre, value = self.expr(value_node)
         out.extend(vpre)
-        fits = self.list_and(target.obj, obj, py.Compare(
-            left=self.const(0 if counter is not None else 0.0), ops=[py.LtE(), py.Lt()],
-            comparators=[idx, py.Call(func=self.name("len"), args=[obj], keywords=[])]))
+        size = py.Call(func=self.name("len"), args=[obj], keywords=[])
+        if counter is not None and self.analysis.is_nonneg_expr(target.index, self._fn.scope):
+            in_range = py.Compare(left=idx, ops=[py.Lt()], comparators=[size])
+        else:
+            in_range = py.Compare(left=self.const(0 if counter is not None else 0.0), ops=[py.LtE(), py.Lt()],
+                                  comparators=[idx, size])
+        fits = self.list_and(target.obj, obj, in_range)
         slot = py.Subscript(value=obj, slice=idx if counter is not None else
                             py.Call(func=self.name("int"), args=[idx], keywords=[]), ctx=py.Store())
         if not _is_pure(value):
@@ -821,8 +895,12 @@ class Compiler:
 
     def e_Ternary(self, e: A.Ternary):
         cpre, test = self.expr(e.cond)
-        tpre, then = self.expr(e.then)
-        opre, other = self.expr(e.otherwise)
+        self._fn.conditional += 1
+        try:
+            tpre, then = self.expr(e.then)
+            opre, other = self.expr(e.otherwise)
+        finally:
+            self._fn.conditional -= 1
         if not tpre and not opre:
             return cpre, py.IfExp(test=test, body=then, orelse=other)
         t = self.tmp()
@@ -947,7 +1025,11 @@ class Compiler:
 
     def short_circuit(self, e: A.Binary):
         lpre, left = self.expr(e.left)
-        rpre, right = self.expr(e.right)
+        self._fn.conditional += 1
+        try:
+            rpre, right = self.expr(e.right)
+        finally:
+            self._fn.conditional -= 1
         if e.op == "??":
             t = self.tmp()
             if not rpre:
@@ -972,7 +1054,11 @@ class Compiler:
             # `f?.(args)`: null when f is null (arguments then not evaluated)
             pre, fn = self.expr(e.callee)
             t = self.tmp()
-            apre, args = self.sequence(e.args)
+            self._fn.conditional += 1
+            try:
+                apre, args = self.sequence(e.args)
+            finally:
+                self._fn.conditional -= 1
             call = py.Call(func=self.name("_call_value"), args=[self.name(t), py.Tuple(elts=args, ctx=py.Load())],
                            keywords=[])
             if apre:
@@ -1073,6 +1159,15 @@ class Compiler:
         if e.optional:
             return pre, self.call("_index_opt", obj, idx)
         counter = self.int_expr(e.index)
+        st = self._fn
+        fast_sites = st.sites is not None and st.depth <= SITE_DEPTH and _is_pure(obj)
+        if fast_sites and counter is not None and _is_pure(counter):
+            # a plain subscript; the statement's handler turns an IndexError into our error
+            nonneg = self.analysis.is_nonneg_expr(e.index, st.scope)
+            return pre, self.site(e, obj, counter, counter, None if nonneg else self.const(0), 0)
+        if fast_sites and counter is None and self.ty(e.index) == NUM and _is_pure(idx):
+            return pre, self.site(e, obj, idx, py.Call(func=self.name("int"), args=[idx], keywords=[]),
+                                  self.const(0.0), 0.0)
         if counter is not None and _is_pure(obj):
             # an integer counter indexes the list directly
             if not _is_pure(counter):
@@ -1116,7 +1211,11 @@ class Compiler:
             out.append(py.Assign(targets=[self.name(kind, True)],
                                  value=py.Call(func=self.name("type"), args=[self.name(s)], keywords=[])))
             self._subject_kind = (s, kind)
-        out.extend(self.match_chain(list(e.cases), e, self.name(s), r))
+        self._fn.conditional += 1
+        try:
+            out.extend(self.match_chain(list(e.cases), e, self.name(s), r))
+        finally:
+            self._fn.conditional -= 1
         self._subject_kind = enclosing
         return out, self.name(r)
 
@@ -1216,6 +1315,38 @@ class Compiler:
                     parts.extend(self.pattern(f.pattern, value))
             return parts
         raise AssertionError(f"unknown pattern {t.__name__}")
+
+    def site(self, e: A.Index, obj: py.expr, idx: py.expr, slot: py.expr, lowest: py.expr | None, zero) -> py.expr:
+        """`obj[slot]`, tested only for being a list and `idx >= lowest` where that is not known;
+        the statement's handler deals with an index past the end."""
+        element = py.Subscript(value=obj, slice=slot, ctx=py.Load())
+        known = self.known_list(e.obj, obj)
+        parts = [] if known is None else [known]
+        if lowest is not None:
+            parts.append(py.Compare(left=copy.deepcopy(idx), ops=[py.GtE()], comparators=[lowest]))
+        test = parts[0] if len(parts) == 1 else py.BoolOp(op=py.And(), values=parts) if parts else self.const(True)
+        st = self._fn
+        conditional = st.conditional > 0
+        if not parts and not conditional:
+            st.sites.append(_Site(obj, idx, e.span, None, None))
+            return element
+        read = py.IfExp(test=test, body=element, orelse=self.call("_index", obj, idx))
+
+        def full_test() -> py.expr:
+            return self.list_and(e.obj, obj, py.Compare(
+                left=self.const(zero), ops=[py.LtE(), py.Lt()],
+                comparators=[copy.deepcopy(idx), py.Call(func=self.name("len"), args=[obj], keywords=[])]))
+
+        st.sites.append(_Site(obj, idx, e.span, read if conditional else None, full_test))
+        return read
+
+    def known_list(self, node: A.Expr, obj: py.expr) -> py.expr | None:
+        """None when `node` is a variable that only ever holds lists, else `type(obj) is list`."""
+        if type(node) is A.Identifier:
+            b = self._fn.scope.lookup(node.name)
+            if b is not None and b.is_list:
+                return None
+        return self.is_type(obj, "list")
 
     def list_and(self, node: A.Expr, obj: py.expr, test: py.expr) -> py.expr:
         """`type(obj) is list and test`, without the type test when `obj` is a variable that only

@@ -42,7 +42,7 @@ def join(a, b):
 
 class Binding:
     __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
-                 "stores", "elem")
+                 "stores", "elem", "nonneg")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -53,6 +53,7 @@ class Binding:
         self.values: list = []  # (expr, scope) pairs or UNKNOWN
         self.ty = BOTTOM
         self.counter = False  # held as a Python int (see Analysis._find_counters)
+        self.nonneg = False  # a counter that is never negative
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
         self.stores: list = []  # (value, scope) of every `x[i] = value`
         self.elem = BOTTOM  # element type, for lists that never escape
@@ -387,6 +388,43 @@ class Analysis:
                 if b.counter and not all(self.is_counter_expr(v[0], v[1]) for v in b.values):
                     b.counter = False
                     changed = True
+        counters = [b for b in candidates if b.counter]
+        for b in counters:
+            b.nonneg = True
+        changed = True
+        while changed:
+            changed = False
+            for b in counters:
+                if b.nonneg and not all(self.is_nonneg_expr(v[0], v[1]) for v in b.values):
+                    b.nonneg = False
+                    changed = True
+
+    def is_length_of_list(self, e: A.Expr, scope: FnScope) -> bool:
+        """`Length(x)` / `ArrayLength(x)` of a variable that only ever holds lists: a Python int."""
+        if type(e) is not A.Call or e.optional or type(e.callee) is not A.Identifier \
+                or e.callee.name not in _LENGTH_BUILTINS or len(e.args) != 1 or type(e.args[0]) is not A.Identifier:
+            return False
+        b = scope.lookup(e.args[0].name)
+        return b is not None and b.is_list and scope.lookup(e.callee.name) is None
+
+    def is_nonneg_expr(self, e: A.Expr, scope: FnScope) -> bool:
+        """A counter expression that can never be negative: non-negative literals, lengths, and
+        non-negative counters plus non-negative literals."""
+        while True:
+            t = type(e)
+            if t is A.NumberLit:
+                return e.value >= 0
+            if t is A.Identifier:
+                b = scope.lookup(e.name)
+                return b is not None and b.nonneg
+            if t is A.Binary and e.op == "+":
+                if type(e.right) is A.NumberLit and e.right.value >= 0:
+                    e = e.left
+                    continue
+                if type(e.left) is A.NumberLit and e.left.value >= 0:
+                    e = e.right
+                    continue
+            return self.is_length_of_list(e, scope)
 
     def is_counter_expr(self, e: A.Expr, scope: FnScope) -> bool:
         t = type(e)
@@ -395,6 +433,8 @@ class Analysis:
         if t is A.Identifier:
             b = scope.lookup(e.name)
             return b is not None and b.counter
+        if t is A.Call:
+            return self.is_length_of_list(e, scope)
         if t is A.Binary and e.op in ("+", "-"):
             # (iterative down the left spine: long `i + 1 + 1 ...` chains must not recurse)
             while type(e) is A.Binary and e.op in ("+", "-") and type(e.right) is A.NumberLit \
