@@ -41,6 +41,7 @@ def _block_cost(s: A.Stmt) -> int:
     return 0
 SPECIALISE_LIMIT = 400  # syntax-tree nodes: larger suggestions are not compiled twice
 _NUMERIC_OPS = frozenset(("-", "*", "/", "%", "<", "<=", ">", ">="))
+_PY_TYPES = {NUM: "float", STR: "str", BOOL: "bool"}
 _TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
 
 
@@ -91,7 +92,7 @@ class _Site:
 
 class Compiler:
     def __init__(self, program: A.Program, path: str, builtins: dict, *, module_exports: bool = False,
-                 resolver=None) -> None:
+                 resolver=None, open_world: bool = False) -> None:
         self.program = program
         self.path = path
         self.builtins = builtins
@@ -105,11 +106,15 @@ class Compiler:
         self.last_module: py.Module | None = None
         self._tmp = 0
         self._fn: _FnState | None = None
-        self._subject_kind: tuple[str, str] | None = None  # (subject temp, its type's temp) in an entrain
+        # (subject temp, its type's temp, its Python type when inferred) in an entrain
+        self._subject_kind: tuple | None = None
         self._types: dict[int, tuple] = {}
         self._counters: dict[int, tuple] = {}
         self.track_context = False
         self.module_exports = module_exports
+        # top-level suggestions may be called by code compiled later (a module's importers, the
+        # REPL's next entries): their parameters' types are not inferred from this program's calls
+        self.open_world = open_world or module_exports
 
     # ------------------------------------------------------------ helpers
 
@@ -176,7 +181,8 @@ class Compiler:
         if self.analysis is None:
             returns = {n: b.returns for n, b in self.builtins.items() if b.returns in ("number", "boolean")}
             overridable = {n for n, b in self.builtins.items() if not b.in_reference}
-            self.analysis = Analysis(self.program, returns, self.import_names, overridable)
+            self.analysis = Analysis(self.program, returns, self.import_names, overridable, frozenset(self.builtins),
+                                     self.open_world)
             self.track_context = self.analysis.has_private
         return self.analysis
 
@@ -1205,12 +1211,15 @@ class Compiler:
         out: list[py.stmt] = spre + [py.Assign(targets=[self.name(s, True)], value=subject)]
         enclosing = self._subject_kind
         self._subject_kind = None
-        if sum(type(c.pattern) is not A.BindingPattern for c in e.cases) > 1:
+        known = _PY_TYPES.get(self.ty(e.subject))
+        if known is not None:
+            self._subject_kind = (s, None, known)
+        elif sum(type(c.pattern) is not A.BindingPattern for c in e.cases) > 1:
             # several arms test the subject's kind: take it once
             kind = self.tmp("kind")
             out.append(py.Assign(targets=[self.name(kind, True)],
                                  value=py.Call(func=self.name("type"), args=[self.name(s)], keywords=[])))
-            self._subject_kind = (s, kind)
+            self._subject_kind = (s, kind, None)
         self._fn.conditional += 1
         try:
             out.extend(self.match_chain(list(e.cases), e, self.name(s), r))
@@ -1244,6 +1253,7 @@ class Compiler:
             body = self.case_body(case, result)
         finally:
             self._fn.scope = outer
+        parts = [part for part in parts if not (type(part) is py.Constant and part.value is True)]
         test = parts[0] if len(parts) == 1 else (py.BoolOp(op=py.And(), values=parts) if parts else self.const(True))
         if gpre:
             # the guard needs statements: test, bind, run them, then decide with a flag
@@ -1360,6 +1370,8 @@ class Compiler:
     def is_type(self, value: py.expr, pytype: str) -> py.expr:
         known = self._subject_kind
         if known is not None and isinstance(value, py.Name) and value.id == known[0]:
+            if known[2] is not None:
+                return self.const(known[2] == pytype)  # the subject's type is known
             kind: py.expr = self.name(known[1])
         else:
             kind = py.Call(func=self.name("type"), args=[value], keywords=[])

@@ -24,6 +24,7 @@ UNKNOWN = object()  # an assigned value whose type is never known (parameters, b
 
 
 _ESCAPE = object()  # a use of a variable other than indexing it or taking its length
+_CALLEE = object()  # a use as the callee of a call
 _LENGTH_BUILTINS = ("Length", "ArrayLength")
 COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assignment
 
@@ -42,7 +43,7 @@ def join(a, b):
 
 class Binding:
     __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
-                 "stores", "elem", "nonneg")
+                 "stores", "elem", "nonneg", "param", "value_used", "decl", "ret")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -54,6 +55,10 @@ class Binding:
         self.ty = BOTTOM
         self.counter = False  # held as a Python int (see Analysis._find_counters)
         self.nonneg = False  # a counter that is never negative
+        self.param = False
+        self.value_used = False  # read other than as the callee of a call
+        self.decl: _Suggestion | None = None  # for the name of a declared suggestion
+        self.ret = None  # what that suggestion returns, when it is a known type
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
         self.stores: list = []  # (value, scope) of every `x[i] = value`
         self.elem = BOTTOM  # element type, for lists that never escape
@@ -62,6 +67,31 @@ class Binding:
     def is_list(self) -> bool:
         """Only ever assigned array literals: always a list once assigned."""
         return bool(self.values) and all(v is not UNKNOWN and type(v[0]) is A.ArrayLit for v in self.values)
+
+
+class _Suggestion:
+    """A declared suggestion: its node, scope, `awaken`s and whether it can end without one."""
+
+    __slots__ = ("node", "scope", "returns", "falls_off")
+
+    def __init__(self, node: A.FuncDecl, scope: FnScope) -> None:
+        self.node = node
+        self.scope = scope
+        self.returns: list = []  # (value, scope) of each `awaken value`; None for a bare `awaken`
+        self.falls_off = _can_complete(node.body)
+
+
+def _can_complete(stmts: list[A.Stmt]) -> bool:
+    """Whether running `stmts` can reach their end (conservative: True when unsure)."""
+    if not stmts:
+        return True
+    last = stmts[-1]
+    t = type(last)
+    if t is A.Return or t is A.Throw:
+        return False
+    if t is A.If:
+        return last.orelse is None or _can_complete(last.then) or _can_complete(last.orelse)
+    return True
 
 
 class FnScope:
@@ -104,7 +134,8 @@ class Analysis:
     """Walks a program once: scopes per function node, bindings, and their inferred types."""
 
     def __init__(self, program: A.Program, builtin_returns: dict[str, str] | None = None,
-                 import_names=None, overridable: set[str] | None = None) -> None:
+                 import_names=None, overridable: set[str] | None = None, builtin_names=frozenset(),
+                 open_world: bool = False) -> None:
         # builtin names a user declaration takes over (the ones the reference does not have)
         self.overridable = overridable or set()
         self.scopes: dict[int, FnScope] = {}
@@ -118,11 +149,16 @@ class Analysis:
         self._final_types: dict[int, tuple] | None = None
         self._uses: list[tuple[FnScope, str, object]] = []  # (scope, name, stored value or None)
         self.builtin_returns = builtin_returns or {}
+        self.builtin_names = builtin_names
+        self.open_world = open_world  # top-level suggestions can be called from code not seen here
         self.has_private = False
+        self._suggestions: dict[int, _Suggestion] = {}  # by id of the suggestion's scope
+        self._calls: list[tuple[FnScope, A.Call]] = []
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
         self._resolve_uses()
+        self._resolve_calls()
         self._infer()
         self._final_types = {}
 
@@ -162,21 +198,55 @@ class Analysis:
             b = scope.lookup(name)
             if b is None:
                 continue
-            if stored is _ESCAPE:
+            if stored is _ESCAPE or stored is _CALLEE:
                 b.escapes = True
+                b.value_used = b.value_used or stored is _ESCAPE
             elif stored is not None:
                 b.stores.append(stored)
+
+    def calls_builtin(self, name: str, scope: FnScope) -> bool:
+        """Whether `name(...)` calls a builtin: the reference's builtins come before declarations
+        of the same name, the ones added here after them."""
+        return name in self.builtin_names and (name not in self.overridable or scope.lookup(name) is None)
+
+    def _resolve_calls(self) -> None:
+        """A suggestion whose name is only ever called (never passed around, reassigned or
+        exported) receives exactly its call sites' arguments: those become its parameters'
+        values, so parameter types are inferred like any variable's."""
+        sites: dict[int, list] = {}
+        for scope, call in self._calls:
+            name = call.callee.name
+            if self.calls_builtin(name, scope):
+                continue
+            b = scope.lookup(name)
+            if b is not None and b.decl is not None:
+                sites.setdefault(id(b), []).append((scope, call))
+        for b in self.bindings:
+            fn = b.decl
+            if fn is None or b.value_used or len(b.values) != 1 or (self.open_world and b.scope is self.main):
+                continue
+            params = [fn.scope.bindings[p.name] for p in fn.node.params]
+            if len({p.name for p in fn.node.params}) != len(params) or any(len(p.values) < 1 for p in params):
+                continue
+            for i, (p, pb) in enumerate(zip(fn.node.params, params)):
+                pb.values.pop(0)  # the UNKNOWN every parameter starts with
+                for scope, call in sites.get(id(b), ()):
+                    if i < len(call.args):
+                        pb.values.append((call.args[i], scope))
+                    elif p.default is not None:
+                        pb.values.append((p.default, fn.scope))
 
     # ------------------------------------------------------------ walking
 
     def _fn(self, node: A.Node, kind: str, parent: FnScope, params: list[A.Param],
-            body: list[A.Stmt], session: A.SessionDecl | None = None, this: bool = False) -> FnScope:
-        scope = FnScope(kind, parent, session)
+            body: list[A.Stmt], session: A.SessionDecl | None = None, this: bool = False,
+            fn_scope: FnScope | None = None) -> FnScope:
+        scope = fn_scope or FnScope(kind, parent, session)
         self.scopes[id(node)] = scope
         if this:
             self.declare(scope, "this", UNKNOWN, constant=True)
         for p in params:
-            self.declare(scope, p.name, UNKNOWN)
+            self.declare(scope, p.name, UNKNOWN).param = True
             if p.default is not None:
                 self._expr(p.default, scope)
         self._stmts(body, scope)
@@ -224,15 +294,21 @@ class Analysis:
             self.declare(scope, s.name, UNKNOWN)
             self._stmts(s.body, scope)
         elif t is A.Return:
+            fn = self._suggestions.get(id(scope.function))
             if s.value is not None:
                 self._expr(s.value, scope)
+            if fn is not None:
+                fn.returns.append((s.value, scope) if s.value is not None else None)
         elif t is A.Oscillate:
             self._expr(s.target, scope)
             if type(s.target) is A.Identifier:
                 self._assign(scope, s.target.name, (A.BoolLit(True), scope))
         elif t is A.FuncDecl:
-            self.declare(scope, s.name, UNKNOWN)
-            self._fn(s, "function", scope, s.params, s.body)
+            b = self.declare(scope, s.name, UNKNOWN)
+            fn_scope = FnScope("function", scope)
+            b.decl = self._suggestions[id(fn_scope)] = _Suggestion(s, fn_scope)
+            b.ret = BOTTOM
+            self._fn(s, "function", scope, s.params, s.body, fn_scope=fn_scope)
         elif t is A.TranceifyDecl:
             for m in s.methods:
                 self._fn(m, "method", scope, m.params, m.body, this=True)
@@ -285,6 +361,12 @@ class Analysis:
         elif t is A.Call and type(e.callee) is A.Identifier and e.callee.name in _LENGTH_BUILTINS \
                 and len(e.args) == 1 and type(e.args[0]) is A.Identifier and not e.optional:
             self._uses.append((scope, e.args[0].name, None))
+        elif t is A.Call and type(e.callee) is A.Identifier:
+            self._uses.append((scope, e.callee.name, _ESCAPE if e.optional else _CALLEE))
+            if not e.optional:
+                self._calls.append((scope, e))
+            for arg in e.args:
+                self._expr(arg, scope)
         elif t is A.Assign:
             self._expr(e.value, scope)
             target = e.target
@@ -365,11 +447,23 @@ class Analysis:
                 if elem != b.elem:
                     b.elem = elem
                     changed = True
+                fn = b.decl
+                if fn is not None:
+                    ret = None if fn.falls_off else BOTTOM
+                    for r in fn.returns:
+                        if ret is None:
+                            break
+                        ret = join(ret, None if r is None else self.type_of(r[0], r[1]))
+                    if ret != b.ret:
+                        b.ret = ret
+                        changed = True
         for b in self.bindings:
             if b.ty == BOTTOM:
                 b.ty = None
             if b.elem == BOTTOM:
                 b.elem = None
+            if b.ret == BOTTOM:
+                b.ret = None
         self._find_counters()
 
     def _find_counters(self) -> None:
@@ -377,8 +471,9 @@ class Analysis:
         counter plus or minus a small literal. They can never leave the exact-integer range of a
         double (that would take 2^43 assignments), so the generator keeps them as Python ints and
         indexes lists with them directly; anywhere else they are read as floats."""
+        # (not parameters: their arguments arrive as floats)
         candidates = [b for b in self.bindings
-                      if b.ty == NUM and b.values and all(v is not UNKNOWN for v in b.values)]
+                      if b.ty == NUM and b.values and not b.param and all(v is not UNKNOWN for v in b.values)]
         for b in candidates:
             b.counter = True
         changed = True
@@ -504,9 +599,25 @@ class Analysis:
         if t is A.Index and type(e.obj) is A.Identifier and not e.optional:
             b = scope.lookup(e.obj.name)
             return b.elem if b is not None and b.is_list and not b.escapes else None
-        if t is A.Call and type(e.callee) is A.Identifier:
+        if t is A.Entrain:
+            # the join of the arms' values (no arm matching is an error, not a value)
+            ty = BOTTOM
+            for case in e.cases + ([e.default] if e.default else []):
+                if case.is_block:
+                    last = case.body[-1] if case.body else None
+                    if type(last) is not A.ExprStmt:
+                        return None
+                    value = last.expr
+                else:
+                    value = case.body
+                ty = join(ty, self.type_of(value, self.scopes[id(case)]))
+                if ty is None:
+                    return None
+            return ty
+        if t is A.Call and type(e.callee) is A.Identifier and not e.optional:
             name = e.callee.name
-            if name in self.overridable and scope.lookup(name) is not None:
-                return None
-            return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(name, ""))
+            if self.calls_builtin(name, scope):
+                return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(name, ""))
+            b = scope.lookup(name)
+            return b.ret if b is not None and b.decl is not None and len(b.values) == 1 else None
         return None

@@ -59,6 +59,14 @@ def test_suggestions_see_later_changes_of_session_variables():
     assert out == '2\n2\n"many:1"\n'
 
 
+def test_a_suggestion_called_with_numbers_takes_strings_in_a_later_entry():
+    _, out = session(
+        "suggestion next(x) { awaken x + 1; } observe next(2);",
+        'observe next("ab");',
+    )
+    assert out == "3\nab1\n"
+
+
 def test_the_value_of_a_bare_expression_is_shown():
     _, out = session("1 + 2", '"tab\\there"', "[1, \"a\", true]", "induce x = 5;", "x = 6;", "x * 7",
                      "entrain x { when 6 => \"six\" otherwise => \"?\" }", "x + 1;", "Point")

@@ -160,7 +160,7 @@ class ReplState:
         for name in new_names:
             self.cells[name] = types.CellType()
         try:
-            compiler = Compiler(program, path, registry, resolver=self)
+            compiler = Compiler(program, path, registry, resolver=self, open_world=True)
             compiler.compile()
         except DiagnosticError:
             for name in new_names:
