@@ -110,6 +110,7 @@ class Compiler:
         self._subject_kind: tuple | None = None
         self._types: dict[int, tuple] = {}
         self._counters: dict[int, tuple] = {}
+        self._method_names: dict[int, str] = {}
         self.track_context = False
         self.module_exports = module_exports
         # top-level suggestions may be called by code compiled later (a module's importers, the
@@ -588,6 +589,33 @@ class Compiler:
                 out.add(b.pyname)
         return out
 
+    def method_pyname(self, s: A.SessionDecl, m: A.SessionMethod) -> str:
+        """The Python name of a method's function (asked for by calls compiled before the session)."""
+        key = id(m)
+        name = self._method_names.get(key)
+        if name is None:
+            name = self._method_names[key] = self.tmp("m_" + _ascii(m.name))
+        return name
+
+    def known_method(self, callee: A.Member) -> str | None:
+        """`x.m(...)` where `x` always holds an instance of one session that has a public method
+        `m` and is declared in this function or an enclosing one: that method's function."""
+        if type(callee.obj) is not A.Identifier:
+            return None
+        scope = self._fn.scope
+        b = scope.lookup(callee.obj.name)
+        if b is None:
+            return None
+        s = self.analysis.instance_session(b)
+        if s is None:
+            return None
+        m = next((m for m in s.session.members if type(m) is A.SessionMethod and m.name == callee.name), None)
+        if m is None or m.static or m.private or m.name == "constructor":
+            return None
+        while scope is not None and scope is not s.scope:
+            scope = scope.parent
+        return None if scope is None else self.method_pyname(s.session, m)
+
     def s_SessionDecl(self, s: A.SessionDecl) -> list[py.stmt]:
         out: list[py.stmt] = []
         registrations: list[py.stmt] = []
@@ -595,7 +623,7 @@ class Compiler:
         tmp_session = self.tmp("session")
         for m in s.members:
             if type(m) is A.SessionMethod:
-                pyname = self.tmp("m_" + _ascii(m.name))
+                pyname = self.method_pyname(s, m)
                 out.append(self.function(m, pyname, m.params, m.body, f"{s.name}::{m.name}", this=not m.static,
                                          session=s, session_var=tmp_session))
                 registrations.append(py.Expr(value=py.Call(
@@ -1091,6 +1119,11 @@ class Compiler:
             return pre, py.Call(func=self.name(b.pyname), args=args, keywords=[])
         # arguments are evaluated before the callee expression, as in the reference
         if type(callee) is A.Member and not callee.optional:
+            method = self.known_method(callee)
+            if method is not None:
+                pre, args = self.sequence(e.args)
+                return pre, py.Call(func=self.name(method), args=[self.name(self._fn.scope.lookup(
+                    callee.obj.name).pyname)] + args, keywords=[])
             pre, values = self.sequence(e.args + [callee.obj])
             obj = values[-1]
             args = py.Tuple(elts=values[:-1], ctx=py.Load())

@@ -43,7 +43,7 @@ def join(a, b):
 
 class Binding:
     __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
-                 "stores", "elem", "nonneg", "param", "value_used", "decl", "ret")
+                 "stores", "elem", "nonneg", "param", "value_used", "decl", "ret", "session")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -59,6 +59,7 @@ class Binding:
         self.value_used = False  # read other than as the callee of a call
         self.decl: _Suggestion | None = None  # for the name of a declared suggestion
         self.ret = None  # what that suggestion returns, when it is a known type
+        self.session: A.SessionDecl | None = None  # for the name of a declared session
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
         self.stores: list = []  # (value, scope) of every `x[i] = value`
         self.elem = BOTTOM  # element type, for lists that never escape
@@ -204,6 +205,21 @@ class Analysis:
             elif stored is not None:
                 b.stores.append(stored)
 
+    def instance_session(self, b: Binding) -> Binding | None:
+        """The session binding `S` when every value `b` is ever given is `S(...)`: `b` then always
+        holds an instance of that one declared session."""
+        found = None
+        for v in b.values:
+            if v is UNKNOWN or type(v[0]) is not A.Call or v[0].optional or type(v[0].callee) is not A.Identifier:
+                return None
+            name, scope = v[0].callee.name, v[1]
+            s = scope.lookup(name)
+            if s is None or s.session is None or len(s.values) != 1 or self.calls_builtin(name, scope) \
+                    or (found is not None and s is not found):
+                return None
+            found = s
+        return found
+
     def calls_builtin(self, name: str, scope: FnScope) -> bool:
         """Whether `name(...)` calls a builtin: the reference's builtins come before declarations
         of the same name, the ones added here after them."""
@@ -315,7 +331,7 @@ class Analysis:
             if any(m.name == "constructor" for m in s.methods):
                 self.declare(scope, s.name, UNKNOWN)  # `Name(args)` builds a record
         elif t is A.SessionDecl:
-            self.declare(scope, s.name, UNKNOWN)
+            self.declare(scope, s.name, UNKNOWN).session = s
             for m in s.members:
                 if m.private:
                     self.has_private = True
