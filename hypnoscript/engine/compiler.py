@@ -1181,6 +1181,12 @@ class Compiler:
             pre, obj = self.expr(e.obj)
             return pre, py.Subscript(value=py.Attribute(value=obj, attr="fields", ctx=py.Load()),
                                      slice=self.const(e.name), ctx=py.Load())
+        if not e.optional and type(e.obj) is A.Identifier:
+            b = self._fn.scope.lookup(e.obj.name)
+            if b is not None and self.analysis.record_fields(b, e.name) is not None:
+                # a variable that only ever holds record literals setting this field
+                return [], py.Subscript(value=py.Attribute(value=self.name(b.pyname), attr="fields", ctx=py.Load()),
+                                        slice=self.const(e.name), ctx=py.Load())
         pre, obj = self.expr(e.obj)
         slow = self.call("_member_opt" if e.optional else "_member", obj, self.const(e.name))
         if e.optional or not _is_pure(obj):

@@ -155,11 +155,21 @@ class Analysis:
         self.has_private = False
         self._suggestions: dict[int, _Suggestion] = {}  # by id of the suggestion's scope
         self._calls: list[tuple[FnScope, A.Call]] = []
+        # every `x.name = value` anywhere, by name, and the index of every `x[i] = value` that is
+        # not a list variable's (a record field can be set either way)
+        self._member_stores: dict[str, list] = {}
+        self._index_stores: list = []
+        self._field_types: dict[tuple[Binding, str], object] = {}  # see field_type
+        self._member_reads: list[tuple[FnScope, A.Member]] = []  # `variable.name`
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
         self._resolve_uses()
         self._resolve_calls()
+        for scope, e in self._member_reads:
+            b = scope.lookup(e.obj.name)
+            if b is not None and self.record_fields(b, e.name) is not None:
+                self._field_types[(b, e.name)] = BOTTOM
         self._infer()
         self._final_types = {}
 
@@ -204,6 +214,35 @@ class Analysis:
                 b.value_used = b.value_used or stored is _ESCAPE
             elif stored is not None:
                 b.stores.append(stored)
+
+    @staticmethod
+    def record_fields(b: Binding, name: str) -> list | None:
+        """When every value `b` is ever given is a record literal that sets field `name`: the
+        (value, scope) of that field in each literal (the field then always exists: record fields
+        are never removed)."""
+        found = []
+        for v in b.values:
+            if v is UNKNOWN or type(v[0]) is not A.RecordLit:
+                return None
+            field = next((f for f in reversed(v[0].fields) if f.name == name), None)
+            if field is None:
+                return None
+            found.append((field.value, v[1]))
+        return found or None
+
+    def field_type(self, b: Binding, name: str):
+        """The type of field `name` of the records `b` holds: the join of what the literals set
+        and of every assignment to a member of that name anywhere (records are shared values),
+        unknown when some `x[key] = value` could name a field."""
+        ty = BOTTOM
+        for index, scope in self._index_stores:
+            if self.type_of(index, scope) not in (NUM, BOTTOM):
+                return None
+        for value, scope in self.record_fields(b, name) + self._member_stores.get(name, []):
+            ty = join(ty, self.type_of(value, scope))
+            if ty is None:
+                return None
+        return ty
 
     def instance_session(self, b: Binding) -> Binding | None:
         """The session binding `S` when every value `b` is ever given is `S(...)`: `b` then always
@@ -319,6 +358,10 @@ class Analysis:
             self._expr(s.target, scope)
             if type(s.target) is A.Identifier:
                 self._assign(scope, s.target.name, (A.BoolLit(True), scope))
+            elif type(s.target) is A.Member:
+                self._member_stores.setdefault(s.target.name, []).append((A.BoolLit(True), scope))
+            elif type(s.target) is A.Index:
+                self._index_stores.append((s.target.index, scope))
         elif t is A.FuncDecl:
             b = self.declare(scope, s.name, UNKNOWN)
             fn_scope = FnScope("function", scope)
@@ -390,9 +433,17 @@ class Analysis:
                 self._assign(scope, target.name, (e.value, scope))
             elif type(target) is A.Index and type(target.obj) is A.Identifier and not target.optional:
                 self._uses.append((scope, target.obj.name, (e.value, scope)))
+                self._index_stores.append((target.index, scope))
                 self._expr(target.index, scope)
             else:
+                if type(target) is A.Member:
+                    self._member_stores.setdefault(target.name, []).append((e.value, scope))
+                elif type(target) is A.Index:
+                    self._index_stores.append((target.index, scope))
                 self._expr(target, scope)
+        elif t is A.Member and type(e.obj) is A.Identifier and not e.optional:
+            self._member_reads.append((scope, e))
+            self._uses.append((scope, e.obj.name, _ESCAPE))
         elif t is A.Lambda:
             self._fn(e, "lambda", scope, e.params, e.body)
         elif t is A.Entrain:
@@ -473,6 +524,11 @@ class Analysis:
                     if ret != b.ret:
                         b.ret = ret
                         changed = True
+            for key in list(self._field_types):
+                ty = self.field_type(*key)
+                if ty != self._field_types[key]:
+                    self._field_types[key] = ty
+                    changed = True
         for b in self.bindings:
             if b.ty == BOTTOM:
                 b.ty = None
@@ -480,6 +536,9 @@ class Analysis:
                 b.elem = None
             if b.ret == BOTTOM:
                 b.ret = None
+        for key, ty in self._field_types.items():
+            if ty == BOTTOM:
+                self._field_types[key] = None
         self._find_counters()
 
     def _find_counters(self) -> None:
@@ -615,6 +674,12 @@ class Analysis:
         if t is A.Index and type(e.obj) is A.Identifier and not e.optional:
             b = scope.lookup(e.obj.name)
             return b.elem if b is not None and b.is_list and not b.escapes else None
+        if t is A.Member and not e.optional and type(e.obj) is A.Identifier:
+            b = scope.lookup(e.obj.name)
+            if b is None or self.record_fields(b, e.name) is None:
+                return None
+            # solved with the bindings in _infer (a field's value may read the field itself)
+            return self._field_types.get((b, e.name))
         if t is A.Entrain:
             # the join of the arms' values (no arm matching is an error, not a value)
             ty = BOTTOM
