@@ -75,6 +75,8 @@ class _FnState:
         self.sites: list[_Site] | None = None
         self.depth = 0  # Python blocks (loops, handlers) around the statement being compiled
         self.conditional = 0  # > 0 inside a part of an expression that may not be evaluated
+        # counters known to be >= 0 where the code being compiled runs (a test guards it)
+        self.facts: frozenset = frozenset()
 
 
 class _Site:
@@ -344,20 +346,83 @@ class Compiler:
 
     def s_If(self, s: A.If) -> list[py.stmt]:
         pre, test = self.expr(s.cond)
-        then = self.block(s.then) or [py.Pass()]
+        then = self.guarded_block(s.then, s.cond) or [py.Pass()]
         orelse = self.block(s.orelse) if s.orelse else []
         return pre + [py.If(test=test, body=then, orelse=orelse)]
 
     def s_While(self, s: A.While) -> list[py.stmt]:
         pre, test = self.expr(s.cond)
         loop = self.enter_loop(s.label)
-        body = self.loop_body(loop, self.block(s.body))
+        body = self.loop_body(loop, self.guarded_block(s.body, s.cond))
         self._fn.loops.pop()
         if pre:
             # the condition needs statements: evaluate them at the top of every pass
             check = py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])
             return self.loop_exit(loop, py.While(test=self.const(True), body=pre + [check] + body, orelse=[]))
         return self.loop_exit(loop, py.While(test=test, body=body or [py.Pass()], orelse=[]))
+
+    def facts_from(self, cond: A.Expr) -> set:
+        """Counters that `cond` being true proves non-negative (`i >= 0`, `i > -1`, `0 <= i`, in
+        any conjunct of an `&&` chain)."""
+        found = set()
+        stack = [cond]
+        while stack:
+            e = stack.pop()
+            if type(e) is not A.Binary:
+                continue
+            if e.op == "&&":
+                stack += [e.left, e.right]
+                continue
+            var, op, bound = e.left, e.op, e.right
+            if type(var) is A.NumberLit:
+                var, bound, op = bound, var, {"<=": ">=", "<": ">"}.get(op, "")
+            if type(var) is not A.Identifier or type(bound) is not A.NumberLit:
+                continue
+            if (op == ">=" and bound.value >= 0) or (op == ">" and bound.value >= -1):
+                b = self._fn.scope.lookup(var.name)
+                if b is not None and b.counter and not b.assigned_inside:
+                    found.add(b)
+        return found
+
+    def with_facts(self, facts, compile_part):
+        st = self._fn
+        outer = st.facts
+        st.facts = outer | facts
+        try:
+            return compile_part()
+        finally:
+            st.facts = outer
+
+    def guarded_block(self, stmts: list[A.Stmt], cond: A.Expr) -> list[py.stmt]:
+        """A block that runs when `cond` held: its facts hold until a statement assigns their
+        variable."""
+        facts = self.facts_from(cond)
+        if not facts:
+            return self.block(stmts)
+        out: list[py.stmt] = []
+        for s in stmts:
+            if facts:
+                assigned = _assigned_names(s)
+                facts = {b for b in facts if b.name not in assigned}
+            out.extend(self.with_facts(facts, lambda: self.stmt(s)) if facts else self.stmt(s))
+        return out
+
+    def nonneg(self, e: A.Expr) -> bool:
+        """Whether a counter expression is never negative here."""
+        scope = self._fn.scope
+        if self.analysis.is_nonneg_expr(e, scope):
+            return True
+        facts = self._fn.facts
+        if not facts:
+            return False
+        while type(e) is A.Binary and e.op == "+":
+            if type(e.right) is A.NumberLit and e.right.value >= 0:
+                e = e.left
+            elif type(e.left) is A.NumberLit and e.left.value >= 0:
+                e = e.right
+            else:
+                return False
+        return type(e) is A.Identifier and scope.lookup(e.name) in facts
 
     def enter_loop(self, label: str | None) -> _Loop:
         loop = _Loop(label, self.tmp("loop"))
@@ -415,7 +480,7 @@ class Compiler:
             update = self.stmt(A.ExprStmt(s.update, span=s.update.span))
         needs_flag = bool(update) and _has_continue(s.body)
         loop = self.enter_loop(s.label)
-        body = self.loop_body(loop, self.block(s.body))
+        body = self.loop_body(loop, self.guarded_block(s.body, s.cond) if s.cond is not None else self.block(s.body))
         self._fn.loops.pop()
         cond_pre: list[py.stmt] = []
         test: py.expr = self.const(True)
@@ -802,10 +867,15 @@ class Compiler:
                 node = self.name(t)
             names.append(node)
         obj, idx = names
+        sites = self._fn.sites
+        first_site = len(sites) if sites is not None else 0
         vpre, value = self.expr(value_node)
         out.extend(vpre)
+        # a value that needs no statements and holds no conditional element read is computed
+        # in the branch that stores it (one copy per branch) instead of into a temporary first
+        inline = not vpre and sites is not None and all(site.node is None for site in sites[first_site:])
         size = py.Call(func=self.name("len"), args=[obj], keywords=[])
-        if counter is not None and self.analysis.is_nonneg_expr(target.index, self._fn.scope):
+        if counter is not None and self.nonneg(target.index):
             in_range = py.Compare(left=idx, ops=[py.Lt()], comparators=[size])
         else:
             in_range = py.Compare(left=self.const(0 if counter is not None else 0.0), ops=[py.LtE(), py.Lt()],
@@ -813,12 +883,14 @@ class Compiler:
         fits = self.list_and(target.obj, obj, in_range)
         slot = py.Subscript(value=obj, slice=idx if counter is not None else
                             py.Call(func=self.name("int"), args=[idx], keywords=[]), ctx=py.Store())
-        if not _is_pure(value):
+        if _is_pure(value) or inline:
+            again = copy.deepcopy(value)
+        else:
             t = self.tmp()
             out.append(py.Assign(targets=[self.name(t, True)], value=value))
-            value = self.name(t)
+            value, again = self.name(t), self.name(t)
         out.append(py.If(test=fits, body=[py.Assign(targets=[slot], value=value)],
-                         orelse=[py.Expr(value=self.call("_set_index", obj, idx, value))]))
+                         orelse=[py.Expr(value=self.call("_set_index", obj, idx, again))]))
         return out
 
     def store_complex(self, target: A.Expr, value: py.expr, value_pre: list[py.stmt] | None = None):
@@ -1059,9 +1131,13 @@ class Compiler:
 
     def short_circuit(self, e: A.Binary):
         lpre, left = self.expr(e.left)
+        facts = set()
+        if e.op == "&&":
+            assigned = _assigned_names(e.right)
+            facts = {b for b in self.facts_from(e.left) if b.name not in assigned}
         self._fn.conditional += 1
         try:
-            rpre, right = self.expr(e.right)
+            rpre, right = self.with_facts(facts, lambda: self.expr(e.right)) if facts else self.expr(e.right)
         finally:
             self._fn.conditional -= 1
         if e.op == "??":
@@ -1208,7 +1284,7 @@ class Compiler:
         fast_sites = st.sites is not None and st.depth <= SITE_DEPTH and _is_pure(obj)
         if fast_sites and counter is not None and _is_pure(counter):
             # a plain subscript; the statement's handler turns an IndexError into our error
-            nonneg = self.analysis.is_nonneg_expr(e.index, st.scope)
+            nonneg = self.nonneg(e.index)
             return pre, self.site(e, obj, counter, counter, None if nonneg else self.const(0), 0)
         if fast_sites and counter is None and self.ty(e.index) == NUM and _is_pure(idx):
             return pre, self.site(e, obj, idx, py.Call(func=self.name("int"), args=[idx], keywords=[]),
@@ -1470,6 +1546,23 @@ def _may_call(node: A.Node) -> bool:
     if isinstance(node, (A.Call, A.Assign, A.Lambda, A.Entrain, A.RecordLit)):
         return True
     return any(_may_call(c) for c in node.children())
+
+
+def _assigned_names(node: A.Node) -> set[str]:
+    """Every name assigned or declared anywhere under `node`, nested suggestions included."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is A.Assign and type(n.target) is A.Identifier:
+            names.add(n.target.name)
+        elif t is A.VarDecl or t is A.ForIn or t is A.Anchor:
+            names.add(n.name)
+        elif t is A.Oscillate and type(n.target) is A.Identifier:
+            names.add(n.target.name)
+        stack.extend(n.children())
+    return names
 
 
 def _has_continue(nodes) -> bool:

@@ -43,7 +43,7 @@ def join(a, b):
 
 class Binding:
     __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
-                 "stores", "elem", "nonneg", "param", "value_used", "decl", "ret", "session")
+                 "stores", "elem", "nonneg", "param", "value_used", "decl", "ret", "session", "assigned_inside")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -60,6 +60,7 @@ class Binding:
         self.decl: _Suggestion | None = None  # for the name of a declared suggestion
         self.ret = None  # what that suggestion returns, when it is a known type
         self.session: A.SessionDecl | None = None  # for the name of a declared session
+        self.assigned_inside = False  # assigned by a suggestion nested in its own function
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
         self.stores: list = []  # (value, scope) of every `x[i] = value`
         self.elem = BOTTOM  # element type, for lists that never escape
@@ -203,6 +204,7 @@ class Analysis:
                 b.values.append(value)
             if b.scope.function is not scope.function:
                 scope.function.nonlocals.add(name)
+                b.assigned_inside = True
 
     def _resolve_uses(self) -> None:
         for scope, name, stored in self._uses:
