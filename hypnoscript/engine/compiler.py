@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast as py
 import copy
+import math
 
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
@@ -1053,19 +1054,34 @@ class Compiler:
             return pre, self.call("_div", left, right)
         if op == "%":
             counter = self.int_expr(e.left)
+            # HypnoScript's % is fmod; Python's % agrees with it for a positive dividend and
+            # divisor (and is an operator, not a call)
+            positive = isinstance(right, py.Constant) and type(right.value) is float and 0 < right.value < math.inf
             if counter is not None and isinstance(right, py.Constant) and right.value != 0:
-                return pre, self.call("_fmod", counter, right)  # a counter is always finite
+                if positive and self.nonneg(e.left):
+                    return pre, py.BinOp(left=counter, op=py.Mod(), right=right)
+                if not positive:
+                    return pre, self.call("_fmod", counter, right)  # a counter is always finite
+                first, again = self.once(counter)
+                return pre, py.IfExp(test=py.Compare(left=first, ops=[py.Gt()], comparators=[self.const(0)]),
+                                     body=py.BinOp(left=again, op=py.Mod(), right=right),
+                                     orelse=self.call("_fmod", copy.deepcopy(again), right))
             if lt == NUM and isinstance(right, py.Constant) and right.value not in (0.0, float("inf"), float("-inf")) \
                     and right.value == right.value:
-                # fmod is HypnoScript's %, except that it raises for an infinite or NaN dividend
-                if _is_pure(left):
-                    first, again = left, left
-                else:
-                    t = self.tmp()
-                    first, again = py.NamedExpr(target=self.name(t, True), value=left), self.name(t)
-                finite = py.Compare(left=py.BinOp(left=first, op=py.Sub(), right=again), ops=[py.Eq()],
-                                    comparators=[self.const(0.0)])
-                return pre, py.IfExp(test=finite, body=self.call("_fmod", again, right), orelse=self.name("_nan"))
+                # fmod raises for an infinite or NaN dividend, where HypnoScript gives NaN
+                first, again = self.once(left)
+
+                def general(first: py.expr) -> py.expr:
+                    finite = py.Compare(left=py.BinOp(left=first, op=py.Sub(), right=copy.deepcopy(again)),
+                                        ops=[py.Eq()], comparators=[self.const(0.0)])
+                    return py.IfExp(test=finite, body=self.call("_fmod", copy.deepcopy(again), right),
+                                    orelse=self.name("_nan"))
+
+                if not positive:
+                    return pre, general(first)
+                return pre, py.IfExp(test=py.Compare(left=first, ops=[py.Gt()], comparators=[self.const(0.0)]),
+                                     body=py.BinOp(left=again, op=py.Mod(), right=right),
+                                     orelse=general(copy.deepcopy(again)))
             return pre, self.call("_mod", left, right)
         if op in ("==", "!="):
             if (lt == STR and rt == STR) or (lt == BOOL and rt == BOOL):
@@ -1494,8 +1510,21 @@ class Compiler:
 
     def near(self, left: py.expr, right: py.expr) -> py.expr:
         """`-EPS < left - right < EPS`: the reference's number equality, without a call."""
-        return py.Compare(left=self.const(-EPS), ops=[py.Lt(), py.Lt()],
-                          comparators=[py.BinOp(left=left, op=py.Sub(), right=right), self.const(EPS)])
+        if isinstance(right, py.Constant) and right.value == 0:
+            difference = left
+        elif isinstance(left, py.Constant) and left.value == 0:
+            difference = right
+        else:
+            difference = py.BinOp(left=left, op=py.Sub(), right=right)
+        return py.Compare(left=self.const(-EPS), ops=[py.Lt(), py.Lt()], comparators=[difference, self.const(EPS)])
+
+    def once(self, value: py.expr) -> tuple[py.expr, py.expr]:
+        """(first use, later uses) of a value evaluated once: itself when pure, else a walrus
+        into a temporary and that temporary."""
+        if _is_pure(value):
+            return value, value
+        t = self.tmp()
+        return py.NamedExpr(target=self.name(t, True), value=value), self.name(t)
 
     def bind(self, name: str, value: py.expr) -> py.expr:
         pyname = self._fn.scope.lookup(name).pyname
