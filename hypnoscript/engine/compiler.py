@@ -78,6 +78,7 @@ class _FnState:
         self.conditional = 0  # > 0 inside a part of an expression that may not be evaluated
         # counters known to be >= 0 where the code being compiled runs (a test guards it)
         self.facts: frozenset = frozenset()
+        self.arm_closures = False  # the `entrain` arm being compiled creates functions
 
 
 class _Site:
@@ -1101,9 +1102,11 @@ class Compiler:
         rc = self.is_counter(e.right) and (type(e.right) is not A.NumberLit or self.is_int_variable(e.left))
         if comparison:
             return (self.int_expr(e.left) if lc else left), (self.int_expr(e.right) if rc else right)
-        if lc and not rc and type(e.left) is not A.NumberLit:
+        # an int counter with a float gives a float, the same one as from the counter converted
+        # first (counters are exact in a double): one operand stays int, the other is a float
+        if self.is_int_variable(e.left):
             return self.int_expr(e.left), right
-        if rc and not lc and type(e.right) is not A.NumberLit:
+        if self.is_int_variable(e.right):
             return left, self.int_expr(e.right)
         return left, right
 
@@ -1260,6 +1263,8 @@ class Compiler:
                 b = self._fn.scope.lookup(e.args[0].name)
                 if b is not None and b.is_list:
                     return pre, length
+            if name == "Length" and self.ty(e.args[0]) == STR:
+                return pre, length
             test = self.is_type(arg, "list")
             if name == "Length":
                 test = py.BoolOp(op=py.Or(), values=[test, self.is_type(arg, "str")])
@@ -1374,6 +1379,7 @@ class Compiler:
         case, rest = cases[0], cases[1:]
         # the arm's own scope: its pattern variables and declarations
         outer, self._fn.scope = self._fn.scope, self.analysis.scopes[id(case)]
+        self._fn.arm_closures = _has_closure(case)
         try:
             parts = self.pattern(case.pattern, subject)
             gpre: list[py.stmt] = []
@@ -1419,11 +1425,11 @@ class Compiler:
         them (`(x := subject) is x`, always true), so they happen only once the tests before pass."""
         t = type(p)
         if t is A.BindingPattern:
-            return [self.bind(p.name, subject)]
+            return [self.bind(p.name, subject, alias=True)]
         if t is A.TypedPattern:
             pytype = _TYPE_PATTERNS.get(p.type_name.lower())
             tests = [] if pytype is None else [self.is_type(subject, pytype)]
-            return tests + [self.bind(p.name, subject)]
+            return tests + [self.bind(p.name, subject, alias=True)]
         if t is A.LiteralPattern:
             _, value = self.expr(p.value)
             if isinstance(value, py.Constant) and type(value.value) is float:
@@ -1526,8 +1532,14 @@ class Compiler:
         t = self.tmp()
         return py.NamedExpr(target=self.name(t, True), value=value), self.name(t)
 
-    def bind(self, name: str, value: py.expr) -> py.expr:
-        pyname = self._fn.scope.lookup(name).pyname
+    def bind(self, name: str, value: py.expr, alias: bool = False) -> py.expr:
+        b = self._fn.scope.lookup(name)
+        if alias and type(value) is py.Name and len(b.values) == 1 and not b.assigned_inside \
+                and not self._fn.arm_closures:
+            # the arm reads the subject's temporary itself (no closure can outlive the arm)
+            b.pyname = value.id
+            return self.const(True)
+        pyname = b.pyname
         return py.Compare(left=py.NamedExpr(target=self.name(pyname, True), value=value), ops=[py.Is()],
                           comparators=[self.name(pyname)])
 
@@ -1575,6 +1587,17 @@ def _may_call(node: A.Node) -> bool:
     if isinstance(node, (A.Call, A.Assign, A.Lambda, A.Entrain, A.RecordLit)):
         return True
     return any(_may_call(c) for c in node.children())
+
+
+def _has_closure(node: A.Node) -> bool:
+    """Whether a suggestion, lambda, session or record type is declared under `node`."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) in (A.FuncDecl, A.Lambda, A.SessionDecl, A.TranceifyDecl):
+            return True
+        stack.extend(n.children())
+    return False
 
 
 def _assigned_names(node: A.Node) -> set[str]:

@@ -83,6 +83,21 @@ class _Suggestion:
         self.falls_off = _can_complete(node.body)
 
 
+def _identifiers(e: A.Expr) -> list[str]:
+    """The variable names an index or counter expression reads."""
+    names = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if type(n) is A.Identifier:
+            names.append(n.name)
+        elif type(n) is A.Call and len(n.args) == 1 and type(n.args[0]) is A.Identifier:
+            continue  # Length(list): the list is not a counter
+        else:
+            stack.extend(n.children())
+    return names
+
+
 def _can_complete(stmts: list[A.Stmt]) -> bool:
     """Whether running `stmts` can reach their end (conservative: True when unsure)."""
     if not stmts:
@@ -162,6 +177,7 @@ class Analysis:
         self._index_stores: list = []
         self._field_types: dict[tuple[Binding, str], object] = {}  # see field_type
         self._member_reads: list[tuple[FnScope, A.Member]] = []  # `variable.name`
+        self._index_exprs: list = []  # (index, scope) of every `variable[index]`, read or stored
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
@@ -418,6 +434,7 @@ class Analysis:
             self._uses.append((scope, e.name, _ESCAPE))
         elif t is A.Index and type(e.obj) is A.Identifier and not e.optional:
             self._uses.append((scope, e.obj.name, None))
+            self._index_exprs.append((e.index, scope))
             self._expr(e.index, scope)
         elif t is A.Call and type(e.callee) is A.Identifier and e.callee.name in _LENGTH_BUILTINS \
                 and len(e.args) == 1 and type(e.args[0]) is A.Identifier and not e.optional:
@@ -436,6 +453,7 @@ class Analysis:
             elif type(target) is A.Index and type(target.obj) is A.Identifier and not target.optional:
                 self._uses.append((scope, target.obj.name, (e.value, scope)))
                 self._index_stores.append((target.index, scope))
+                self._index_exprs.append((target.index, scope))
                 self._expr(target.index, scope)
             else:
                 if type(target) is A.Member:
@@ -560,7 +578,7 @@ class Analysis:
                 if b.counter and not all(self.is_counter_expr(v[0], v[1]) for v in b.values):
                     b.counter = False
                     changed = True
-        counters = [b for b in candidates if b.counter]
+        counters = self._keep_index_counters([b for b in candidates if b.counter])
         for b in counters:
             b.nonneg = True
         changed = True
@@ -570,6 +588,27 @@ class Analysis:
                 if b.nonneg and not all(self.is_nonneg_expr(v[0], v[1]) for v in b.values):
                     b.nonneg = False
                     changed = True
+
+    def _keep_index_counters(self, counters: list[Binding]) -> list[Binding]:
+        """Python ints pay off where they index lists; elsewhere every read would convert them to
+        floats. Keep the counters that appear in an index and those their values are computed
+        from; the others are plain number variables."""
+        kept: set[Binding] = set()
+        stack = []
+        for index, scope in self._index_exprs:
+            stack += [(name, scope) for name in _identifiers(index)]
+        while stack:
+            name, scope = stack.pop()
+            b = scope.lookup(name)
+            if b is None or not b.counter or b in kept:
+                continue
+            kept.add(b)
+            for v in b.values:
+                stack += [(name, v[1]) for name in _identifiers(v[0])]
+        for b in counters:
+            if b not in kept:
+                b.counter = False
+        return [b for b in counters if b.counter]
 
     def is_length_of_list(self, e: A.Expr, scope: FnScope) -> bool:
         """`Length(x)` / `ArrayLength(x)` of a variable that only ever holds lists: a Python int."""
