@@ -43,7 +43,7 @@ def join(a, b):
 
 class Binding:
     __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
-                 "stores", "elem", "nonneg", "param", "value_used", "decl", "ret", "session", "assigned_inside")
+                 "stores", "elem", "nonneg", "param", "value_used", "decl", "session", "assigned_inside")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -58,7 +58,6 @@ class Binding:
         self.param = False
         self.value_used = False  # read other than as the callee of a call
         self.decl: _Suggestion | None = None  # for the name of a declared suggestion
-        self.ret = None  # what that suggestion returns, when it is a known type
         self.session: A.SessionDecl | None = None  # for the name of a declared session
         self.assigned_inside = False  # assigned by a suggestion nested in its own function
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
@@ -74,13 +73,24 @@ class Binding:
 class _Suggestion:
     """A declared suggestion: its node, scope, `awaken`s and whether it can end without one."""
 
-    __slots__ = ("node", "scope", "returns", "falls_off")
+    __slots__ = ("node", "scope", "returns", "falls_off", "ret")
 
-    def __init__(self, node: A.FuncDecl, scope: FnScope) -> None:
+    def __init__(self, node: A.FuncDecl | A.SessionMethod, scope: FnScope) -> None:
         self.node = node
         self.scope = scope
         self.returns: list = []  # (value, scope) of each `awaken value`; None for a bare `awaken`
         self.falls_off = _can_complete(node.body)
+        self.ret = BOTTOM  # the type of what it returns (solved in Analysis._infer)
+
+
+def _has_call(e: A.Expr) -> bool:
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if type(n) is A.Call or type(n) is A.Entrain:
+            return True
+        stack.extend(n.children())
+    return False
 
 
 def _identifiers(e: A.Expr) -> list[str]:
@@ -177,6 +187,10 @@ class Analysis:
         self._index_stores: list = []
         self._field_types: dict[tuple[Binding, str], object] = {}  # see field_type
         self._member_reads: list[tuple[FnScope, A.Member]] = []  # `variable.name`
+        self._member_calls: list[tuple[FnScope, A.Call]] = []  # `x.name(...)`
+        self._member_value_names: set[str] = set()  # names of members read other than to call them
+        self._session_fields: dict[tuple[int, str], object] = {}  # (id of session, field) -> type
+        self._session_decls: dict[int, A.SessionDecl] = {}
         self._index_exprs: list = []  # (index, scope) of every `variable[index]`, read or stored
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
@@ -184,6 +198,13 @@ class Analysis:
         self._resolve_uses()
         self._resolve_calls()
         for scope, e in self._member_reads:
+            if e.obj.name == "this":
+                fs = scope.function
+                if fs.kind == "method" and fs.session is not None and any(
+                        type(m) is A.SessionField and not m.static and m.name == e.name for m in fs.session.members):
+                    self._session_decls[id(fs.session)] = fs.session
+                    self._session_fields[(id(fs.session), e.name)] = BOTTOM
+                continue
             b = scope.lookup(e.obj.name)
             if b is not None and self.record_fields(b, e.name) is not None:
                 self._field_types[(b, e.name)] = BOTTOM
@@ -298,16 +319,70 @@ class Analysis:
             fn = b.decl
             if fn is None or b.value_used or len(b.values) != 1 or (self.open_world and b.scope is self.main):
                 continue
-            params = [fn.scope.bindings[p.name] for p in fn.node.params]
-            if len({p.name for p in fn.node.params}) != len(params) or any(len(p.values) < 1 for p in params):
+            self._bind_arguments(fn, sites.get(id(b), ()))
+        if self.open_world:
+            return  # instances of its sessions can be made and used elsewhere
+        by_name: dict[str, list] = {}
+        for scope, call in self._member_calls:
+            by_name.setdefault(call.callee.name, []).append((scope, call))
+        for fn in self._suggestions.values():
+            m = fn.node
+            if type(m) is not A.SessionMethod or m.name in self._member_value_names:
                 continue
-            for i, (p, pb) in enumerate(zip(fn.node.params, params)):
-                pb.values.pop(0)  # the UNKNOWN every parameter starts with
-                for scope, call in sites.get(id(b), ()):
-                    if i < len(call.args):
-                        pb.values.append((call.args[i], scope))
-                    elif p.default is not None:
-                        pb.values.append((p.default, fn.scope))
+            calls = by_name.get(m.name, [])
+            # every `x.name(...)` in the program must be a call of this very method
+            if all(self.method_of(call.callee, scope) is m for scope, call in calls):
+                self._bind_arguments(fn, calls)
+
+    def _bind_arguments(self, fn: _Suggestion, calls) -> None:
+        params = [fn.scope.bindings[p.name] for p in fn.node.params]
+        if len({p.name for p in fn.node.params}) != len(params) \
+                or any(not pb.values or pb.values[0] is not UNKNOWN for pb in params):
+            return
+        for i, (p, pb) in enumerate(zip(fn.node.params, params)):
+            pb.values.pop(0)  # the UNKNOWN every parameter starts with
+            for scope, call in calls:
+                if i < len(call.args):
+                    pb.values.append((call.args[i], scope))
+                elif p.default is not None:
+                    pb.values.append((p.default, fn.scope))
+
+    def method_of(self, callee: A.Member, scope: FnScope) -> A.SessionMethod | None:
+        """The method `x.name(...)` calls, when `x` is `this` in a method or a variable that
+        always holds an instance of one session (and that session has such a method)."""
+        if callee.optional or type(callee.obj) is not A.Identifier:
+            return None
+        if callee.obj.name == "this":
+            fs = scope.function
+            session = fs.session if fs.kind == "method" else None
+        else:
+            b = scope.lookup(callee.obj.name)
+            sb = self.instance_session(b) if b is not None else None
+            session = sb.session if sb is not None else None
+        if session is None:
+            return None
+        return next((m for m in session.members if type(m) is A.SessionMethod and m.name == callee.name
+                     and not m.static and m.name != "constructor"), None)
+
+    def session_field_type(self, session_id: int, name: str):
+        """The type of an instance field: its initialiser (null without one) joined with every
+        assignment to a member of that name anywhere; unknown when an initialiser calls
+        something (a method could then read a field that is not set yet)."""
+        session = self._session_decls[session_id]
+        field = next(m for m in session.members if type(m) is A.SessionField and m.name == name)
+        if any(type(m) is A.SessionField and m.init is not None and _has_call(m.init) for m in session.members):
+            return None
+        if field.init is None:
+            return None
+        for index, scope in self._index_stores:
+            if self.type_of(index, scope) not in (NUM, BOTTOM):
+                return None
+        ty = self.type_of(field.init, self.scopes[id(field)])
+        for value, scope in self._member_stores.get(name, []):
+            ty = join(ty, self.type_of(value, scope))
+            if ty is None:
+                return None
+        return ty
 
     # ------------------------------------------------------------ walking
 
@@ -384,7 +459,6 @@ class Analysis:
             b = self.declare(scope, s.name, UNKNOWN)
             fn_scope = FnScope("function", scope)
             b.decl = self._suggestions[id(fn_scope)] = _Suggestion(s, fn_scope)
-            b.ret = BOTTOM
             self._fn(s, "function", scope, s.params, s.body, fn_scope=fn_scope)
         elif t is A.TranceifyDecl:
             for m in s.methods:
@@ -398,7 +472,10 @@ class Analysis:
                     self.has_private = True
                 if type(m) is A.SessionMethod:
                     kind = "static" if m.static else "method"
-                    self._fn(m, kind, scope, m.params, m.body, session=s, this=not m.static)
+                    fn_scope = FnScope(kind, scope, s)
+                    if not m.static and m.name != "constructor":
+                        self._suggestions[id(fn_scope)] = _Suggestion(m, fn_scope)
+                    self._fn(m, kind, scope, m.params, m.body, session=s, this=not m.static, fn_scope=fn_scope)
                 elif m.init is not None:
                     init_scope = FnScope("init", scope, s)
                     self.scopes[id(m)] = init_scope
@@ -439,6 +516,11 @@ class Analysis:
         elif t is A.Call and type(e.callee) is A.Identifier and e.callee.name in _LENGTH_BUILTINS \
                 and len(e.args) == 1 and type(e.args[0]) is A.Identifier and not e.optional:
             self._uses.append((scope, e.args[0].name, None))
+        elif t is A.Call and type(e.callee) is A.Member and not e.optional and not e.callee.optional:
+            self._member_calls.append((scope, e))
+            self._expr(e.callee.obj, scope)
+            for arg in e.args:
+                self._expr(arg, scope)
         elif t is A.Call and type(e.callee) is A.Identifier:
             self._uses.append((scope, e.callee.name, _ESCAPE if e.optional else _CALLEE))
             if not e.optional:
@@ -462,6 +544,7 @@ class Analysis:
                     self._index_stores.append((target.index, scope))
                 self._expr(target, scope)
         elif t is A.Member and type(e.obj) is A.Identifier and not e.optional:
+            self._member_value_names.add(e.name)
             self._member_reads.append((scope, e))
             self._uses.append((scope, e.obj.name, _ESCAPE))
         elif t is A.Lambda:
@@ -479,6 +562,8 @@ class Analysis:
                 else:
                     self._expr(case.body, arm)
         else:
+            if t is A.Member:
+                self._member_value_names.add(e.name)
             for child in e.children():
                 if isinstance(child, A.Expr):
                     self._expr(child, scope)
@@ -534,16 +619,20 @@ class Analysis:
                 if elem != b.elem:
                     b.elem = elem
                     changed = True
-                fn = b.decl
-                if fn is not None:
-                    ret = None if fn.falls_off else BOTTOM
-                    for r in fn.returns:
-                        if ret is None:
-                            break
-                        ret = join(ret, None if r is None else self.type_of(r[0], r[1]))
-                    if ret != b.ret:
-                        b.ret = ret
-                        changed = True
+            for fn in self._suggestions.values():
+                ret = None if fn.falls_off else BOTTOM
+                for r in fn.returns:
+                    if ret is None:
+                        break
+                    ret = join(ret, None if r is None else self.type_of(r[0], r[1]))
+                if ret != fn.ret:
+                    fn.ret = ret
+                    changed = True
+            for key in list(self._session_fields):
+                ty = self.session_field_type(*key)
+                if ty != self._session_fields[key]:
+                    self._session_fields[key] = ty
+                    changed = True
             for key in list(self._field_types):
                 ty = self.field_type(*key)
                 if ty != self._field_types[key]:
@@ -554,11 +643,13 @@ class Analysis:
                 b.ty = None
             if b.elem == BOTTOM:
                 b.elem = None
-            if b.ret == BOTTOM:
-                b.ret = None
-        for key, ty in self._field_types.items():
-            if ty == BOTTOM:
-                self._field_types[key] = None
+        for fn in self._suggestions.values():
+            if fn.ret == BOTTOM:
+                fn.ret = None
+        for table in (self._field_types, self._session_fields):
+            for key, ty in table.items():
+                if ty == BOTTOM:
+                    table[key] = None
         self._find_counters()
 
     def _find_counters(self) -> None:
@@ -715,6 +806,11 @@ class Analysis:
         if t is A.Index and type(e.obj) is A.Identifier and not e.optional:
             b = scope.lookup(e.obj.name)
             return b.elem if b is not None and b.is_list and not b.escapes else None
+        if t is A.Member and not e.optional and type(e.obj) is A.Identifier and e.obj.name == "this":
+            fs = scope.function
+            if fs.kind != "method" or fs.session is None:
+                return None
+            return self._session_fields.get((id(fs.session), e.name))
         if t is A.Member and not e.optional and type(e.obj) is A.Identifier:
             b = scope.lookup(e.obj.name)
             if b is None or self.record_fields(b, e.name) is None:
@@ -741,5 +837,8 @@ class Analysis:
             if self.calls_builtin(name, scope):
                 return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(name, ""))
             b = scope.lookup(name)
-            return b.ret if b is not None and b.decl is not None and len(b.values) == 1 else None
+            return b.decl.ret if b is not None and b.decl is not None and len(b.values) == 1 else None
+        if t is A.Call and type(e.callee) is A.Member and not e.optional:
+            m = self.method_of(e.callee, scope)
+            return None if m is None else self._suggestions[id(self.scopes[id(m)])].ret
         return None
