@@ -115,6 +115,8 @@ class Compiler:
         self._types: dict[int, tuple] = {}
         self._counters: dict[int, tuple] = {}
         self._method_names: dict[int, str] = {}
+        self._plain_records: set[int] = set()
+        self._records_declared: set[str] = set()
         self.track_context = False
         self.module_exports = module_exports
         # top-level suggestions may be called by code compiled later (a module's importers, the
@@ -198,7 +200,14 @@ class Compiler:
         body_nodes: list[A.Stmt] = []
         for s in self.program.body:
             (finales if type(s) is A.Finale else body_nodes).append(s)
+        # record types without methods declared once, by a top-level statement: a literal in the
+        # top level after that statement builds its record directly
+        decls = [n for n in _walk_stmts(self.program.body) if type(n) is A.TranceifyDecl]
+        names = [d.name for d in decls]
+        self._plain_records = {id(d) for d in self.program.body if type(d) is A.TranceifyDecl and not d.methods
+                               and names.count(d.name) == 1}
         body = self.block(body_nodes)
+        self._records_declared.clear()  # a finale can run before any declaration did
         if finales:
             final_body = self.block([s for f in finales for s in f.body])
             body = [py.Try(body=body or [py.Pass()], handlers=[], orelse=[], finalbody=final_body or [py.Pass()])]
@@ -749,6 +758,8 @@ class Compiler:
         if any(n == "constructor" for n, _ in methods):
             out.extend(self.store_identifier_stmt(
                 s.name, self.call("_record_constructor", self.name("_types"), self.const(s.name))))
+        if id(s) in self._plain_records:
+            self._records_declared.add(s.name)
         return out
 
     def e_RecordUpdate(self, e: A.RecordUpdate):
@@ -996,6 +1007,8 @@ class Compiler:
     def e_RecordLit(self, e: A.RecordLit):
         pre, values = self.sequence([f.value for f in e.fields])
         fields = py.Dict(keys=[self.const(f.name) for f in e.fields], values=values)
+        if e.type_name in self._records_declared and self._fn.scope.function is self.analysis.main:
+            return pre, self.call("_Record", self.const(e.type_name), fields, self.const(None))
         return pre, self.call("_make_record", self.name("_types"), self.const(e.type_name), fields)
 
     def e_Assign(self, e: A.Assign):
@@ -1587,6 +1600,15 @@ def _may_call(node: A.Node) -> bool:
     if isinstance(node, (A.Call, A.Assign, A.Lambda, A.Entrain, A.RecordLit)):
         return True
     return any(_may_call(c) for c in node.children())
+
+
+def _walk_stmts(stmts: list[A.Stmt]):
+    """Every node under these statements."""
+    stack = list(stmts)
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children())
 
 
 def _has_closure(node: A.Node) -> bool:
