@@ -370,7 +370,7 @@ class Compiler:
             # the condition needs statements: evaluate them at the top of every pass
             check = py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])
             return self.loop_exit(loop, py.While(test=self.const(True), body=pre + [check] + body, orelse=[]))
-        return self.loop_exit(loop, py.While(test=test, body=body or [py.Pass()], orelse=[]))
+        return self.loop_exit(loop, self.while_loop(test, body))
 
     def facts_from(self, cond: A.Expr) -> set:
         """Counters that `cond` being true proves non-negative (`i >= 0`, `i > -1`, `0 <= i`, in
@@ -434,6 +434,16 @@ class Compiler:
             else:
                 return False
         return type(e) is A.Identifier and scope.lookup(e.name) in facts
+
+    def while_loop(self, test: py.expr, body: list[py.stmt]) -> py.While:
+        """`while True: if not test: break; body`. CPython 3.11 specialises a function's bytecode
+        after its first few unconditional backward jumps (or calls); `while test:` loops back
+        with a conditional jump, so a program's top level, which runs once, would otherwise run
+        unspecialised, at about half the speed."""
+        if isinstance(test, py.Constant) and test.value is True:
+            return py.While(test=test, body=body or [py.Pass()], orelse=[])
+        check = py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])
+        return py.While(test=self.const(True), body=[check] + body, orelse=[])
 
     def enter_loop(self, label: str | None) -> _Loop:
         loop = _Loop(label, self.tmp("loop"))
@@ -511,7 +521,7 @@ class Compiler:
             check = [py.If(test=py.UnaryOp(op=py.Not(), operand=test), body=[py.Break()], orelse=[])]
             stmt = py.While(test=self.const(True), body=cond_pre + check + body + update, orelse=[])
         else:
-            stmt = py.While(test=test, body=(body + update) or [py.Pass()], orelse=[])
+            stmt = self.while_loop(test, body + update)
         return out + self.loop_exit(loop, stmt)
 
     def s_ForIn(self, s: A.ForIn) -> list[py.stmt]:
