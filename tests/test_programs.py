@@ -205,6 +205,14 @@ def test_cli_emit_python(tmp_path):
     compile(r.stdout, "<emitted>", "exec")  # it is Python
 
 
+def test_cli_emit_python_shows_the_optimized_module_that_runs(tmp_path):
+    prog = tmp_path / "folded.hyp"
+    prog.write_text("Focus {\n    observe 2 * 3 + 1;\n} Relax\n", encoding="utf-8")
+    r = _hyp("exec", "--emit-python", str(prog), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "7" in r.stdout and "*" not in r.stdout  # folded by the optimizer, as when it runs
+
+
 def test_code_cache_is_used_and_invalidated(tmp_path):
     cache_dir = tmp_path / "cache"
     prog = tmp_path / "cached.hyp"

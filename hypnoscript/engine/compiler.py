@@ -71,8 +71,8 @@ class _FnState:
         self.loops: list[_Loop] = []
         self.session = session
         self.this = this_name
-        # native element reads of the statement being compiled: (object, index, span) of each,
-        # rechecked by the statement's IndexError handler (see Compiler.stmt)
+        # native element reads of the statement being compiled, rechecked by the statement's
+        # IndexError handler (see Compiler.stmt)
         self.sites: list[_Site] | None = None
         self.depth = 0  # Python blocks (loops, handlers) around the statement being compiled
         self.conditional = 0  # > 0 inside a part of an expression that may not be evaluated
@@ -108,6 +108,7 @@ class Compiler:
         self.functions: dict[str, str] = {MAIN: "<main>"}
         self.imports: list = []
         self.last_module: py.Module | None = None
+        self.compiled: CompiledProgram | None = None  # set by runner.build
         self._tmp = 0
         self._fn: _FnState | None = None
         # (subject temp, its type's temp, its Python type when inferred) in an entrain

@@ -42,6 +42,15 @@ def compile_source(source: Source, *, use_cache: bool = True, module: bool = Fal
         hit = cache.load(key)
         if hit is not None and _imports_unchanged(hit, source, resolver):
             return hit
+    compiled = build(source, module=module, resolver=resolver).compiled
+    if key is not None:
+        cache.store(key, compiled)
+    return compiled
+
+
+def build(source: Source, *, module: bool = False, resolver=None):
+    """Parse, optimize and compile a source; the compiler keeps the Python module it generated
+    (`last_module`, what `hyp exec --emit-python` prints) and the result (`compiled`)."""
     from hypnoscript.engine.compiler import Compiler
     from hypnoscript.syntax.parser import parse
 
@@ -61,10 +70,8 @@ def compile_source(source: Source, *, use_cache: bool = True, module: bool = Fal
         program, _ = optimize(program, builtin_registry(), import_names=import_names, inline=False)
     compiler = Compiler(program, source.path, builtin_registry(), module_exports=module, resolver=resolver)
     # long operator chains make deep trees: compile with the same deep stack programs run with
-    compiled = _call_with_big_stack(compiler.compile, COMPILE_RECURSION_LIMIT)
-    if key is not None:
-        cache.store(key, compiled)
-    return compiled
+    compiler.compiled = _call_with_big_stack(compiler.compile, COMPILE_RECURSION_LIMIT)
+    return compiler
 
 
 def _imports_unchanged(compiled: CompiledProgram, source: Source, resolver) -> bool:

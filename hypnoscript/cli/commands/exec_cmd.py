@@ -70,19 +70,12 @@ def _emit_python(source, fmt: str) -> int:
     import ast as py
 
     from hypnoscript.cli.util import print_diagnostics
-    from hypnoscript.engine.compiler import Compiler
-    from hypnoscript.engine.runner import builtin_registry
+    from hypnoscript.engine.runner import build
+    from hypnoscript.project.modules import ModuleLoader
     from hypnoscript.syntax.diagnostics import DiagnosticError
-    from hypnoscript.syntax.parser import parse
 
-    program, diags = parse(source)
-    errors = [d for d in diags if d.severity == "error"]
-    if errors:
-        print_diagnostics(errors, source, fmt)
-        return 1
-    compiler = Compiler(program, source.path, builtin_registry())
     try:
-        compiler.compile()
+        compiler = build(source, resolver=ModuleLoader())
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, source, fmt)
         return 1
