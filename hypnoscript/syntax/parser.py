@@ -493,8 +493,18 @@ class Parser:
         node = A.Entrance if self.kinds[first] == T.ENTRANCE else A.Finale
         return node(body, span=self.span_from(first))
 
-    def var_declaration(self) -> A.VarDecl:
+    def var_declaration(self) -> A.VarDecl | A.ExprStmt:
         first = self.pos
+        if self.kind == T.INDUCE and self.peek() == T.IDENTIFIER and self.peek(2) == T.DOT:
+            # `induce person.age = 31;`: the documentation's spelling of a field assignment
+            self.advance()
+            target_start = self.pos
+            expr = self.expression()
+            if type(expr) is not A.Assign or type(expr.target) is not A.Member:
+                raise self.error("HYP1004", "expected `induce name.field = value;` (a field assignment)",
+                                 target_start)
+            self.expect(T.SEMICOLON, "';' after the assignment")
+            return A.ExprStmt(expr, span=self.span_from(first))
         decl = self.declaration_head(first, False)
         self.expect(T.SEMICOLON, "';' after the variable declaration")
         decl.span = self.span_from(first)

@@ -344,3 +344,22 @@ def test_input_provider(ctx):
     assert call("InputProvider", "Number: ") == "42"
     assert call("InputProvider") is None
     assert out(ctx) == "Number: "
+
+
+# --- structured log lines ----------------------------------------------------------------------
+
+
+def test_log_event_forms(monkeypatch):
+    from hypnoscript.runtime.builtins import http_service
+    from hypnoscript.runtime.values import Record
+
+    lines = []
+    monkeypatch.setattr(http_service, "_sink", lambda level, message, fields: lines.append((level, message, fields)))
+    call("LogEvent", "warning", "careful", {"n": 1.0})
+    call("LogEvent", "hello")
+    call("LogEvent", "processed", {"id": 3.0})
+    call("LogEvent", Record("Event", {"kind": "login"}))
+    assert lines == [("warning", "careful", {"n": 1}), ("info", "hello", {}), ("info", "processed", {"id": 3}),
+                     ("info", "event", {"kind": "login"})]
+    with pytest.raises(HypError, match="expected a level"):
+        call("LogEvent", "loud", "x")

@@ -87,7 +87,8 @@ def test_shared_declarations():
     ("induce x = 1 observe x;", "expected ';' after the variable declaration, found keyword 'observe'"),
     ("induce x: = 1;", "expected a type, found '='"),
     ("sharedTrance observe 1;", "expected induce, implant, embed or freeze after 'sharedTrance'"),
-    ("induce person.age = 31;", "expected ';' after the variable declaration, found '.'"),
+    ("induce person.age;", "expected `induce name.field = value;` (a field assignment)"),
+    ("freeze person.age = 31;", "expected ';' after the variable declaration, found '.'"),
 ])
 def test_declaration_errors(text, message):
     found = errors(text)

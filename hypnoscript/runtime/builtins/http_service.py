@@ -85,12 +85,22 @@ def set_log_sink(sink) -> None:
 
 @builtin(
     "service",
-    "LogEvent(level: string, message: string, fields?: object) -> null",
+    "LogEvent(level: any, message?: any, fields?: object) -> null",
     "Write a structured log line (debug, info, warning, error, critical) with extra fields; "
-    "inside a served request it carries the request, trace and span ids",
+    "inside a served request it carries the request, trace and span ids. The shorter forms log "
+    "at info: LogEvent(message), LogEvent(event) with an object or record as the fields, and "
+    "LogEvent(message, fields)",
     pure=False,
 )
-def _log_event(level, message, fields=None):
+def _log_event(level, message=None, fields=None):
+    if message is None and fields is None:
+        # LogEvent(message) or LogEvent(event)
+        if type(level) is str:
+            level, message = "info", level
+        else:
+            level, message, fields = "info", "event", level
+    elif fields is None and type(message) is not str and message is not None:
+        level, message, fields = "info", level, message  # LogEvent(message, fields)
     name = as_string(level, "LogEvent", 1).lower()
     text = as_string(message, "LogEvent", 2)
     extra = {} if fields is None else to_json(as_object(fields, "LogEvent", 3), "LogEvent")
