@@ -44,6 +44,8 @@ def by_design(page: str, body: str, err: str) -> str | None:
     m = _NOT_FOUND.search(err)
     if m and not re.search(_DEFINES + re.escape(m.group(1)) + r"\b", body):
         return "a fragment: it uses a name it never defines"
+    if "found '...'" in err:
+        return "a fragment: `...` stands for code the page leaves out"
     if "HYP2003" in err:
         return "`awaken` at the top level (decided: a compile-time error)"
     if "program must end with 'Relax'" in err:

@@ -740,9 +740,13 @@ class Parser:
 
     def mind_link(self) -> A.MindLink:
         first = self.advance()
-        if self.kind != T.STRING_LITERAL:
+        if self.kind == T.IDENTIFIER and self.peek() == T.SEMICOLON:
+            # `mindLink Fixtures;` (as the documentation writes it) is `mindLink "Fixtures.hyp";`
+            path = self.raw[self.advance()] + ".hyp"
+        elif self.kind != T.STRING_LITERAL:
             raise self.error_expected("a file path string after 'mindLink'", 'write: mindLink "other.hyp";')
-        path = self.values[self.advance()]
+        else:
+            path = self.values[self.advance()]
         self.expect(T.SEMICOLON, "';' after the mindLink statement")
         return A.MindLink(path, span=self.span_from(first))
 

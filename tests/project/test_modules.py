@@ -38,6 +38,12 @@ def test_extension_may_be_left_out(tmp_path):
     assert run(main) == (0, "42\n", "")
 
 
+def test_a_bare_name_links_that_file(tmp_path):
+    write(tmp_path / "Fixtures.hyp", program('induce testUser = { name: "Ann" };'))
+    main = write(tmp_path / "main.hyp", program("mindLink Fixtures;\nobserve testUser.name;"))
+    assert run(main) == (0, "Ann\n", "")
+
+
 def test_installed_package_file_and_entry(tmp_path):
     manifest(tmp_path)
     pkg = tmp_path / "trance_modules" / "colors"

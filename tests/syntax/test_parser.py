@@ -576,7 +576,8 @@ def test_assert_forms():
 
 def test_mind_link():
     assert one('mindLink "helpers.hyp";') == A.MindLink("helpers.hyp")
-    assert "expected a file path string after 'mindLink'" in errors("mindLink helpers;")[0].message
+    assert one("mindLink helpers;") == A.MindLink("helpers.hyp")
+    assert "expected a file path string after 'mindLink'" in errors("mindLink 42;")[0].message
 
 
 @pytest.mark.parametrize("word", ["deeperStill", "sinkTo", "mesmerize", "pauseReality", "accelerateTime",
