@@ -50,7 +50,7 @@ def by_design(page: str, body: str, err: str) -> str | None:
         return "`awaken` at the top level (decided: a compile-time error)"
     if "program must end with 'Relax'" in err:
         return "the program has no `Relax` (an error, as in the reference)"
-    if "No such file or directory" in err:
+    if "No such file or directory" in err or "module not found" in err:
         return "reads a file the example does not create"
     if "Network error" in err:
         return "needs a network service"
