@@ -43,6 +43,8 @@ def _block_cost(s: A.Stmt) -> int:
 SPECIALISE_LIMIT = 400  # syntax-tree nodes: larger suggestions are not compiled twice
 _NUMERIC_OPS = frozenset(("-", "*", "/", "%", "<", "<=", ">", ">="))
 _PY_TYPES = {NUM: "float", STR: "str", BOOL: "bool"}
+_LITERAL_VALUE = {A.NumberLit: lambda e: float(e.value), A.StringLit: lambda e: e.value,
+                  A.BoolLit: lambda e: bool(e.value), A.NullLit: lambda e: None}
 _TYPE_PATTERNS = {"number": "float", "string": "str", "boolean": "bool", "array": "list"}
 
 
@@ -719,7 +721,8 @@ class Compiler:
                     keywords=[])))
             else:
                 init_name = None
-                if m.init is not None:
+                constant = _LITERAL_VALUE.get(type(m.init))
+                if m.init is not None and (constant is None or m.static):
                     init_name = self.tmp("init_" + _ascii(m.name))
                     out.append(self.field_initializer(m, init_name, s, tmp_session))
                 if m.static:
@@ -730,10 +733,12 @@ class Compiler:
                         statics.append(py.Expr(value=self.call("_init_static", self.name(tmp_session),
                                                                self.const(m.name), self.name(init_name))))
                 else:
+                    # a literal initial value is stored as the value itself, not as a function
+                    value = [self.const(constant(m.init))] if init_name is None and constant is not None else []
                     registrations.append(py.Expr(value=py.Call(
                         func=py.Attribute(value=self.name(tmp_session), attr="add_field", ctx=py.Load()),
                         args=[self.const(m.name), self.name(init_name) if init_name else self.const(None),
-                              self.const(m.private)], keywords=[])))
+                              self.const(m.private)] + value, keywords=[])))
             self.loc(out[-1] if out else registrations[-1], m.span)
         create = py.Assign(targets=[self.name(tmp_session, True)], value=self.call("_Session", self.const(s.name)))
         bind = self.store_identifier_stmt(s.name, self.name(tmp_session))
@@ -1312,11 +1317,17 @@ class Compiler:
         slow = self.call("_member_opt" if e.optional else "_member", obj, self.const(e.name))
         if e.optional or not _is_pure(obj):
             return pre, slow
-        # a record's field inline; instances (visibility rules) and the rest go through the helper
+        # a record's field, or an instance's public field, inline; the rest through the helper
         fields = py.Attribute(value=obj, attr="fields", ctx=py.Load())
-        test = py.BoolOp(op=py.And(), values=[
-            self.is_type(obj, "_Record"),
-            py.Compare(left=self.const(e.name), ops=[py.In()], comparators=[fields])])
+        public = py.Attribute(value=py.Attribute(value=obj, attr="session", ctx=py.Load()), attr="public_fields",
+                              ctx=py.Load())
+        test = py.BoolOp(op=py.Or(), values=[
+            py.BoolOp(op=py.And(), values=[
+                self.is_type(obj, "_Record"),
+                py.Compare(left=self.const(e.name), ops=[py.In()], comparators=[fields])]),
+            py.BoolOp(op=py.And(), values=[
+                self.is_type(obj, "_Instance"),
+                py.Compare(left=self.const(e.name), ops=[py.In()], comparators=[public])])])
         return pre, py.IfExp(test=test, body=py.Subscript(value=copy.deepcopy(fields), slice=self.const(e.name),
                                                           ctx=py.Load()), orelse=slow)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from hypnoscript.runtime.errors import HypError, HypNameError
 
+_new = object.__new__
+
 # The sessions whose methods are running, innermost last (pushed only by programs that have
 # concealed members; see the compiler).
 CONTEXT: list = []
@@ -33,6 +35,9 @@ class Session:
         "name",
         "field_names",
         "field_inits",
+        "_template",
+        "_later",
+        "public_fields",
         "private_fields",
         "methods",
         "static_methods",
@@ -46,6 +51,12 @@ class Session:
         self.name = name
         self.field_names: list[str] = []
         self.field_inits: list = []  # (name, init function of `this` or None)
+        # a new instance's fields: copied from _template (every field null, and the constant
+        # initial values up to the first computed one), then _later set in declaration order
+        self._template: dict[str, object] = {}
+        self._later: list = []  # (name, init function or None, constant value)
+        # fields anyone may read as `x.name` (not concealed, not shadowed by a method)
+        self.public_fields: set[str] = set()
         self.private_fields: set[str] = set()
         self.methods: dict[str, Method] = {}
         self.static_methods: dict[str, Method] = {}
@@ -53,13 +64,21 @@ class Session:
         self.private_static: set[str] = set()
         self.constructor = None
 
-    def add_field(self, name: str, init, private: bool) -> None:
+    def add_field(self, name: str, init, private: bool, value=None) -> None:
+        """A field with an initialiser function of `this`, or with the constant `value` (init None)."""
         if name in self.field_names or name in self.static_fields:
             raise HypError(f"Duplicate session field '{name}' in session '{self.name}'")
         self.field_names.append(name)
         self.field_inits.append((name, init))
+        self._template[name] = None
+        if init is None and not self._later:
+            self._template[name] = value
+        else:
+            self._later.append((name, init, value))
         if private:
             self.private_fields.add(name)
+        elif name not in self.methods:
+            self.public_fields.add(name)
 
     def add_static_field(self, name: str, private: bool) -> None:
         if name in self.field_names or name in self.static_fields:
@@ -78,23 +97,23 @@ class Session:
             self.constructor = fn
             return
         table = self.static_methods if static else self.methods
+        self.public_fields.discard(name)
         if name in table:
             kind = "static method" if static else "method"
             raise HypError(f"Duplicate {kind} '{name}' in session '{self.name}'")
         table[name] = Method(name, fn, private, static)
 
     def __call__(self, *args):
-        inst = Instance(self)
-        fields = inst.fields
-        for name in self.field_names:
-            fields[name] = None
-        CONTEXT.append(self)
-        try:
-            for name, init in self.field_inits:
-                if init is not None:
-                    fields[name] = init(inst)
-        finally:
-            CONTEXT.pop()
+        inst = _new(Instance)
+        inst.session = self
+        inst.fields = fields = self._template.copy()
+        if self._later:
+            CONTEXT.append(self)
+            try:
+                for name, init, value in self._later:
+                    fields[name] = value if init is None else init(inst)
+            finally:
+                CONTEXT.pop()
         ctor = self.constructor
         if ctor is None:
             if args:
@@ -116,14 +135,11 @@ class Session:
 
 
 class Instance:
-    """An instance of a session: a reference value with its own fields."""
+    """An instance of a session: a reference value with its own fields (made by Session.__call__,
+    which sets `session` and `fields` without an `__init__` call)."""
 
     __hyp_kind__ = "instance"
     __slots__ = ("session", "fields", "__weakref__")
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.fields: dict[str, object] = {}
 
     def __hyp_display__(self) -> str:
         return f"<session-instance {self.session.name}>"
