@@ -355,6 +355,8 @@ class Compiler:
         if t == STR:
             return value
         if t == NUM:
+            if self.is_int_variable(e):
+                return self.call("str", self.int_expr(e))  # an int counter prints as Python prints it
             return self.call("_fmtn", value)
         return self.call("_fmt", value)
 

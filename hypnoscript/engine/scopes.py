@@ -30,7 +30,8 @@ COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assi
 
 
 def _small_int(v: float, limit: float) -> bool:
-    return v == v and v.is_integer() and abs(v) <= limit
+    # (not -0: as an int it would print as 0)
+    return v == v and v.is_integer() and abs(v) <= limit and (v != 0 or math.copysign(1.0, v) > 0)
 
 
 def join(a, b):
@@ -192,6 +193,8 @@ class Analysis:
         self._session_fields: dict[tuple[int, str], object] = {}  # (id of session, field) -> type
         self._session_decls: dict[int, A.SessionDecl] = {}
         self._index_exprs: list = []  # (index, scope) of every `variable[index]`, read or stored
+        # (variable, the other operand of its `+` or None for output, scope): made into text
+        self._text_uses: list = []
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
@@ -209,7 +212,6 @@ class Analysis:
             if b is not None and self.record_fields(b, e.name) is not None:
                 self._field_types[(b, e.name)] = BOTTOM
         self._infer()
-        self._final_types = {}
 
     # ------------------------------------------------------------ declarations
 
@@ -417,6 +419,8 @@ class Analysis:
         elif t is A.ExprStmt:
             self._expr(s.expr, scope)
         elif t is A.Output or t is A.Throw:
+            if t is A.Output and type(s.value) is A.Identifier:
+                self._text_uses.append((s.value, None, scope))
             self._expr(s.value, scope)
         elif t is A.Anchor:
             self._expr(s.value, scope)
@@ -564,6 +568,10 @@ class Analysis:
         else:
             if t is A.Member:
                 self._member_value_names.add(e.name)
+            elif t is A.Binary and e.op == "+":
+                for var, other in ((e.left, e.right), (e.right, e.left)):
+                    if type(var) is A.Identifier:
+                        self._text_uses.append((var, other, scope))
             for child in e.children():
                 if isinstance(child, A.Expr):
                     self._expr(child, scope)
@@ -650,6 +658,7 @@ class Analysis:
             for key, ty in table.items():
                 if ty == BOTTOM:
                     table[key] = None
+        self._final_types = {}  # types are final: memoise them from here on
         self._find_counters()
 
     def _find_counters(self) -> None:
@@ -688,6 +697,10 @@ class Analysis:
         stack = []
         for index, scope in self._index_exprs:
             stack += [(name, scope) for name in _identifiers(index)]
+        # also those turned into text (an int prints without a float's conversion)
+        for var, other, scope in self._text_uses:
+            if other is None or self.type_of(other, scope) == STR:
+                stack.append((var.name, scope))
         while stack:
             name, scope = stack.pop()
             b = scope.lookup(name)
