@@ -15,7 +15,7 @@ import math
 
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
-from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope
+from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope, small_int
 from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
@@ -425,6 +425,8 @@ class Compiler:
 
     def nonneg(self, e: A.Expr) -> bool:
         """Whether a counter expression is never negative here."""
+        if type(e) is A.Binary and e.op == "%" and type(e.right) is A.NumberLit and e.right.value > 0:
+            return self.nonneg(e.left)
         scope = self._fn.scope
         if self.analysis.is_nonneg_expr(e, scope):
             return True
@@ -866,6 +868,16 @@ class Compiler:
         if tt is A.Index and as_statement and not target.optional and self.ty(target.index) == NUM \
                 and not _may_call(e.value):
             return self.store_element(target, e.value), self.const(None)
+        if (tt is A.Member or tt is A.Index) and as_statement and not target.optional \
+                and self.dict_variable(target.obj) is not None and not _may_call(e.value) \
+                and (tt is A.Member or self.ty(target.index) == STR):
+            # a variable that only ever holds dictionaries, with a string key: a native store
+            # (the key and the value cannot change the variable or each other)
+            key_pre, key = ([], self.const(target.name)) if tt is A.Member else self.expr(target.index)
+            pre, value = self.expr(e.value)
+            if not key_pre and not pre and _is_pure(key):
+                slot = py.Subscript(value=self.name(self.dict_variable(target.obj)), slice=key, ctx=py.Store())
+                return [py.Assign(targets=[slot], value=value)], self.const(None)
         if tt is A.Member or tt is A.Index:
             pre, value = self.expr(e.value)
             if tt is A.Member and self.is_this_field(target):
@@ -1000,6 +1012,11 @@ class Compiler:
             b = self._fn.scope.lookup(e.args[0].name)
             if b is not None and b.is_list and self._fn.scope.lookup(e.callee.name) is None:
                 return self.loc(py.Call(func=self.name("len"), args=[self.name(b.pyname)], keywords=[]), e.span)
+        if type(e) is A.Binary and e.op == "%" and type(e.right) is A.NumberLit \
+                and small_int(e.right.value) and e.right.value > 0 and self.is_counter(e.left) and self.nonneg(e.left):
+            # a non-negative counter modulo a positive integer: Python's int % is HypnoScript's
+            return self.loc(py.BinOp(left=self.int_expr(e.left), op=py.Mod(), right=self.const(int(e.right.value))),
+                            e.span)
         if not self.is_counter(e):
             return None
         t = type(e)
@@ -1116,6 +1133,11 @@ class Compiler:
                                      orelse=general(copy.deepcopy(again)))
             return pre, self.call("_mod", left, right)
         if op in ("==", "!="):
+            if type(e.right) is A.NullLit or type(e.left) is A.NullLit:
+                # only null equals null
+                other = left if type(e.right) is A.NullLit else right
+                return pre, py.Compare(left=other, ops=[py.Is() if op == "==" else py.IsNot()],
+                                       comparators=[self.const(None)])
             if (lt == STR and rt == STR) or (lt == BOOL and rt == BOOL):
                 cmp = py.Eq() if op == "==" else py.NotEq()
                 return pre, py.Compare(left=left, ops=[cmp], comparators=[right])
@@ -1315,6 +1337,9 @@ class Compiler:
                 # a variable that only ever holds record literals setting this field
                 return [], py.Subscript(value=py.Attribute(value=self.name(b.pyname), attr="fields", ctx=py.Load()),
                                         slice=self.const(e.name), ctx=py.Load())
+        if not e.optional and self.dict_variable(e.obj) is not None:
+            return [], py.Call(func=py.Attribute(value=self.name(self.dict_variable(e.obj)), attr="get",
+                                                 ctx=py.Load()), args=[self.const(e.name)], keywords=[])
         pre, obj = self.expr(e.obj)
         slow = self.call("_member_opt" if e.optional else "_member", obj, self.const(e.name))
         if e.optional or not _is_pure(obj):
@@ -1337,13 +1362,19 @@ class Compiler:
         pre, (obj, idx) = self.sequence([e.obj, e.index])
         if e.optional:
             return pre, self.call("_index_opt", obj, idx)
+        if self.dict_variable(e.obj) is not None and self.ty(e.index) == STR:
+            return pre, py.Call(func=py.Attribute(value=obj, attr="get", ctx=py.Load()), args=[idx], keywords=[])
         counter = self.int_expr(e.index)
         st = self._fn
         fast_sites = st.sites is not None and st.depth <= SITE_DEPTH and _is_pure(obj)
-        if fast_sites and counter is not None and _is_pure(counter):
-            # a plain subscript; the statement's handler turns an IndexError into our error
+        if fast_sites and counter is not None and (_is_pure(counter) or not st.conditional):
+            # a plain subscript; the statement's handler turns an IndexError into our error (it
+            # reads a computed index back from its temporary: the handler repeats the reads in
+            # order, so it only reaches this one once it has been evaluated)
             nonneg = self.nonneg(e.index)
-            return pre, self.site(e, obj, counter, counter, None if nonneg else self.const(0), 0)
+            first, counter = self.once(counter)
+            return pre, self.site(e, obj, counter, counter, None if nonneg else self.const(0), 0,
+                                  first if first is not counter else None)
         if fast_sites and counter is None and self.ty(e.index) == NUM and _is_pure(idx):
             return pre, self.site(e, obj, idx, py.Call(func=self.name("int"), args=[idx], keywords=[]),
                                   self.const(0.0), 0.0)
@@ -1500,14 +1531,22 @@ class Compiler:
             return parts
         raise AssertionError(f"unknown pattern {t.__name__}")
 
-    def site(self, e: A.Index, obj: py.expr, idx: py.expr, slot: py.expr, lowest: py.expr | None, zero) -> py.expr:
-        """`obj[slot]`, tested only for being a list and `idx >= lowest` where that is not known;
-        the statement's handler deals with an index past the end."""
-        element = py.Subscript(value=obj, slice=slot, ctx=py.Load())
+    def site(self, e: A.Index, obj: py.expr, idx: py.expr, slot: py.expr, lowest: py.expr | None, zero,
+             first: py.expr | None = None) -> py.expr:
+        """`obj[slot]`, tested only for `idx >= lowest` and for being a list where that is not
+        known; the statement's handler deals with an index past the end. `first` is the index's
+        first evaluation when that assigns it to `idx` (then it comes first of all)."""
         known = self.known_list(e.obj, obj)
-        parts = [] if known is None else [known]
+        parts = []
         if lowest is not None:
-            parts.append(py.Compare(left=copy.deepcopy(idx), ops=[py.GtE()], comparators=[lowest]))
+            parts.append(py.Compare(left=first or copy.deepcopy(idx), ops=[py.GtE()], comparators=[lowest]))
+            first = None
+        if known is not None:
+            parts.append(known)
+        if first is not None and parts:
+            parts.insert(0, py.Compare(left=first, ops=[py.IsNot()], comparators=[self.const(None)]))
+            first = None
+        element = py.Subscript(value=obj, slice=first or slot, ctx=py.Load())
         test = parts[0] if len(parts) == 1 else py.BoolOp(op=py.And(), values=parts) if parts else self.const(True)
         st = self._fn
         conditional = st.conditional > 0
@@ -1523,6 +1562,14 @@ class Compiler:
 
         st.sites.append(_Site(obj, idx, e.span, read if conditional else None, full_test))
         return read
+
+    def dict_variable(self, node: A.Expr) -> str | None:
+        """The Python name of a variable that only ever holds dictionaries (object literals)."""
+        if type(node) is A.Identifier:
+            b = self._fn.scope.lookup(node.name)
+            if b is not None and b.is_dict:
+                return b.pyname
+        return None
 
     def known_list(self, node: A.Expr, obj: py.expr) -> py.expr | None:
         """None when `node` is a variable that only ever holds lists, else `type(obj) is list`."""

@@ -29,7 +29,7 @@ _LENGTH_BUILTINS = ("Length", "ArrayLength")
 COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assignment
 
 
-def _small_int(v: float, limit: float) -> bool:
+def small_int(v: float, limit: float = 2**31) -> bool:
     # (not -0: as an int it would print as 0)
     return v == v and v.is_integer() and abs(v) <= limit and (v != 0 or math.copysign(1.0, v) > 0)
 
@@ -64,6 +64,11 @@ class Binding:
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
         self.stores: list = []  # (value, scope) of every `x[i] = value`
         self.elem = BOTTOM  # element type, for lists that never escape
+
+    @property
+    def is_dict(self) -> bool:
+        """Only ever assigned object literals: always a dictionary once assigned."""
+        return bool(self.values) and all(v is not UNKNOWN and type(v[0]) is A.ObjectLit for v in self.values)
 
     @property
     def is_list(self) -> bool:
@@ -744,7 +749,7 @@ class Analysis:
     def is_counter_expr(self, e: A.Expr, scope: FnScope) -> bool:
         t = type(e)
         if t is A.NumberLit:
-            return _small_int(e.value, 2**31)
+            return small_int(e.value, 2**31)
         if t is A.Identifier:
             b = scope.lookup(e.name)
             return b is not None and b.counter
@@ -753,11 +758,11 @@ class Analysis:
         if t is A.Binary and e.op in ("+", "-"):
             # (iterative down the left spine: long `i + 1 + 1 ...` chains must not recurse)
             while type(e) is A.Binary and e.op in ("+", "-") and type(e.right) is A.NumberLit \
-                    and _small_int(e.right.value, COUNTER_STEP):
+                    and small_int(e.right.value, COUNTER_STEP):
                 e = e.left
             if type(e) is not A.Binary:
                 return self.is_counter_expr(e, scope)
-            if e.op == "+" and type(e.left) is A.NumberLit and _small_int(e.left.value, COUNTER_STEP):
+            if e.op == "+" and type(e.left) is A.NumberLit and small_int(e.left.value, COUNTER_STEP):
                 return self.is_counter_expr(e.right, scope)
         return False
 
