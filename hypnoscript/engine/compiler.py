@@ -537,7 +537,13 @@ class Compiler:
         loop = self.enter_loop(s.label)
         body = self.loop_body(loop, self.block(s.body))
         self._fn.loops.pop()
-        return pre + self.loop_exit(loop, py.For(target=self.name(b.pyname, True), iter=self.call("_iterate", items),
+        known = type(s.iterable) is A.Identifier and self._fn.scope.lookup(s.iterable.name)
+        if known and (known.is_list or known.is_dict):
+            # a snapshot of the list (or the dictionary's keys), as the helper takes
+            iterate: py.expr = py.Call(func=self.name("list"), args=[items], keywords=[])
+        else:
+            iterate = self.call("_iterate", items)
+        return pre + self.loop_exit(loop, py.For(target=self.name(b.pyname, True), iter=iterate,
                                                  body=body or [py.Pass()], orelse=[], type_comment=None))
 
     def s_Break(self, s: A.Break) -> list[py.stmt]:
@@ -932,8 +938,15 @@ class Compiler:
             t = self.tmp()
             out.append(py.Assign(targets=[self.name(t, True)], value=value))
             value, again = self.name(t), self.name(t)
-        out.append(py.If(test=fits, body=[py.Assign(targets=[slot], value=value)],
-                         orelse=[py.Expr(value=self.call("_set_index", obj, idx, again))]))
+        slow: list[py.stmt] = [py.Expr(value=self.call("_set_index", obj, idx, again))]
+        if counter is not None and self.known_list(target.obj, obj) is None:
+            # one past the end appends (filling a list in a loop), without the helper
+            append = py.Call(func=py.Attribute(value=obj, attr="append", ctx=py.Load()),
+                             args=[copy.deepcopy(again)], keywords=[])
+            slow = [py.If(test=py.Compare(left=idx, ops=[py.Eq()],
+                                          comparators=[py.Call(func=self.name("len"), args=[obj], keywords=[])]),
+                          body=[py.Expr(value=append)], orelse=slow)]
+        out.append(py.If(test=fits, body=[py.Assign(targets=[slot], value=value)], orelse=slow))
         return out
 
     def store_complex(self, target: A.Expr, value: py.expr, value_pre: list[py.stmt] | None = None):

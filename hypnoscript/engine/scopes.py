@@ -25,6 +25,7 @@ UNKNOWN = object()  # an assigned value whose type is never known (parameters, b
 
 _ESCAPE = object()  # a use of a variable other than indexing it or taking its length
 _CALLEE = object()  # a use as the callee of a call
+_ITERATED = object()  # a use as what a `for (x in ...)` loop runs over
 _LENGTH_BUILTINS = ("Length", "ArrayLength")
 COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assignment
 
@@ -255,7 +256,9 @@ class Analysis:
             b = scope.lookup(name)
             if b is None:
                 continue
-            if stored is _ESCAPE or stored is _CALLEE:
+            if stored is _ITERATED:
+                b.value_used = True
+            elif stored is _ESCAPE or stored is _CALLEE:
                 b.escapes = True
                 b.value_used = b.value_used or stored is _ESCAPE
             elif stored is not None:
@@ -447,8 +450,15 @@ class Analysis:
                 self._expr(s.update, scope)
             self._stmts(s.body, scope)
         elif t is A.ForIn:
-            self._expr(s.iterable, scope)
-            self.declare(scope, s.name, UNKNOWN)
+            value = UNKNOWN
+            if type(s.iterable) is A.Identifier:
+                # iterating a list is not an escape; the loop variable gets its elements' type
+                # (or a dictionary's keys, strings)
+                self._uses.append((scope, s.iterable.name, _ITERATED))
+                value = (A.Index(A.Identifier(s.iterable.name), A.NumberLit(0.0)), scope)
+            else:
+                self._expr(s.iterable, scope)
+            self.declare(scope, s.name, value)
             self._stmts(s.body, scope)
         elif t is A.Return:
             fn = self._suggestions.get(id(scope.function))
