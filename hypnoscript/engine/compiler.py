@@ -1350,6 +1350,15 @@ class Compiler:
                 # a variable that only ever holds record literals setting this field
                 return [], py.Subscript(value=py.Attribute(value=self.name(b.pyname), attr="fields", ctx=py.Load()),
                                         slice=self.const(e.name), ctx=py.Load())
+        if not e.optional and type(e.obj) is A.Identifier and e.obj.name != "this":
+            b = self._fn.scope.lookup(e.obj.name)
+            s = self.analysis.instance_session(b) if b is not None else None
+            if s is not None and any(type(m) is A.SessionField and m.name == e.name and not m.static and not m.private
+                                     for m in s.session.members) \
+                    and not any(type(m) is A.SessionMethod and m.name == e.name for m in s.session.members):
+                # a public field of a variable that always holds instances of one session
+                return [], py.Subscript(value=py.Attribute(value=self.name(b.pyname), attr="fields", ctx=py.Load()),
+                                        slice=self.const(e.name), ctx=py.Load())
         if not e.optional and self.dict_variable(e.obj) is not None:
             return [], py.Call(func=py.Attribute(value=self.name(self.dict_variable(e.obj)), attr="get",
                                                  ctx=py.Load()), args=[self.const(e.name)], keywords=[])

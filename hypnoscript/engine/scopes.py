@@ -198,6 +198,7 @@ class Analysis:
         self._member_value_names: set[str] = set()  # names of members read other than to call them
         self._session_fields: dict[tuple[int, str], object] = {}  # (id of session, field) -> type
         self._session_decls: dict[int, A.SessionDecl] = {}
+        self._instances: dict[int, Binding | None] = {}  # see instance_session
         self._index_exprs: list = []  # (index, scope) of every `variable[index]`, read or stored
         # (variable, the other operand of its `+` or None for output, scope): made into text
         self._text_uses: list = []
@@ -207,12 +208,11 @@ class Analysis:
         self._resolve_uses()
         self._resolve_calls()
         for scope, e in self._member_reads:
-            if e.obj.name == "this":
-                fs = scope.function
-                if fs.kind == "method" and fs.session is not None and any(
-                        type(m) is A.SessionField and not m.static and m.name == e.name for m in fs.session.members):
-                    self._session_decls[id(fs.session)] = fs.session
-                    self._session_fields[(id(fs.session), e.name)] = BOTTOM
+            session = self.member_session(e, scope)
+            if session is not None:
+                if any(type(m) is A.SessionField and not m.static and m.name == e.name for m in session.members):
+                    self._session_decls[id(session)] = session
+                    self._session_fields[(id(session), e.name)] = BOTTOM
                 continue
             b = scope.lookup(e.obj.name)
             if b is not None and self.record_fields(b, e.name) is not None:
@@ -293,20 +293,82 @@ class Analysis:
                 return None
         return ty
 
-    def instance_session(self, b: Binding) -> Binding | None:
-        """The session binding `S` when every value `b` is ever given is `S(...)`: `b` then always
-        holds an instance of that one declared session."""
-        found = None
+    def instance_session(self, b: Binding, assumed: dict | None = None) -> Binding | None:
+        """The session binding `S` when `b` always holds an instance of that one session: every
+        value it is given is `S(...)`, or a method call whose every `awaken` is `S(...)` (or
+        `this` in S). A variable assigned a method result of its own instance (`acc =
+        acc.add(step)`) is solved by assuming its answer while checking it."""
+        key = id(b)
+        if assumed is not None and key in assumed:
+            return assumed[key]
+        if assumed is None and key in self._instances:
+            return self._instances[key]
+        candidate = None
         for v in b.values:
-            if v is UNKNOWN or type(v[0]) is not A.Call or v[0].optional or type(v[0].callee) is not A.Identifier:
-                return None
-            name, scope = v[0].callee.name, v[1]
-            s = scope.lookup(name)
-            if s is None or s.session is None or len(s.values) != 1 or self.calls_builtin(name, scope) \
-                    or (found is not None and s is not found):
-                return None
-            found = s
-        return found
+            candidate = self._constructed(v)
+            if candidate is None and v is not UNKNOWN and type(v[0]) is A.Identifier:
+                other = v[1].lookup(v[0].name)
+                if other is not None and other is not b:
+                    candidate = self.instance_session(other, {**(assumed or {}), key: None})
+            if candidate is not None:
+                break
+        result = None
+        if candidate is not None:
+            inner = {**(assumed or {}), key: candidate}
+            if all(self._yields_instance(v, candidate, inner) for v in b.values):
+                result = candidate
+        if assumed is None:
+            self._instances[key] = result
+        return result
+
+    def member_session(self, e: A.Member, scope: FnScope) -> A.SessionDecl | None:
+        """For `x.name` where `x` is `this` in a method, or a variable always holding instances of
+        one session: that session."""
+        if e.obj.name == "this":
+            fs = scope.function
+            return fs.session if fs.kind == "method" else None
+        b = scope.lookup(e.obj.name)
+        s = self.instance_session(b) if b is not None else None
+        return s.session if s is not None else None
+
+    def _constructed(self, v) -> Binding | None:
+        """The session binding S when the value `v` is `S(...)`."""
+        if v is UNKNOWN or type(v[0]) is not A.Call or v[0].optional or type(v[0].callee) is not A.Identifier:
+            return None
+        name, scope = v[0].callee.name, v[1]
+        s = scope.lookup(name)
+        if s is None or s.session is None or len(s.values) != 1 or self.calls_builtin(name, scope):
+            return None
+        return s
+
+    def _yields_instance(self, v, session: Binding, assumed: dict) -> bool:
+        if self._constructed(v) is session:
+            return True
+        if v is UNKNOWN:
+            return False
+        e, scope = v
+        if type(e) is A.Identifier:
+            other = scope.lookup(e.name)
+            return other is not None and self.instance_session(other, assumed) is session
+        if type(e) is not A.Call or e.optional or type(e.callee) is not A.Member or e.callee.optional \
+                or type(e.callee.obj) is not A.Identifier:
+            return False
+        receiver = scope.lookup(e.callee.obj.name)
+        owner = self.instance_session(receiver, assumed) if receiver is not None else None
+        if owner is None:
+            return False
+        m = next((m for m in owner.session.members if type(m) is A.SessionMethod and m.name == e.callee.name
+                  and not m.static and m.name != "constructor"), None)
+        fn = self._suggestions.get(id(self.scopes[id(m)])) if m is not None else None
+        if fn is None or fn.falls_off or not fn.returns:
+            return False
+        for r in fn.returns:
+            if r is None:
+                return False
+            this = type(r[0]) is A.Identifier and r[0].name == "this" and r[1].function is fn.scope
+            if not (self._constructed(r) is session or (this and owner is session)):
+                return False
+        return True
 
     def calls_builtin(self, name: str, scope: FnScope) -> bool:
         """Whether `name(...)` calls a builtin: the reference's builtins come before declarations
@@ -323,10 +385,15 @@ class Analysis:
             if self.calls_builtin(name, scope):
                 continue
             b = scope.lookup(name)
-            if b is not None and b.decl is not None:
+            if b is not None and (b.decl is not None or b.session is not None):
                 sites.setdefault(id(b), []).append((scope, call))
         for b in self.bindings:
             fn = b.decl
+            if b.session is not None:
+                # `S(args)` runs the session's constructor with args
+                ctor = next((m for m in b.session.members if type(m) is A.SessionMethod and m.name == "constructor"
+                             and not m.static), None)
+                fn = self._suggestions[id(self.scopes[id(ctor)])] if ctor is not None else None
             if fn is None or b.value_used or len(b.values) != 1 or (self.open_world and b.scope is self.main):
                 continue
             self._bind_arguments(fn, sites.get(id(b), ()))
@@ -337,7 +404,7 @@ class Analysis:
             by_name.setdefault(call.callee.name, []).append((scope, call))
         for fn in self._suggestions.values():
             m = fn.node
-            if type(m) is not A.SessionMethod or m.name in self._member_value_names:
+            if type(m) is not A.SessionMethod or m.name == "constructor" or m.name in self._member_value_names:
                 continue
             calls = by_name.get(m.name, [])
             # every `x.name(...)` in the program must be a call of this very method
@@ -492,7 +559,7 @@ class Analysis:
                 if type(m) is A.SessionMethod:
                     kind = "static" if m.static else "method"
                     fn_scope = FnScope(kind, scope, s)
-                    if not m.static and m.name != "constructor":
+                    if not m.static:
                         self._suggestions[id(fn_scope)] = _Suggestion(m, fn_scope)
                     self._fn(m, kind, scope, m.params, m.body, session=s, this=not m.static, fn_scope=fn_scope)
                 elif m.init is not None:
@@ -834,11 +901,10 @@ class Analysis:
         if t is A.Index and type(e.obj) is A.Identifier and not e.optional:
             b = scope.lookup(e.obj.name)
             return b.elem if b is not None and b.is_list and not b.escapes else None
-        if t is A.Member and not e.optional and type(e.obj) is A.Identifier and e.obj.name == "this":
-            fs = scope.function
-            if fs.kind != "method" or fs.session is None:
-                return None
-            return self._session_fields.get((id(fs.session), e.name))
+        if t is A.Member and not e.optional and type(e.obj) is A.Identifier:
+            session = self.member_session(e, scope)
+            if session is not None:
+                return self._session_fields.get((id(session), e.name))
         if t is A.Member and not e.optional and type(e.obj) is A.Identifier:
             b = scope.lookup(e.obj.name)
             if b is None or self.record_fields(b, e.name) is None:
