@@ -57,7 +57,9 @@ def time_py(path: str) -> tuple[float, str]:
 
 def startup() -> tuple[float, float]:
     hello = os.path.join(ROOT, "examples", "hello.hyp")
-    hyp = [sys.executable, "-m", "hypnoscript", "exec", hello]
+    # the installed `hyp` script, as a user runs it (`python -m` would add runpy's imports)
+    script = os.path.join(os.path.dirname(sys.executable), "hyp")
+    hyp = [script, "exec", hello] if os.path.exists(script) else [sys.executable, "-m", "hypnoscript", "exec", hello]
     base = [sys.executable, "-c", "pass"]
 
     def best(cmd: list[str]) -> float:
