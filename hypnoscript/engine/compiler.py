@@ -752,7 +752,9 @@ class Compiler:
             self.loc(out[-1] if out else registrations[-1], m.span)
         create = py.Assign(targets=[self.name(tmp_session, True)], value=self.call("_Session", self.const(s.name)))
         bind = self.store_identifier_stmt(s.name, self.name(tmp_session))
-        return [create] + out + registrations + bind + statics
+        seal = py.Expr(value=py.Call(func=py.Attribute(value=self.name(tmp_session), attr="seal", ctx=py.Load()),
+                                     args=[], keywords=[]))
+        return [create] + out + registrations + [seal] + bind + statics
 
     def field_initializer(self, m: A.SessionField, pyname: str, s: A.SessionDecl, session_var: str) -> py.FunctionDef:
         scope = self.analysis.scopes[id(m)]
@@ -1277,6 +1279,13 @@ class Compiler:
                 effects = [py.Expr(value=a) for a in args if not _is_pure(a)]
                 return pre + effects, self.call("_undefined", self.const(name))
             pre, args = self.sequence(e.args)
+            if b.session is not None and len(b.values) == 1:
+                ctor = next((m for m in b.session.members if type(m) is A.SessionMethod
+                             and m.name == "constructor" and not m.static), None)
+                if ctor is not None and len(ctor.params) == len(args) and not any(p.default for p in ctor.params):
+                    # the session's own factory (the call has the constructor's arity)
+                    make = py.Attribute(value=self.name(b.pyname), attr="make", ctx=py.Load())
+                    return pre, py.Call(func=make, args=args, keywords=[])
             return pre, py.Call(func=self.name(b.pyname), args=args, keywords=[])
         # arguments are evaluated before the callee expression, as in the reference
         if type(callee) is A.Member and not callee.optional:

@@ -44,6 +44,7 @@ class Session:
         "static_fields",
         "private_static",
         "constructor",
+        "make",
         "__weakref__",
     )
 
@@ -63,6 +64,7 @@ class Session:
         self.static_fields: dict[str, object] = {}
         self.private_static: set[str] = set()
         self.constructor = None
+        self.make = self  # after seal(): a plain function doing what calling the session does
 
     def add_field(self, name: str, init, private: bool, value=None) -> None:
         """A field with an initialiser function of `this`, or with the constant `value` (init None)."""
@@ -102,6 +104,24 @@ class Session:
             kind = "static method" if static else "method"
             raise HypError(f"Duplicate {kind} '{name}' in session '{self.name}'")
         table[name] = Method(name, fn, private, static)
+
+    def seal(self) -> None:
+        """The declaration is complete: `make` becomes a lean factory where the session has a
+        constructor and only literal initial values (the compiler calls `make` where it knows the
+        call passes the constructor's number of arguments)."""
+        ctor, template = self.constructor, self._template
+        if ctor is None or self._later:
+            return
+        session = self
+
+        def make(*args):
+            inst = _new(Instance)
+            inst.session = session
+            inst.fields = template.copy()
+            ctor(inst, *args)
+            return inst
+
+        self.make = make
 
     def __call__(self, *args):
         inst = _new(Instance)
