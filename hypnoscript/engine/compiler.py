@@ -16,6 +16,7 @@ import math
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
 from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope, small_int
+from hypnoscript.runtime.builtins.support import WHITESPACE_CHARS
 from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
@@ -27,6 +28,13 @@ _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH = {"+": (py.Add, "_add"), "-": (py.Sub, "_sub"), "*": (py.Mult, "_mul")}
 _INLINE_LENGTH = ("ArrayLength", "Length")
+# builtin -> (str method, number of arguments, constant arguments appended)
+_STRING_METHODS = {
+    "ToUpper": ("upper", 1), "ToLower": ("lower", 1), "Contains": ("__contains__", 2),
+    "StartsWith": ("startswith", 2), "EndsWith": ("endswith", 2),
+    "Trim": ("strip", 1, WHITESPACE_CHARS), "TrimStart": ("lstrip", 1, WHITESPACE_CHARS),
+    "TrimEnd": ("rstrip", 1, WHITESPACE_CHARS),
+}
 # Python allows 20 nested blocks. A statement costs its loop or `try` blocks, a labelled loop's
 # jump handlers and a handler of its own; element reads nested deeper than SITE_DEPTH keep inline
 # range tests (leaving room for the finale, session-context and an expression's own handlers).
@@ -1329,6 +1337,11 @@ class Compiler:
                 args = args[: spec.max_args]
             else:
                 return pre, self.call("_call_dropping", fn, self.const(spec.max_args), *args)
+        method = _STRING_METHODS.get(name)
+        if method is not None and len(args) == method[1] and all(self.ty(a) == STR for a in e.args):
+            # string arguments: the str method the builtin calls, without its checks
+            return pre, py.Call(func=py.Attribute(value=args[0], attr=method[0], ctx=py.Load()),
+                                args=args[1:] + [self.const(c) for c in method[2:]], keywords=[])
         if name in _INLINE_LENGTH and len(args) == 1 and _is_pure(args[0]):
             # `float(len(x))` inline for the common case, the builtin for everything else
             arg = args[0]

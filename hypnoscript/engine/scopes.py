@@ -27,6 +27,8 @@ _ESCAPE = object()  # a use of a variable other than indexing it or taking its l
 _CALLEE = object()  # a use as the callee of a call
 _ITERATED = object()  # a use as what a `for (x in ...)` loop runs over
 _LENGTH_BUILTINS = ("Length", "ArrayLength")
+# builtins that, given a string, always return a string (others may return null)
+STRING_TO_STRING = frozenset(("ToUpper", "ToLower", "Trim", "TrimStart", "TrimEnd"))
 COUNTER_STEP = 1024  # the largest literal a counter may be moved by in one assignment
 
 
@@ -929,6 +931,8 @@ class Analysis:
         if t is A.Call and type(e.callee) is A.Identifier and not e.optional:
             name = e.callee.name
             if self.calls_builtin(name, scope):
+                if name in STRING_TO_STRING and len(e.args) == 1 and self.type_of(e.args[0], scope) == STR:
+                    return STR
                 return {"number": NUM, "string": STR, "boolean": BOOL}.get(self.builtin_returns.get(name, ""))
             b = scope.lookup(name)
             return b.decl.ret if b is not None and b.decl is not None and len(b.values) == 1 else None
