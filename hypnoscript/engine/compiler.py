@@ -213,7 +213,7 @@ class Compiler:
             (finales if type(s) is A.Finale else body_nodes).append(s)
         # record types without methods declared once, by a top-level statement: a literal in the
         # top level after that statement builds its record directly
-        decls = [n for n in _walk_stmts(self.program.body) if type(n) is A.TranceifyDecl]
+        decls = [n for n in A.walk(self.program.body) if type(n) is A.TranceifyDecl]
         names = [d.name for d in decls]
         self._plain_records = {id(d) for d in self.program.body if type(d) is A.TranceifyDecl and not d.methods
                                and names.count(d.name) == 1}
@@ -1717,40 +1717,20 @@ def _may_call(node: A.Node) -> bool:
     return any(_may_call(c) for c in node.children())
 
 
-def _walk_stmts(stmts: list[A.Stmt]):
-    """Every node under these statements."""
-    stack = list(stmts)
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children())
-
-
 def _has_closure(node: A.Node) -> bool:
     """Whether a suggestion, lambda, session or record type is declared under `node`."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if type(n) in (A.FuncDecl, A.Lambda, A.SessionDecl, A.TranceifyDecl):
-            return True
-        stack.extend(n.children())
-    return False
+    return any(type(n) in (A.FuncDecl, A.Lambda, A.SessionDecl, A.TranceifyDecl) for n in A.walk([node]))
 
 
 def _assigned_names(node: A.Node) -> set[str]:
     """Every name assigned or declared anywhere under `node`, nested suggestions included."""
     names: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
+    for n in A.walk([node]):
         t = type(n)
-        if t is A.Assign and type(n.target) is A.Identifier:
+        if (t is A.Assign or t is A.Oscillate) and type(n.target) is A.Identifier:
             names.add(n.target.name)
         elif t is A.VarDecl or t is A.ForIn or t is A.Anchor:
             names.add(n.name)
-        elif t is A.Oscillate and type(n.target) is A.Identifier:
-            names.add(n.target.name)
-        stack.extend(n.children())
     return names
 
 

@@ -92,14 +92,22 @@ class _Suggestion:
         self.ret = BOTTOM  # the type of what it returns (solved in Analysis._infer)
 
 
+def _narrow(bindings: list, flag: str, holds) -> None:
+    """Set `flag` on every binding, then clear it on those with a value for which `holds(value,
+    scope)` is false, until nothing changes (a value may depend on other bindings' flags)."""
+    for b in bindings:
+        setattr(b, flag, True)
+    changed = True
+    while changed:
+        changed = False
+        for b in bindings:
+            if getattr(b, flag) and not all(holds(v[0], v[1]) for v in b.values):
+                setattr(b, flag, False)
+                changed = True
+
+
 def _has_call(e: A.Expr) -> bool:
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if type(n) is A.Call or type(n) is A.Entrain:
-            return True
-        stack.extend(n.children())
-    return False
+    return any(type(n) is A.Call or type(n) is A.Entrain for n in A.walk([e]))
 
 
 def _identifiers(e: A.Expr) -> list[str]:
@@ -753,25 +761,9 @@ class Analysis:
         # (not parameters: their arguments arrive as floats)
         candidates = [b for b in self.bindings
                       if b.ty == NUM and b.values and not b.param and all(v is not UNKNOWN for v in b.values)]
-        for b in candidates:
-            b.counter = True
-        changed = True
-        while changed:
-            changed = False
-            for b in candidates:
-                if b.counter and not all(self.is_counter_expr(v[0], v[1]) for v in b.values):
-                    b.counter = False
-                    changed = True
+        _narrow(candidates, "counter", self.is_counter_expr)
         counters = self._keep_index_counters([b for b in candidates if b.counter])
-        for b in counters:
-            b.nonneg = True
-        changed = True
-        while changed:
-            changed = False
-            for b in counters:
-                if b.nonneg and not all(self.is_nonneg_expr(v[0], v[1]) for v in b.values):
-                    b.nonneg = False
-                    changed = True
+        _narrow(counters, "nonneg", self.is_nonneg_expr)
 
     def _keep_index_counters(self, counters: list[Binding]) -> list[Binding]:
         """Python ints pay off where they index lists; elsewhere every read would convert them to

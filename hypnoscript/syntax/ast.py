@@ -486,3 +486,12 @@ class MindLink(Stmt):
 @dataclass(slots=True)
 class Program(Node):
     body: list[Stmt]
+
+
+def walk(nodes):
+    """Every node in `nodes` and below them (in no particular order)."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children())

@@ -137,7 +137,7 @@ class ReplState:
         except DiagnosticError as exc:
             return Outcome(source, diagnostics + exc.diagnostics)
         self._history.extend(written)
-        for node in _walk(written):
+        for node in A.walk(written):
             if type(node) is A.MindLink:
                 self._importers[id(node)] = source.path
         return self._run(compiled, compiler, source, diagnostics, has_value)
@@ -232,14 +232,6 @@ class _Entry(Program):
 
     def main_function(self, ctx: RuntimeContext):
         return types.FunctionType(self.compiled.code, self.make_globals(ctx), MAIN, None, self.closure)
-
-
-def _walk(nodes: list[A.Node]):
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.children())
 
 
 def _ends_in_value(body: list[A.Stmt], text: str) -> bool:
