@@ -567,6 +567,8 @@ class Compiler:
             return []
         if s.value is None:
             return [py.Return(value=self.const(None))]
+        if type(s.value) is A.Entrain:
+            return self.entrain(s.value, None)  # each arm returns its value
         pre, value = self.expr(s.value)
         return pre + [py.Return(value=value)]
 
@@ -1453,10 +1455,21 @@ class Compiler:
         return [fn, set_name], self.name(pyname)
 
     def e_Entrain(self, e: A.Entrain):
-        spre, subject = self.expr(e.subject)
-        s = self.tmp("subject")
         r = self.tmp("result")
-        out: list[py.stmt] = spre + [py.Assign(targets=[self.name(s, True)], value=subject)]
+        return self.entrain(e, r), self.name(r)
+
+    def entrain(self, e: A.Entrain, result: str | None) -> list[py.stmt]:
+        """The statements of a match: each arm leaves its value in `result`, or with None returns
+        it (`awaken entrain ...`)."""
+        spre, subject = self.expr(e.subject)
+        b = self._fn.scope.lookup(e.subject.name) if type(e.subject) is A.Identifier else None
+        if b is not None and isinstance(subject, py.Name) and not spre and not b.assigned_inside \
+                and e.subject.name not in _assigned_names(e):
+            # a variable that nothing in the match can assign is the subject itself
+            s, out = subject.id, []
+        else:
+            s = self.tmp("subject")
+            out = spre + [py.Assign(targets=[self.name(s, True)], value=subject)]
         enclosing = self._subject_kind
         self._subject_kind = None
         known = _PY_TYPES.get(self.ty(e.subject))
@@ -1470,13 +1483,13 @@ class Compiler:
             self._subject_kind = (s, kind, None)
         self._fn.conditional += 1
         try:
-            out.extend(self.match_chain(list(e.cases), e, self.name(s), r))
+            out.extend(self.match_chain(list(e.cases), e, self.name(s), result))
         finally:
             self._fn.conditional -= 1
         self._subject_kind = enclosing
-        return out, self.name(r)
+        return out
 
-    def match_chain(self, cases: list[A.Case], e: A.Entrain, subject: py.expr, result: str) -> list[py.stmt]:
+    def match_chain(self, cases: list[A.Case], e: A.Entrain, subject: py.expr, result: str | None) -> list[py.stmt]:
         """`if case1: ... elif case2: ... else: otherwise` where each test binds the pattern's
         names with walrus expressions and then checks the guard, so a false guard falls through."""
         if not cases:
@@ -1516,20 +1529,28 @@ class Compiler:
             return stmts
         return [self.loc(py.If(test=test, body=body, orelse=self.match_chain(rest, e, subject, result)), case.span)]
 
-    def case_body(self, case: A.Case, result: str) -> list[py.stmt]:
-        """Statements that run an arm and leave its value in `result`: the expression, or for a
-        block the value of its last statement when that is an expression statement, else null."""
+    def case_body(self, case: A.Case, result: str | None) -> list[py.stmt]:
+        """Statements that run an arm and leave its value in `result` (or return it when result
+        is None): the expression, or for a block the value of its last statement when that is an
+        expression statement, else null."""
+
+        def give(value: py.expr) -> py.stmt:
+            return py.Return(value=value) if result is None else py.Assign(targets=[self.name(result, True)],
+                                                                           value=value)
+
         if not case.is_block:
             pre, value = self.expr(case.body)
-            return pre + [py.Assign(targets=[self.name(result, True)], value=value)]
+            return pre + [give(value)]
         stmts = list(case.body)
         last = stmts.pop().expr if stmts and type(stmts[-1]) is A.ExprStmt else None
-        out = [py.Assign(targets=[self.name(result, True)], value=self.const(None))]
+        out = [] if result is None else [give(self.const(None))]
         out.extend(self.block(stmts))
         if last is not None:
             pre, value = self.expr(last)
             out.extend(pre)
-            out.append(self.loc(py.Assign(targets=[self.name(result, True)], value=value), last.span))
+            out.append(self.loc(give(value), last.span))
+        elif result is None:
+            out.append(give(self.const(None)))
         return out
 
     def pattern(self, p: A.Pattern, subject: py.expr) -> list[py.expr]:
