@@ -15,7 +15,7 @@ import math
 
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
-from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope, small_int
+from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope, instance_method, small_int
 from hypnoscript.runtime.builtins.support import WHITESPACE_CHARS
 from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
@@ -718,8 +718,8 @@ class Compiler:
         s = self.analysis.instance_session(b)
         if s is None:
             return None
-        m = next((m for m in s.session.members if type(m) is A.SessionMethod and m.name == callee.name), None)
-        if m is None or m.static or m.private or m.name == "constructor":
+        m = instance_method(s.session, callee.name)
+        if m is None or m.private:
             return None
         while scope is not None and scope is not s.scope:
             scope = scope.parent

@@ -92,6 +92,12 @@ class _Suggestion:
         self.ret = BOTTOM  # the type of what it returns (solved in Analysis._infer)
 
 
+def instance_method(session: A.SessionDecl, name: str) -> A.SessionMethod | None:
+    """The method `instance.name(...)` calls (not a static one, not the constructor)."""
+    return next((m for m in session.members if type(m) is A.SessionMethod and m.name == name
+                 and not m.static and m.name != "constructor"), None)
+
+
 def _narrow(bindings: list, flag: str, holds) -> None:
     """Set `flag` on every binding, then clear it on those with a value for which `holds(value,
     scope)` is false, until nothing changes (a value may depend on other bindings' flags)."""
@@ -367,8 +373,7 @@ class Analysis:
         owner = self.instance_session(receiver, assumed) if receiver is not None else None
         if owner is None:
             return False
-        m = next((m for m in owner.session.members if type(m) is A.SessionMethod and m.name == e.callee.name
-                  and not m.static and m.name != "constructor"), None)
+        m = instance_method(owner.session, e.callee.name)
         fn = self._suggestions.get(id(self.scopes[id(m)])) if m is not None else None
         if fn is None or fn.falls_off or not fn.returns:
             return False
@@ -420,6 +425,7 @@ class Analysis:
             # every `x.name(...)` in the program must be a call of this very method
             if all(self.method_of(call.callee, scope) is m for scope, call in calls):
                 self._bind_arguments(fn, calls)
+        self._instances.clear()  # parameters have their values now: ask again
 
     def _bind_arguments(self, fn: _Suggestion, calls) -> None:
         params = [fn.scope.bindings[p.name] for p in fn.node.params]
@@ -446,10 +452,7 @@ class Analysis:
             b = scope.lookup(callee.obj.name)
             sb = self.instance_session(b) if b is not None else None
             session = sb.session if sb is not None else None
-        if session is None:
-            return None
-        return next((m for m in session.members if type(m) is A.SessionMethod and m.name == callee.name
-                     and not m.static and m.name != "constructor"), None)
+        return instance_method(session, callee.name) if session is not None else None
 
     def session_field_type(self, session_id: int, name: str):
         """The type of an instance field: its initialiser (null without one) joined with every
