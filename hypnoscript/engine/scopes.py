@@ -26,6 +26,19 @@ UNKNOWN = object()  # an assigned value whose type is never known (parameters, b
 _ESCAPE = object()  # a use of a variable other than indexing it or taking its length
 _CALLEE = object()  # a use as the callee of a call
 _ITERATED = object()  # a use as what a `for (x in ...)` loop runs over
+# builtins that call a function with each element of an array and leave the array as it is
+ELEMENT_CALLBACKS = frozenset(("Map", "ArrayMap", "MapArray", "Filter", "ArrayFilter", "FilterArray", "Find",
+                               "FindIndex", "Every", "Some"))
+
+
+class _CallbackArray:
+    """A use of a list variable as the array of an ELEMENT_CALLBACKS call (not an escape when the
+    call reaches the builtin)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: A.Call) -> None:
+        self.call = call
 _LENGTH_BUILTINS = ("Length", "ArrayLength")
 # builtins that, given a string, always return a string (others may return null)
 STRING_TO_STRING = frozenset(("ToUpper", "ToLower", "Trim", "TrimStart", "TrimEnd"))
@@ -218,6 +231,7 @@ class Analysis:
         self._index_exprs: list = []  # (index, scope) of every `variable[index]`, read or stored
         # (variable, the other operand of its `+` or None for output, scope): made into text
         self._text_uses: list = []
+        self._element_callbacks: list[tuple[FnScope, A.Call]] = []  # see ELEMENT_CALLBACKS
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
@@ -272,7 +286,10 @@ class Analysis:
             b = scope.lookup(name)
             if b is None:
                 continue
-            if stored is _ITERATED:
+            if type(stored) is _CallbackArray:
+                if not self.calls_builtin(stored.call.callee.name, scope):
+                    b.escapes = b.value_used = True
+            elif stored is _ITERATED:
                 b.value_used = True
             elif stored is _ESCAPE or stored is _CALLEE:
                 b.escapes = True
@@ -412,7 +429,16 @@ class Analysis:
             if fn is None or b.value_used or len(b.values) != 1 or (self.open_world and b.scope is self.main):
                 continue
             self._bind_arguments(fn, sites.get(id(b), ()))
+        # a lambda given to an element callback builtin receives the array's elements
+        for scope, call in self._element_callbacks:
+            array = scope.lookup(call.args[0].name)
+            if self.calls_builtin(call.callee.name, scope) and array is not None and array.is_list \
+                    and not array.escapes:
+                param = self.scopes[id(call.args[1])].bindings[call.args[1].params[0].name]
+                if param.values and param.values[0] is UNKNOWN:
+                    param.values[0] = (A.Index(A.Identifier(call.args[0].name), A.NumberLit(0.0)), scope)
         if self.open_world:
+            self._instances.clear()
             return  # instances of its sessions can be made and used elsewhere
         by_name: dict[str, list] = {}
         for scope, call in self._member_calls:
@@ -620,6 +646,14 @@ class Analysis:
             self._expr(e.callee.obj, scope)
             for arg in e.args:
                 self._expr(arg, scope)
+        elif t is A.Call and type(e.callee) is A.Identifier and e.callee.name in ELEMENT_CALLBACKS \
+                and not e.optional and len(e.args) == 2 and type(e.args[0]) is A.Identifier \
+                and type(e.args[1]) is A.Lambda and e.args[1].params:
+            # `Map(list, suggestion(x) { ... })`: the lambda's parameter is an element of list
+            self._uses.append((scope, e.callee.name, _CALLEE))
+            self._uses.append((scope, e.args[0].name, _CallbackArray(e)))
+            self._element_callbacks.append((scope, e))
+            self._expr(e.args[1], scope)
         elif t is A.Call and type(e.callee) is A.Identifier:
             self._uses.append((scope, e.callee.name, _ESCAPE if e.optional else _CALLEE))
             if not e.optional:
