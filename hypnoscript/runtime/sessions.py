@@ -34,7 +34,6 @@ class Session:
     __slots__ = (
         "name",
         "field_names",
-        "field_inits",
         "_template",
         "_later",
         "public_fields",
@@ -51,7 +50,6 @@ class Session:
     def __init__(self, name: str) -> None:
         self.name = name
         self.field_names: list[str] = []
-        self.field_inits: list = []  # (name, init function of `this` or None)
         # a new instance's fields: copied from _template (every field null, and the constant
         # initial values up to the first computed one), then _later set in declaration order
         self._template: dict[str, object] = {}
@@ -71,7 +69,6 @@ class Session:
         if name in self.field_names or name in self.static_fields:
             raise HypError(f"Duplicate session field '{name}' in session '{self.name}'")
         self.field_names.append(name)
-        self.field_inits.append((name, init))
         self._template[name] = None
         if init is None and not self._later:
             self._template[name] = value
@@ -99,7 +96,8 @@ class Session:
             self.constructor = fn
             return
         table = self.static_methods if static else self.methods
-        self.public_fields.discard(name)
+        if not static:
+            self.public_fields.discard(name)  # an instance method shadows a field of its name
         if name in table:
             kind = "static method" if static else "method"
             raise HypError(f"Duplicate {kind} '{name}' in session '{self.name}'")
