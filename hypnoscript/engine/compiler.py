@@ -35,13 +35,15 @@ _STRING_METHODS = {
     "Trim": ("strip", 1, WHITESPACE_CHARS), "TrimStart": ("lstrip", 1, WHITESPACE_CHARS),
     "TrimEnd": ("rstrip", 1, WHITESPACE_CHARS),
 }
-# Python allows 20 nested blocks. A statement costs its loop or `try` blocks, a labelled loop's
-# jump handlers and a handler of its own; element reads nested deeper than SITE_DEPTH keep inline
-# range tests (leaving room for the finale, session-context and an expression's own handlers).
-SITE_DEPTH = 14
+# Python allows 20 nested blocks in a function. A statement costs its loop or `try` blocks, a
+# labelled loop's jump handlers and an element-read handler of its own; a statement gets that
+# handler only when everything it nests still fits (leaving room for the finale's and the session
+# context's blocks), else its element reads keep inline range tests.
+MAX_BLOCKS = 18
+_OWN_CODE = (A.FuncDecl, A.Lambda, A.SessionDecl, A.TranceifyDecl)  # bodies compiled to functions
 
 
-def _block_cost(s: A.Stmt) -> int:
+def _block_cost(s: A.Node) -> int:
     t = type(s)
     if t is A.While or t is A.Loop or t is A.ForIn:
         return 2 + (2 if s.label else 0)
@@ -126,6 +128,7 @@ class Compiler:
         self._types: dict[int, tuple] = {}
         self._counters: dict[int, tuple] = {}
         self._method_names: dict[int, str] = {}
+        self._heights: dict[int, tuple] = {}  # see height (the node is kept so its id stays its own)
         self._plain_records: set[int] = set()
         self._records_declared: set[str] = set()
         self.track_context = False
@@ -277,13 +280,14 @@ class Compiler:
     def stmt(self, s: A.Stmt) -> list[py.stmt]:
         method = getattr(self, "s_" + type(s).__name__)
         st = self._fn
-        outer_sites, st.sites = st.sites, []
+        fits = st.depth + self.height(s) + 1 <= MAX_BLOCKS
+        outer_sites, st.sites = st.sites, ([] if fits else None)
         outer_conditional, st.conditional = st.conditional, 0
         blocks = _block_cost(s)
         st.depth += blocks
         try:
             result = method(s)
-            sites = self.finish_sites(st.sites)
+            sites = self.finish_sites(st.sites) if st.sites is not None else None
         finally:
             st.sites, st.conditional = outer_sites, outer_conditional
             st.depth -= blocks
@@ -292,6 +296,24 @@ class Compiler:
         for node in result:
             self.loc(node, s.span)
         return result
+
+    def height(self, s: A.Stmt) -> int:
+        """The most Python blocks the code of `s` opens inside this function, counting a handler
+        for every statement that has loops or `try`s (see _block_cost)."""
+        hit = self._heights.get(id(s))
+        if hit is None:
+            inner = 0
+            stack = list(s.children())
+            while stack:
+                node = stack.pop()
+                if type(node) in _OWN_CODE:
+                    continue
+                if isinstance(node, A.Stmt):
+                    inner = max(inner, self.height(node))
+                else:
+                    stack.extend(node.children())
+            hit = self._heights[id(s)] = (s, _block_cost(s) + inner)
+        return hit[1]
 
     @staticmethod
     def finish_sites(sites: list[_Site]) -> list[_Site]:
@@ -1412,7 +1434,7 @@ class Compiler:
             return pre, py.Call(func=py.Attribute(value=obj, attr="get", ctx=py.Load()), args=[idx], keywords=[])
         counter = self.int_expr(e.index)
         st = self._fn
-        fast_sites = st.sites is not None and st.depth <= SITE_DEPTH and _is_pure(obj)
+        fast_sites = st.sites is not None and _is_pure(obj)
         if fast_sites and counter is not None and (_is_pure(counter) or not st.conditional):
             # a plain subscript; the statement's handler turns an IndexError into our error (it
             # reads a computed index back from its temporary: the handler repeats the reads in
