@@ -5,8 +5,10 @@
 Each server runs as its own process with the same worker count (uvloop and httptools in both),
 is warmed up, then loaded from loopback for a fixed time: with `wrk` when it is installed, else
 with a small asyncio keep-alive client. Prints requests/s and p50/p99 latency of both and the
-ratios (goals: throughput at least 0.8x, p99 at most 1.25x). `hyp serve` runs as deployed: one
-JSON log line per request (to a file), metrics, request ids; the Starlette baseline logs nothing.
+ratios (goals: throughput at least 0.8x, p99 at most 1.25x), and the server CPU time per request
+(steadier than throughput where the load generator shares the machine). `hyp serve` runs as
+deployed: one JSON log line per request (to a file), metrics, request ids; the Starlette baseline
+logs nothing.
 With `--check` the exit status is 1 when a goal is missed.
 """
 
@@ -184,11 +186,38 @@ def load_python(port: int, seconds: float, connections: int) -> tuple[float, flo
         return asyncio.run(_python_load(port, seconds, connections))
 
 
-def measure(kind: str, folder: str, args, load) -> tuple[float, float, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its live descendants (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        used[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        total += used.get(p, 0.0)
+        stack += [child for child, parent in parents.items() if parent == p]
+    return total
+
+
+def measure(kind: str, folder: str, args, load) -> tuple[float, float, float, float]:
+    """(requests/s, p50, p99, server CPU seconds per request)."""
     proc, port = start(kind, folder, args.workers)
     try:
         load(port, args.warmup, args.connections)
-        return load(port, args.duration, args.connections)
+        before = cpu_seconds(proc.pid)
+        rps, p50, p99 = load(port, args.duration, args.connections)
+        used = cpu_seconds(proc.pid) - before
+        return rps, p50, p99, used / max(rps * args.duration, 1.0)
     finally:
         stop(proc)
 
@@ -214,15 +243,18 @@ def main() -> int:
                 results[kind].append(measure("hyp" if kind == "hyp" else "raw", folder, args, load))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    summary = {kind: tuple(statistics.median(r[i] for r in runs) for i in range(3)) for kind, runs in results.items()}
+    summary = {kind: tuple(statistics.median(r[i] for r in runs) for i in range(4)) for kind, runs in results.items()}
     print(f"load: {'wrk' if use_wrk else 'asyncio client'}, {args.connections} connections, "
           f"{args.duration:g} s x {args.rounds} rounds, {args.workers} worker(s)")
-    print(f"{'server':<12}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
-    for kind, (rps, p50, p99) in summary.items():
-        print(f"{kind:<12}{rps:>12.0f}{p50 * 1000:>10.2f}{p99 * 1000:>10.2f}")
+    print(f"{'server':<12}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'CPU us/req':>12}")
+    for kind, (rps, p50, p99, cpu) in summary.items():
+        print(f"{kind:<12}{rps:>12.0f}{p50 * 1000:>10.2f}{p99 * 1000:>10.2f}{cpu * 1e6:>12.1f}")
     throughput = summary["hyp"][0] / summary["starlette"][0]
     p99_ratio = summary["hyp"][2] / summary["starlette"][2]
-    print(f"hyp/starlette: throughput {throughput:.2f}x (goal >= 0.80), p99 {p99_ratio:.2f}x (goal <= 1.25)")
+    # CPU per request is steadier than throughput on a machine shared with the load generator
+    cpu_ratio = summary["starlette"][3] / summary["hyp"][3] if summary["hyp"][3] else 0.0
+    print(f"hyp/starlette: throughput {throughput:.2f}x (goal >= 0.80), p99 {p99_ratio:.2f}x (goal <= 1.25), "
+          f"requests per CPU second {cpu_ratio:.2f}x")
     return 1 if args.check and (throughput < 0.8 or p99_ratio > 1.25) else 0
 
 
