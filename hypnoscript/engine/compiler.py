@@ -127,6 +127,7 @@ class Compiler:
         self._subject_kind: tuple | None = None
         self._types: dict[int, tuple] = {}
         self._counters: dict[int, tuple] = {}
+        self._int_able: dict[int, tuple] = {}
         self._method_names: dict[int, str] = {}
         self._heights: dict[int, tuple] = {}  # see height (the node is kept so its id stays its own)
         self._plain_records: set[int] = set()
@@ -708,6 +709,7 @@ class Compiler:
     def _reset_type_memos(self) -> None:
         self._types.clear()
         self._counters.clear()
+        self._int_able.clear()
         self.analysis._final_types = {}
 
     def nonlocal_pynames(self, scope: FnScope) -> set[str]:
@@ -1051,6 +1053,16 @@ class Compiler:
             return [], py.Call(func=self.name("float"), args=[self.name(b.pyname)], keywords=[])
         return [], self.name(b.pyname)
 
+    def int_able(self, e: A.Expr) -> bool:
+        """A counter expression, or sums and differences of them: exact as Python ints (counters
+        stay far inside a double's exact range), though not themselves counters."""
+        hit = self._int_able.get(id(e))
+        if hit is None:
+            able = self.is_counter(e) or (type(e) is A.Binary and e.op in ("+", "-") and self.int_able(e.left)
+                                          and self.int_able(e.right))
+            hit = self._int_able[id(e)] = (e, able)
+        return hit[1]
+
     def int_expr(self, e: A.Expr) -> py.expr | None:
         """The Python-int form of an integer-counter expression (see scopes.Analysis._find_counters)
         or of the length of a variable that only holds lists, or None when `e` is neither."""
@@ -1064,7 +1076,7 @@ class Compiler:
             # a non-negative counter modulo a positive integer: Python's int % is HypnoScript's
             return self.loc(py.BinOp(left=self.int_expr(e.left), op=py.Mod(), right=self.const(int(e.right.value))),
                             e.span)
-        if not self.is_counter(e):
+        if not self.int_able(e):
             return None
         t = type(e)
         if t is A.NumberLit:
@@ -1201,6 +1213,9 @@ class Compiler:
         lc = self.is_counter(e.left) and (type(e.left) is not A.NumberLit or self.is_int_variable(e.right))
         rc = self.is_counter(e.right) and (type(e.right) is not A.NumberLit or self.is_int_variable(e.left))
         if comparison:
+            if self.int_able(e.left) and self.int_able(e.right) \
+                    and (type(e.left) is not A.NumberLit or type(e.right) is not A.NumberLit):
+                return self.int_expr(e.left), self.int_expr(e.right)
             return (self.int_expr(e.left) if lc else left), (self.int_expr(e.right) if rc else right)
         # an int counter with a float gives a float, the same one as from the counter converted
         # first (counters are exact in a double): one operand stays int, the other is a float

@@ -232,6 +232,7 @@ class Analysis:
         # (variable, the other operand of its `+` or None for output, scope): made into text
         self._text_uses: list = []
         self._element_callbacks: list[tuple[FnScope, A.Call]] = []  # see ELEMENT_CALLBACKS
+        self._comparisons: list[tuple[A.Binary, FnScope]] = []  # `a < b` and the like
         self.scopes[id(program)] = self.main
         self._stmts(program.body, self.main)
         self._resolve_assignments()
@@ -701,6 +702,8 @@ class Analysis:
                 for var, other in ((e.left, e.right), (e.right, e.left)):
                     if type(var) is A.Identifier:
                         self._text_uses.append((var, other, scope))
+            elif t is A.Binary and e.op in ("<", "<=", ">", ">=", "==", "!="):
+                self._comparisons.append((e, scope))
             for child in e.children():
                 if isinstance(child, A.Expr):
                     self._expr(child, scope)
@@ -814,14 +817,23 @@ class Analysis:
         for var, other, scope in self._text_uses:
             if other is None or self.type_of(other, scope) == STR:
                 stack.append((var.name, scope))
+        # and those compared with kept ones (int with int compares fastest)
+        comparisons = [(scope, [scope.lookup(n) for n in _identifiers(e.left)],
+                        [scope.lookup(n) for n in _identifiers(e.right)]) for e, scope in self._comparisons]
         while stack:
-            name, scope = stack.pop()
-            b = scope.lookup(name)
-            if b is None or not b.counter or b in kept:
-                continue
-            kept.add(b)
-            for v in b.values:
-                stack += [(name, v[1]) for name in _identifiers(v[0])]
+            while stack:
+                name, scope = stack.pop()
+                b = scope.lookup(name)
+                if b is None or not b.counter or b in kept:
+                    continue
+                kept.add(b)
+                for v in b.values:
+                    stack += [(name, v[1]) for name in _identifiers(v[0])]
+            for _scope, left, right in comparisons:
+                for side, other in ((left, right), (right, left)):
+                    if any(b in kept for b in side):
+                        stack += [(b.name, b.scope) for b in other
+                                  if b is not None and b.counter and b not in kept]
         for b in counters:
             if b not in kept:
                 b.counter = False
