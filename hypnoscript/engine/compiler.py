@@ -91,6 +91,7 @@ class _FnState:
         # counters known to be >= 0 where the code being compiled runs (a test guards it)
         self.facts: frozenset = frozenset()
         self.arm_closures = False  # the `entrain` arm being compiled creates functions
+        self.return_this: str | None = None  # in a constructor's factory: what every return gives
 
 
 class _Site:
@@ -588,6 +589,11 @@ class Compiler:
             self.error(s.span, "HYP2003", "`awaken` (return) outside of a suggestion",
                        "`awaken` returns from a suggestion; at the top level there is nothing to return from")
             return []
+        this = self._fn.return_this
+        if this is not None:
+            # a constructor's factory returns the new instance whatever `awaken` says
+            pre, value = self.expr(s.value) if s.value is not None else ([], self.const(None))
+            return pre + ([] if _is_pure(value) else [py.Expr(value=value)]) + [py.Return(value=self.name(this))]
         if s.value is None:
             return [py.Return(value=self.const(None))]
         if type(s.value) is A.Entrain:
@@ -626,13 +632,19 @@ class Compiler:
         return [fn, set_name]
 
     def function(self, node: A.Node, pyname: str, params: list[A.Param], body: list[A.Stmt], display: str,
-                 *, this: bool = False, session: A.SessionDecl | None = None, session_var: str | None = None) -> py.FunctionDef:
+                 *, this: bool = False, session: A.SessionDecl | None = None, session_var: str | None = None,
+                 factory: list[py.stmt] | None = None) -> py.FunctionDef:
+        """A suggestion, method or lambda as a Python function. With `factory` (a constructor's
+        statements making `this`), a function of the parameters alone that returns `this`."""
         scope = self.analysis.scopes[id(node)]
         outer = self._fn
         self._fn = _FnState(scope, session if this else None, "this" if this else None)
         try:
-            names = ([scope.bindings["this"].pyname] if this else []) + [scope.bindings[p.name].pyname for p in params]
-            prologue: list[py.stmt] = []
+            this_name = [scope.bindings["this"].pyname] if this else []
+            names = (this_name if factory is None else []) + [scope.bindings[p.name].pyname for p in params]
+            prologue: list[py.stmt] = list(factory or [])
+            if factory is not None:
+                self._fn.return_this = this_name[0]
             defaults: list[py.expr] = []
             first_default = next((i for i, p in enumerate(params) if p.default is not None), None)
             if first_default is not None:
@@ -658,6 +670,8 @@ class Compiler:
                 test = py.BoolOp(op=py.And(), values=[self.is_type(self.name(b.pyname), "float") for b in numeric]) \
                     if len(numeric) > 1 else self.is_type(self.name(numeric[0].pyname), "float")
                 stmts = [self.loc(py.If(test=test, body=fast or [py.Pass()], orelse=stmts or [py.Pass()]), node.span)]
+            if factory is not None:
+                stmts.append(self.loc(py.Return(value=self.name(this_name[0])), node.span))
             nonlocals = sorted(self.nonlocal_pynames(scope))
             decl = [py.Nonlocal(names=nonlocals)] if nonlocals else []
             if session_var is not None and self.track_context:
@@ -786,9 +800,37 @@ class Compiler:
             self.loc(out[-1] if out else registrations[-1], m.span)
         create = py.Assign(targets=[self.name(tmp_session, True)], value=self.call("_Session", self.const(s.name)))
         bind = self.store_identifier_stmt(s.name, self.name(tmp_session))
-        seal = py.Expr(value=py.Call(func=py.Attribute(value=self.name(tmp_session), attr="seal", ctx=py.Load()),
-                                     args=[], keywords=[]))
-        return [create] + out + registrations + [seal] + bind + statics
+        seal = [py.Expr(value=py.Call(func=py.Attribute(value=self.name(tmp_session), attr="seal", ctx=py.Load()),
+                                      args=[], keywords=[]))]
+        factory = self.constructor_factory(s, tmp_session)
+        if factory is not None:
+            out.append(factory)
+            seal.append(py.Assign(targets=[py.Attribute(value=self.name(tmp_session), attr="make", ctx=py.Store())],
+                                  value=self.name(factory.name)))
+        return [create] + out + registrations + seal + bind + statics
+
+    def constructor_factory(self, s: A.SessionDecl, session_var: str) -> py.FunctionDef | None:
+        """For a session whose fields start as literals (or null) and whose constructor has no
+        default values: one function that makes the instance and runs the constructor's body on
+        it, what `S(args)` does (the session's `make`, used by calls with the right arity)."""
+        ctor = next((m for m in s.members if type(m) is A.SessionMethod and m.name == "constructor"
+                     and not m.static), None)
+        fields = [m for m in s.members if type(m) is A.SessionField and not m.static]
+        if ctor is None or any(p.default is not None for p in ctor.params) \
+                or any(m.init is not None and type(m.init) not in _LITERAL_VALUE for m in fields):
+            return None
+        this = self.name(self.analysis.scopes[id(ctor)].bindings["this"].pyname, True)
+        initial = py.Dict(keys=[self.const(m.name) for m in fields],
+                          values=[self.const(_LITERAL_VALUE[type(m.init)](m.init) if m.init is not None else None)
+                                  for m in fields])
+        make = [
+            py.Assign(targets=[this], value=self.call("_new", self.name("_Instance"))),
+            py.Assign(targets=[py.Attribute(value=self.name(this.id), attr="session", ctx=py.Store())],
+                      value=self.name(session_var)),
+            py.Assign(targets=[py.Attribute(value=self.name(this.id), attr="fields", ctx=py.Store())], value=initial),
+        ]
+        return self.function(ctor, self.tmp("new_" + _ascii(s.name)), ctor.params, ctor.body,
+                             f"{s.name}::constructor", this=True, session=s, session_var=session_var, factory=make)
 
     def field_initializer(self, m: A.SessionField, pyname: str, s: A.SessionDecl, session_var: str) -> py.FunctionDef:
         scope = self.analysis.scopes[id(m)]

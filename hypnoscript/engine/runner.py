@@ -124,7 +124,7 @@ BASE_GLOBALS = {
     "_ctx_push": sessions.CONTEXT.append, "_ctx_pop": sessions.CONTEXT.pop,
     "_Record": Record, "_Instance": sessions.Instance, "_RecordType": ops.RecordType,
     "_record_constructor": ops.record_constructor, "_record_with": ops.record_with, "_MISSING": _MISSING, "_const_assign": _const_assign, "_suspend": _suspend,
-    "_exports": _exports, "_nan": math.nan, "_IndexFail": (IndexError, OverflowError), "_fmod": math.fmod, "_LoopJump": ops.LoopJump,
+    "_exports": _exports, "_nan": math.nan, "_IndexFail": (IndexError, OverflowError), "_new": object.__new__, "_fmod": math.fmod, "_LoopJump": ops.LoopJump,
 }
 
 
