@@ -27,6 +27,9 @@ _ESCAPE = object()  # a use of a variable other than indexing it or taking its l
 _CALLEE = object()  # a use as the callee of a call
 _ITERATED = object()  # a use as what a `for (x in ...)` loop runs over
 # builtins that call a function with each element of an array and leave the array as it is
+# builtins whose result is always a new list: of the callback's results, or of the array's elements
+MAPPING = frozenset(("Map", "ArrayMap", "MapArray"))
+FILTERING = frozenset(("Filter", "ArrayFilter", "FilterArray"))
 ELEMENT_CALLBACKS = frozenset(("Map", "ArrayMap", "MapArray", "Filter", "ArrayFilter", "FilterArray", "Find",
                                "FindIndex", "Every", "Some"))
 
@@ -60,7 +63,7 @@ def join(a, b):
 
 class Binding:
     __slots__ = ("name", "pyname", "scope", "constant", "mutable_decl", "values", "ty", "counter", "escapes",
-                 "stores", "elem", "nonneg", "param", "value_used", "decl", "session", "assigned_inside")
+                 "stores", "elem", "nonneg", "param", "value_used", "decl", "session", "assigned_inside", "is_list")
 
     def __init__(self, name: str, scope: FnScope) -> None:
         self.name = name
@@ -77,6 +80,9 @@ class Binding:
         self.decl: _Suggestion | None = None  # for the name of a declared suggestion
         self.session: A.SessionDecl | None = None  # for the name of a declared session
         self.assigned_inside = False  # assigned by a suggestion nested in its own function
+        # only ever assigned array literals or new lists from Map/Filter: always a list once
+        # assigned (set by Analysis._find_lists)
+        self.is_list = False
         self.escapes = False  # read other than as `x[i]`, `x[i] = v` or `Length(x)`
         self.stores: list = []  # (value, scope) of every `x[i] = value`
         self.elem = BOTTOM  # element type, for lists that never escape
@@ -86,10 +92,6 @@ class Binding:
         """Only ever assigned object literals: always a dictionary once assigned."""
         return bool(self.values) and all(v is not UNKNOWN and type(v[0]) is A.ObjectLit for v in self.values)
 
-    @property
-    def is_list(self) -> bool:
-        """Only ever assigned array literals: always a list once assigned."""
-        return bool(self.values) and all(v is not UNKNOWN and type(v[0]) is A.ArrayLit for v in self.values)
 
 
 class _Suggestion:
@@ -237,6 +239,7 @@ class Analysis:
         self._stmts(program.body, self.main)
         self._resolve_assignments()
         self._resolve_uses()
+        self._find_lists()
         self._resolve_calls()
         for scope, e in self._member_reads:
             session = self.member_session(e, scope)
@@ -453,6 +456,35 @@ class Analysis:
             if all(self.method_of(call.callee, scope) is m for scope, call in calls):
                 self._bind_arguments(fn, calls)
         self._instances.clear()  # parameters have their values now: ask again
+
+    def _find_lists(self) -> None:
+        for b in self.bindings:
+            b.is_list = bool(b.values) and all(v is not UNKNOWN and (type(v[0]) is A.ArrayLit or
+                                                                     self._new_list(v[0], v[1]) is not None)
+                                               for v in b.values)
+
+    def _new_list(self, e: A.Expr, scope: FnScope) -> str | None:
+        """For `Map(...)` or `Filter(...)` reaching the builtin: its name."""
+        if type(e) is A.Call and not e.optional and type(e.callee) is A.Identifier \
+                and (e.callee.name in MAPPING or e.callee.name in FILTERING) and len(e.args) == 2 \
+                and self.calls_builtin(e.callee.name, scope):
+            return e.callee.name
+        return None
+
+    def _elements(self, e: A.Expr, scope: FnScope):
+        """The element type of a list value: an array literal, or a Map/Filter result."""
+        if type(e) is A.ArrayLit:
+            ty = BOTTOM
+            for item in e.elements:
+                ty = join(ty, self.type_of(item, scope))
+            return ty
+        kind = self._new_list(e, scope)
+        if kind in MAPPING:
+            fn = e.args[1]
+            return self._suggestions[id(self.scopes[id(fn)])].ret if type(fn) is A.Lambda else None
+        source = e.args[0]
+        b = scope.lookup(source.name) if type(source) is A.Identifier else None
+        return b.elem if b is not None and b.is_list and not b.escapes else None
 
     def _bind_arguments(self, fn: _Suggestion, calls) -> None:
         params = [fn.scope.bindings[p.name] for p in fn.node.params]
@@ -682,7 +714,9 @@ class Analysis:
             self._member_reads.append((scope, e))
             self._uses.append((scope, e.obj.name, _ESCAPE))
         elif t is A.Lambda:
-            self._fn(e, "lambda", scope, e.params, e.body)
+            fn_scope = FnScope("lambda", scope)
+            self._suggestions[id(fn_scope)] = _Suggestion(e, fn_scope)
+            self._fn(e, "lambda", scope, e.params, e.body, fn_scope=fn_scope)
         elif t is A.Entrain:
             self._expr(e.subject, scope)
             for case in e.cases + ([e.default] if e.default else []):
@@ -750,8 +784,7 @@ class Analysis:
                 if b.is_list and not b.escapes:
                     elem = BOTTOM
                     for v in b.values:
-                        for item in v[0].elements:
-                            elem = join(elem, self.type_of(item, v[1]))
+                        elem = join(elem, self._elements(v[0], v[1]))
                     for value, scope in b.stores:
                         elem = join(elem, self.type_of(value, scope))
                 else:
