@@ -15,7 +15,8 @@ import math
 
 from hypnoscript.engine.artifact import MAIN, CompiledProgram
 from hypnoscript.engine.names import mangle
-from hypnoscript.engine.scopes import BOOL, NUM, STR, UNKNOWN, Analysis, FnScope, instance_method, small_int
+from hypnoscript.engine.scopes import (BOOL, NUM, STR, UNKNOWN, Analysis, FnScope, constructor_of, instance_method,
+                                       small_int)
 from hypnoscript.runtime.builtins.support import WHITESPACE_CHARS
 from hypnoscript.runtime.constants import CONSTANTS
 from hypnoscript.syntax import ast as A
@@ -813,8 +814,7 @@ class Compiler:
         """For a session whose fields start as literals (or null) and whose constructor has no
         default values: one function that makes the instance and runs the constructor's body on
         it, what `S(args)` does (the session's `make`, used by calls with the right arity)."""
-        ctor = next((m for m in s.members if type(m) is A.SessionMethod and m.name == "constructor"
-                     and not m.static), None)
+        ctor = constructor_of(s)
         fields = [m for m in s.members if type(m) is A.SessionField and not m.static]
         if ctor is None or any(p.default is not None for p in ctor.params) \
                 or any(m.init is not None and type(m.init) not in _LITERAL_VALUE for m in fields):
@@ -1369,9 +1369,8 @@ class Compiler:
                 return pre + effects, self.call("_undefined", self.const(name))
             pre, args = self.sequence(e.args)
             if b.session is not None and len(b.values) == 1:
-                ctor = next((m for m in b.session.members if type(m) is A.SessionMethod
-                             and m.name == "constructor" and not m.static), None)
-                if ctor is not None and len(ctor.params) == len(args) and not any(p.default for p in ctor.params):
+                ctor = constructor_of(b.session)
+                if ctor is not None and len(ctor.params) == len(args) and all(p.default is None for p in ctor.params):
                     # the session's own factory (the call has the constructor's arity)
                     make = py.Attribute(value=self.name(b.pyname), attr="make", ctx=py.Load())
                     return pre, py.Call(func=make, args=args, keywords=[])

@@ -107,6 +107,12 @@ class _Suggestion:
         self.ret = BOTTOM  # the type of what it returns (solved in Analysis._infer)
 
 
+def constructor_of(session: A.SessionDecl) -> A.SessionMethod | None:
+    """The method `S(args)` runs on the new instance."""
+    return next((m for m in session.members if type(m) is A.SessionMethod and m.name == "constructor"
+                 and not m.static), None)
+
+
 def instance_method(session: A.SessionDecl, name: str) -> A.SessionMethod | None:
     """The method `instance.name(...)` calls (not a static one, not the constructor)."""
     return next((m for m in session.members if type(m) is A.SessionMethod and m.name == name
@@ -427,8 +433,7 @@ class Analysis:
             fn = b.decl
             if b.session is not None:
                 # `S(args)` runs the session's constructor with args
-                ctor = next((m for m in b.session.members if type(m) is A.SessionMethod and m.name == "constructor"
-                             and not m.static), None)
+                ctor = constructor_of(b.session)
                 fn = self._suggestions[id(self.scopes[id(ctor)])] if ctor is not None else None
             if fn is None or b.value_used or len(b.values) != 1 or (self.open_world and b.scope is self.main):
                 continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from hypnoscript.syntax.parser import parse
@@ -102,3 +104,9 @@ def run_text(text: str, path: str) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
     status = run_program(Source(text, path), [], stdout=out, stderr=err, stdin=io.StringIO(""), use_cache=False)
     return status, out.getvalue()
+
+
+def hyp(*args: str, cwd, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`hyp ARGS` run as a user runs it, in `cwd`."""
+    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, timeout=120)

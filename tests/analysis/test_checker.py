@@ -4,15 +4,13 @@ working programs, and the API the engine can use."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from hypnoscript.analysis.checker import check
 from hypnoscript.analysis.types import NUMBER, STRING, ArrayType
 from hypnoscript.syntax import ast as A
-from tests.analysis.helpers import ids, parse_ok, read, reference_programs, runnable_programs, wrap
+from tests.analysis.helpers import hyp, ids, parse_ok, read, reference_programs, runnable_programs, wrap
 
 # (code, severity, program, the source text the diagnostic points at, a fragment of its message)
 CASES = [
@@ -199,37 +197,32 @@ def test_no_false_positive_sample_is_large():
 # ------------------------------------------------------------------ command line
 
 
-def _hyp(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
 def test_cli(tmp_path):
     good = tmp_path / "good.hyp"
     good.write_text("Focus {\n    observe 1;\n} Relax\n", encoding="utf-8")
     bad = tmp_path / "bad.hyp"
     bad.write_text("Focus {\n    observe missing;\n    induce n: number = \"x\";\n} Relax\n", encoding="utf-8")
 
-    r = _hyp("check", str(good), cwd=tmp_path)
+    r = hyp("check", str(good), cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == "checked 1 file: no problems found"
-    r = _hyp("check", str(good), str(bad), cwd=tmp_path)
+    r = hyp("check", str(good), str(bad), cwd=tmp_path)
     assert r.returncode == 1
     assert "error[HYP2010]: undefined variable `missing`" in r.stdout
     assert r.stdout.rstrip().endswith("checked 2 files: 1 error, 1 warning")
-    r = _hyp("check", "--format", "json", str(bad), cwd=tmp_path)
+    r = hyp("check", "--format", "json", str(bad), cwd=tmp_path)
     data = json.loads(r.stdout)
     assert [d["code"] for d in data] == ["HYP2010", "HYP2012"]
     assert data[0]["span"]["line"] == 2 and data[0]["file"] == str(bad)
-    r = _hyp("check", "--quiet", str(bad), cwd=tmp_path)
+    r = hyp("check", "--quiet", str(bad), cwd=tmp_path)
     assert "HYP2012" not in r.stdout
 
 
 def test_cli_syntax_errors_and_missing_files(tmp_path):
     broken = tmp_path / "broken.hyp"
     broken.write_text("Focus { observe ; } Relax", encoding="utf-8")
-    r = _hyp("check", str(broken), cwd=tmp_path)
+    r = hyp("check", str(broken), cwd=tmp_path)
     assert r.returncode == 1 and "HYP1003" in r.stdout and "Traceback" not in r.stderr
-    r = _hyp("check", str(tmp_path / "nope.hyp"), cwd=tmp_path)
+    r = hyp("check", str(tmp_path / "nope.hyp"), cwd=tmp_path)
     assert r.returncode == 2 and "file not found" in r.stderr
 
 

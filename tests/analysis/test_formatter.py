@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +15,7 @@ from hypnoscript.syntax.lexer import tokenize
 from hypnoscript.syntax.parser import parse
 from hypnoscript.syntax.source import Source
 from tests.analysis import strategies
-from tests.analysis.helpers import ids, read, reference_programs, repo_programs
+from tests.analysis.helpers import hyp, ids, read, reference_programs, repo_programs
 
 
 def comment_texts(text: str) -> list[str]:
@@ -163,35 +161,30 @@ def test_comments_anywhere_are_kept(program, rnd: random.Random):
 # ------------------------------------------------------------------ command line
 
 
-def _hyp(*args, cwd, stdin=None):
-    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
-
-
 def test_cli_rewrites_checks_and_diffs(tmp_path):
     messy = tmp_path / "messy.hyp"
     messy.write_text("Focus { observe 1+1; } Relax", encoding="utf-8")
     tidy = tmp_path / "tidy.hyp"
     tidy.write_text("Focus {\n    observe 1;\n} Relax\n", encoding="utf-8")
 
-    r = _hyp("fmt", "--check", str(messy), str(tidy), cwd=tmp_path)
+    r = hyp("fmt", "--check", str(messy), str(tidy), cwd=tmp_path)
     assert r.returncode == 1 and f"would reformat {messy}" in r.stdout and str(tidy) not in r.stdout
-    r = _hyp("fmt", "--diff", str(messy), cwd=tmp_path)
+    r = hyp("fmt", "--diff", str(messy), cwd=tmp_path)
     assert r.returncode == 0 and "+    observe 1 + 1;" in r.stdout
     assert messy.read_text(encoding="utf-8") == "Focus { observe 1+1; } Relax"
 
-    r = _hyp("fmt", str(tmp_path), cwd=tmp_path)
+    r = hyp("fmt", str(tmp_path), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert messy.read_text(encoding="utf-8") == "Focus {\n    observe 1 + 1;\n} Relax\n"
-    assert _hyp("fmt", "--check", str(messy), cwd=tmp_path).returncode == 0
+    assert hyp("fmt", "--check", str(messy), cwd=tmp_path).returncode == 0
 
 
 def test_cli_stdin_and_syntax_errors(tmp_path):
-    r = _hyp("fmt", "-", cwd=tmp_path, stdin="Focus{observe  2;}Relax")
+    r = hyp("fmt", "-", cwd=tmp_path, stdin="Focus{observe  2;}Relax")
     assert r.returncode == 0 and r.stdout == "Focus {\n    observe 2;\n} Relax\n"
     broken = tmp_path / "broken.hyp"
     broken.write_text("Focus { observe 1 } Relax", encoding="utf-8")
-    r = _hyp("fmt", str(broken), cwd=tmp_path)
+    r = hyp("fmt", str(broken), cwd=tmp_path)
     assert r.returncode == 1 and "HYP1004" in r.stderr and "Traceback" not in r.stderr
     assert broken.read_text(encoding="utf-8") == "Focus { observe 1 } Relax"
 

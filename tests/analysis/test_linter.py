@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from hypnoscript.analysis.linter import RULES, lint
-from tests.analysis.helpers import parse_ok, wrap
+from tests.analysis.helpers import hyp, parse_ok, wrap
 
 # (rule, program, the source text the warning points at)
 CASES = [
@@ -148,11 +146,6 @@ def test_clean_program_has_no_warnings():
 # ------------------------------------------------------------------ command line
 
 
-def _hyp(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
 def _project(tmp_path, config: str | None):
     (tmp_path / "trance.json").write_text('{"ritualName": "p", "mantra": "0.1.0", "intent": "cli"}', encoding="utf-8")
     if config is not None:
@@ -167,35 +160,35 @@ def _project(tmp_path, config: str | None):
 
 def test_cli_reports_and_exits_1(tmp_path):
     prog = _project(tmp_path, None)
-    r = _hyp("lint", str(prog), cwd=tmp_path)
+    r = hyp("lint", str(prog), cwd=tmp_path)
     assert r.returncode == 1
     assert "warning[HYP3001]: variable `unused` is never used" in r.stdout
     assert r.stdout.rstrip().endswith("linted 1 file: 3 warnings")
-    assert _hyp("lint", "--max-warnings", "10", str(prog), cwd=tmp_path).returncode == 0
-    r = _hyp("lint", "--format", "json", str(prog), cwd=tmp_path)
+    assert hyp("lint", "--max-warnings", "10", str(prog), cwd=tmp_path).returncode == 0
+    r = hyp("lint", "--format", "json", str(prog), cwd=tmp_path)
     codes = [d["code"] for d in json.loads(r.stdout)]
     assert "HYP3001" in codes and "HYP3008" in codes
 
 
 def test_cli_configuration_found_from_the_project(tmp_path):
     prog = _project(tmp_path, '{"lint": {"disable": ["unused-variable", "HYP3005", "empty-block"]}}')
-    r = _hyp("lint", str(prog), cwd=tmp_path / "src")
+    r = hyp("lint", str(prog), cwd=tmp_path / "src")
     assert r.returncode == 0, r.stdout
     assert "no problems found" in r.stdout
 
 
 def test_cli_bad_configuration(tmp_path):
     prog = _project(tmp_path, '{"lint": {"disable": "unused-variable"}}')
-    r = _hyp("lint", str(prog), cwd=tmp_path)
+    r = hyp("lint", str(prog), cwd=tmp_path)
     assert r.returncode == 1 and "HYP3000" in r.stdout and "Traceback" not in r.stderr
 
 
 def test_cli_options(tmp_path):
-    r = _hyp("lint", "--list-rules", cwd=tmp_path)
+    r = hyp("lint", "--list-rules", cwd=tmp_path)
     assert r.returncode == 0 and all(name in r.stdout for name, _ in RULES.values())
     prog = _project(tmp_path, None)
-    r = _hyp("lint", "--disable", "unused-variable", "--disable", "constant-condition", "--disable", "HYP3008",
+    r = hyp("lint", "--disable", "unused-variable", "--disable", "constant-condition", "--disable", "HYP3008",
              str(prog), cwd=tmp_path)
     assert r.returncode == 0, r.stdout
-    r = _hyp("lint", "--disable", "no-such-rule", str(prog), cwd=tmp_path)
+    r = hyp("lint", "--disable", "no-such-rule", str(prog), cwd=tmp_path)
     assert r.returncode == 2 and "unknown lint rule" in r.stderr

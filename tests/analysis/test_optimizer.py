@@ -3,8 +3,6 @@ prints exactly what the original prints."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
@@ -12,7 +10,7 @@ from hypnoscript.analysis.optimizer import optimize
 from hypnoscript.analysis.printer import format_program
 from hypnoscript.syntax.parser import parse
 from hypnoscript.syntax.source import Source
-from tests.analysis.helpers import HERE, golden_programs, ids, parse_ok, read, run_text, wrap
+from tests.analysis.helpers import HERE, golden_programs, hyp, ids, parse_ok, read, run_text, wrap
 
 
 def optimized(code: str) -> tuple[str, dict]:
@@ -232,21 +230,16 @@ def test_golden_programs_present_or_skipped():
 # ------------------------------------------------------------------ command line
 
 
-def _hyp(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "hypnoscript", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
 def test_cli(tmp_path):
     prog = tmp_path / "p.hyp"
     prog.write_text("Focus {\n    observe 1 + 1;\n    if (false) { observe 0; }\n} Relax\n", encoding="utf-8")
-    r = _hyp("optimize", str(prog), cwd=tmp_path)
+    r = hyp("optimize", str(prog), cwd=tmp_path)
     assert r.returncode == 0 and r.stdout == "Focus {\n    observe 2;\n} Relax\n" and r.stderr == ""
-    r = _hyp("optimize", "--stats", str(prog), "-o", str(tmp_path / "out.hyp"), cwd=tmp_path)
+    r = hyp("optimize", "--stats", str(prog), "-o", str(tmp_path / "out.hyp"), cwd=tmp_path)
     assert r.returncode == 0
     assert "constant folding:      1 expression" in r.stdout and "1 constant condition" in r.stdout
     assert (tmp_path / "out.hyp").read_text(encoding="utf-8") == "Focus {\n    observe 2;\n} Relax\n"
     bad = tmp_path / "bad.hyp"
     bad.write_text("Focus { observe } Relax", encoding="utf-8")
-    r = _hyp("optimize", str(bad), cwd=tmp_path)
+    r = hyp("optimize", str(bad), cwd=tmp_path)
     assert r.returncode == 1 and "HYP1003" in r.stderr and "Traceback" not in r.stderr
