@@ -111,7 +111,9 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             owners.setdefault(spec.path, spec.service)
     routes: list[Route] = []
     for path, by_method in endpoints.items():
-        route = Route(path, MethodDispatch(by_method), methods=list(by_method), include_in_schema=False)
+        # one method: its endpoint serves HEAD too when it is GET (Starlette adds HEAD to GET routes)
+        endpoint = next(iter(by_method.values())) if len(by_method) == 1 else MethodDispatch(by_method)
+        route = Route(path, endpoint, methods=list(by_method), include_in_schema=False)
         route.hyp_service = owners[path]
         routes.append(route)
 

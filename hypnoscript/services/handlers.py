@@ -3,7 +3,9 @@ deadlines, and turning what a handler returns (or raises) into an HTTP response.
 
 Why threads: HypnoScript code is synchronous, so a handler must not run on the event loop, where
 one slow handler would stall every other request. Handler threads keep the request path cheap (no
-pickling, modules loaded once per process); `--workers N` adds processes for CPU parallelism.
+pickling, modules loaded once per process); `--workers N` adds processes for CPU parallelism. The
+exception are handlers proven quick (services.inline): they run on the event loop, which saves
+the hand-off.
 
 Why a pool of our own rather than `run_in_executor`: a handler that runs past its deadline is
 answered with 504 at once and then *stopped*. HypnoScript compiles to Python bytecode, so the pool
@@ -32,6 +34,8 @@ from hypnoscript.runtime.builtins.support import from_json, to_json
 from hypnoscript.runtime.context import activate
 from hypnoscript.runtime.errors import HypError, HypExit, HypTypeError
 from hypnoscript.runtime.values import Record, type_name
+from hypnoscript.services.inline import INLINE_BUDGET
+from hypnoscript.services.scope import CURRENT
 
 _PENDING, _RUNNING, _STOPPING, _DONE = range(4)
 STACK_SIZE = 512 * 1024 * 1024  # address space only: pages are touched as a deep recursion grows
@@ -107,7 +111,7 @@ def request_value(scope: dict, body: bytes, request_id: str) -> dict:
     a query key given twice becomes an array)."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
+        name = raw_name.decode("latin-1")  # ASGI servers give header names in lower case
         value = raw_value.decode("latin-1")
         headers[name] = headers[name] + ", " + value if name in headers else value
     query: dict[str, object] = {}
@@ -433,7 +437,7 @@ class HandlerPool:
 
 
 class RouteCall:
-    """Runs one route's handler in a handler thread: builds the request value, calls the
+    """Runs one route's handler (in a handler thread, or on the event loop when inline): builds the request value, calls the
     suggestion under the service's runtime context, converts the result."""
 
     __slots__ = ("flush", "handler", "name", "service", "sources", "tracing")
@@ -447,8 +451,6 @@ class RouteCall:
         self.flush = flush
 
     def __call__(self, scope: dict, body: bytes, info) -> Outcome:
-        from hypnoscript.services.scope import CURRENT
-
         activate(self.service.context)
         started = None
         if self.tracing.enabled:
@@ -511,8 +513,9 @@ def _with_span(info, span):
 
 
 class RouteEndpoint:
-    """The ASGI endpoint of one configured route (on the event loop): reads the body, hands the
-    call to the pool, answers 504 at the route's deadline, records handler failures."""
+    """The ASGI endpoint of one configured route (on the event loop): reads the body, runs a quick
+    handler at once or hands the call to the pool, answers 504 at the route's deadline, records
+    handler failures."""
 
     def __init__(self, call: RouteCall, route: str, pool: HandlerPool, timeout: float, max_body: int, metrics,
                  logs) -> None:
@@ -524,6 +527,12 @@ class RouteEndpoint:
         self.max_body = max_body
         self.metrics = metrics
         self.logs = logs
+        self.inline = call.handler.inline
+
+    def _move_to_pool(self, seconds: float) -> None:
+        self.inline = False
+        self.logs.event("info", "handler moved to the handler threads", service=self.service, route=self.route,
+                        handler=self.call.name, duration_ms=round(seconds * 1000.0, 3))
 
     async def __call__(self, scope, receive, send) -> None:
         info = scope["hyp.request"]
@@ -532,6 +541,12 @@ class RouteEndpoint:
         body = await _read_body(receive, self.max_body)
         if body is None:
             outcome = error_outcome(413, f"the request body is larger than {self.max_body} bytes", info.request_id)
+        elif self.inline:
+            started = time.perf_counter()
+            outcome = self.call(scope, body, info)
+            took = time.perf_counter() - started
+            if took > INLINE_BUDGET:
+                self._move_to_pool(took)
         else:
             job = Job(self.call, (scope, body, info), self.pool.loop().create_future(), self.timeout)
             self.pool.submit(job)

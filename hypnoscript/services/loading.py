@@ -21,6 +21,7 @@ from hypnoscript.runtime.context import (
     deactivate,
 )
 from hypnoscript.runtime.errors import HypExit
+from hypnoscript.services.inline import inline_handlers
 from hypnoscript.services.settings import RouteSpec, ServeSettings, ServiceSpec
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 from hypnoscript.syntax.source import Span
@@ -29,14 +30,15 @@ _NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 
 
 class Handler:
-    """A route's suggestion, ready to call from a handler thread."""
+    """A route's suggestion, ready to call (on the event loop when `inline`, see services.inline)."""
 
-    __slots__ = ("fn", "name", "takes_request")
+    __slots__ = ("fn", "inline", "name", "takes_request")
 
     def __init__(self, fn, takes_request: bool, name: str) -> None:
         self.fn = fn
         self.takes_request = takes_request
         self.name = name
+        self.inline = False
 
 
 class LoadedService:
@@ -82,11 +84,13 @@ class ServiceModules:
             program = self._program(spec.module)
             exports = self._run(spec, ctx, program)
             handlers = {}
+            quick = inline_handlers(program, [route.handler for route in spec.routes])
             for route in spec.routes:
                 handler = _handler(exports.get(route.handler), route.handler)
                 if isinstance(handler, str):
                     diags.append(self._problem(route, handler))
                 else:
+                    handler.inline = route.handler in quick
                     handlers[route.handler] = handler
             loaded.append(LoadedService(spec, ctx, handlers, program))
         if diags:

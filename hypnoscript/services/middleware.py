@@ -14,18 +14,18 @@ import time
 from starlette.exceptions import HTTPException
 
 from hypnoscript.services.handlers import error_outcome
-from hypnoscript.services.observability.tracing import new_id
+from hypnoscript.services.observability.tracing import new_ids
 from hypnoscript.services.scope import SYSTEM_SERVICE, UNMATCHED, RequestInfo
 
 _ID_CHARS = frozenset(range(0x21, 0x7F))
 MAX_ID_LENGTH = 200
 
 
-def request_id_from(raw: bytes | None) -> str:
-    """An incoming `X-Request-ID` when it is sensible (printable ASCII, bounded), else a new one."""
+def request_id_from(raw: bytes | None, fresh: str) -> str:
+    """An incoming `X-Request-ID` when it is sensible (printable ASCII, bounded), else `fresh`."""
     if raw and len(raw) <= MAX_ID_LENGTH and set(raw) <= _ID_CHARS:
         return raw.decode("ascii")
-    return new_id(128)
+    return fresh
 
 
 class ObserveRequests:
@@ -48,7 +48,10 @@ class ObserveRequests:
                 traceparent = value.decode("latin-1")
             elif name == b"tracestate":
                 tracestate = value.decode("latin-1")
-        info = RequestInfo(request_id_from(rid), scope["method"], scope["path"])
+        request_id, trace_id, span_id = new_ids()
+        info = RequestInfo(request_id_from(rid, request_id), scope["method"], scope["path"])
+        info.trace_id = trace_id
+        info.span_id = span_id
         scope["hyp.request"] = info
         self.tracing.start(info, traceparent, tracestate)
         id_header = (b"x-request-id", info.request_id.encode("ascii"))

@@ -135,6 +135,9 @@ def from_json(obj: object) -> object:
     return obj
 
 
+_AS_IS = frozenset((str, bool, type(None)))
+
+
 def to_json(v: object, name: str) -> object:
     """A HypnoScript value as a JSON-serialisable Python object; integral numbers become ints so
     they print without a fraction, NaN and infinities become null."""
@@ -150,12 +153,14 @@ def to_json(v: object, name: str) -> object:
         return v
     if t is int:
         return v
+    # texts, booleans and null inside containers are taken as they are, without a call each
     if t is list:
-        return [to_json(e, name) for e in v]  # type: ignore[union-attr]
+        return [e if type(e) in _AS_IS else to_json(e, name) for e in v]  # type: ignore[union-attr]
     if t is dict:
-        return {str(k): to_json(e, name) for k, e in v.items()}  # type: ignore[union-attr]
+        return {k if type(k) is str else str(k): e if type(e) in _AS_IS else to_json(e, name)
+                for k, e in v.items()}  # type: ignore[union-attr]
     if t is Record:
-        return {k: to_json(e, name) for k, e in v.fields.items()}  # type: ignore[union-attr]
+        return {k: e if type(e) in _AS_IS else to_json(e, name) for k, e in v.fields.items()}  # type: ignore[union-attr]
     from hypnoscript.runtime.errors import HypTypeError
     from hypnoscript.runtime.values import type_name
 

@@ -96,6 +96,7 @@ class Logs:
         self.logger = structlog.make_filtering_bound_logger(level)(self.writer, [_stamp, renderer], {})
         self.json = fmt == "json"
         self.level = _LEVELS[level]
+        self._labels: dict[tuple[str, str], str] = {}  # (service, route) -> their JSON members; bounded by the config
 
     def request(self, info, duration: float, quiet: bool) -> None:
         """The one line a request leaves: error level for a 5xx, debug level for probes and scrapes."""
@@ -107,9 +108,12 @@ class Logs:
             getattr(self.logger, level)("request", method=info.method, path=info.path, status=info.status,
                                         duration_ms=ms, **info.ids())
             return
+        labels = self._labels.get((info.service, info.route))
+        if labels is None:
+            labels = self._labels[(info.service, info.route)] = \
+                f'"service":{_quote(info.service)},"route":{_quote(info.route)}'
         line = (f'{{"event":"request","method":"{info.method}","path":{_quote(info.path)},'
-                f'"status":{info.status},"duration_ms":{ms},"service":{_quote(info.service)},'
-                f'"route":{_quote(info.route)},"request_id":{_quote(info.request_id)},'
+                f'"status":{info.status},"duration_ms":{ms},{labels},"request_id":{_quote(info.request_id)},'
                 f'"trace_id":"{info.trace_id}","span_id":"{info.span_id}","level":"{level}",'
                 f'"time":"{_clock.now()}"}}')
         getattr(self.writer, level)(line)
@@ -158,9 +162,10 @@ class ObserveStream:
         return len(text)
 
     def flush(self) -> None:
-        rest = getattr(self._pending, "text", "")
+        pending = self._pending.__dict__  # no attribute lookup that fails on every quiet request
+        rest = pending.get("text")
         if rest:
-            self._pending.text = ""
+            pending["text"] = ""
             self._logs.handler_event("info", rest, {"source": "observe"})
 
 

@@ -19,10 +19,15 @@ _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
 
 
-def new_id(bits: int) -> str:
-    """A random non-zero id in hex. (Not `os.urandom`: it releases the GIL, and on a busy server
-    every release lets a handler thread take the GIL away from the event loop.)"""
-    return f"{getrandbits(bits) or 1:0{bits // 4}x}"
+def new_ids() -> tuple[str, str, str]:
+    """A fresh request id, trace id and span id in hex (128, 128 and 64 random bits, never zero),
+    from one draw. (Not `os.urandom`: it releases the GIL, and on a busy server every release lets
+    a handler thread take the GIL away from the event loop.)"""
+    while True:
+        digits = f"{getrandbits(320):080x}"
+        request_id, trace_id, span_id = digits[:32], digits[32:64], digits[64:]
+        if request_id != _ZERO_TRACE and trace_id != _ZERO_TRACE and span_id != _ZERO_SPAN:
+            return request_id, trace_id, span_id
 
 
 def parse_traceparent(value: str | None) -> str | None:
@@ -91,10 +96,11 @@ class Tracing:
         return cls(provider)
 
     def start(self, info, traceparent: str | None, tracestate: str | None) -> None:
-        """Open the request's span (or, with tracing off, just pick its ids)."""
+        """Open the request's span; with tracing off, keep the fresh ids `info` came with, joining
+        the caller's trace when it sent one."""
         if not self.enabled:
-            info.trace_id = parse_traceparent(traceparent) or new_id(128)
-            info.span_id = new_id(64)
+            if traceparent:
+                info.trace_id = parse_traceparent(traceparent) or info.trace_id
             return
         parent = None
         if traceparent:
