@@ -1,7 +1,8 @@
 """Locating a runtime error in HypnoScript source.
 
 `locate` walks a traceback to the frames of generated code and reads the `.hyp` position the
-compiler stamped on each failing instruction, giving the HypnoScript call stack.
+compiler stamped on each failing instruction, giving the HypnoScript call stack; `running_frames`
+does the same for the stack of a running call.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from hypnoscript.engine.names import demangle
 from hypnoscript.runtime.translate import translate_exception
 
-__all__ = ["Frame", "locate", "translate_exception"]
+__all__ = ["Frame", "locate", "running_frames", "translate_exception"]
 
 class Frame:
     """One HypnoScript frame of a call stack."""
@@ -32,14 +33,35 @@ def locate(exc: BaseException, functions: dict[str, str]) -> list[Frame]:
     while tb is not None:
         frame = tb.tb_frame
         if frame.f_globals.get("__hyp_generated__"):
-            code = frame.f_code
-            pos = _position(code, tb.tb_lasti)
-            if pos is not None:
-                line, end_line, col, end_col = pos
-                fname = functions.get(code.co_name, demangle(code.co_name))
-                frames.append(Frame(fname, code.co_filename, line, col + 1, end_line or line, (end_col or col) + 1))
+            found = _frame(frame.f_code, tb.tb_lasti, functions)
+            if found is not None:
+                frames.append(found)
         tb = tb.tb_next
     return frames
+
+
+def running_frames(frame) -> list[Frame]:
+    """HypnoScript frames of the running call stack from the Python `frame` outwards, outermost
+    first; each program's generated globals name its functions."""
+    frames: list[Frame] = []
+    while frame is not None:
+        g = frame.f_globals
+        if g.get("__hyp_generated__"):
+            found = _frame(frame.f_code, frame.f_lasti, g.get("__hyp_functions__", {}))
+            if found is not None:
+                frames.append(found)
+        frame = frame.f_back
+    frames.reverse()
+    return frames
+
+
+def _frame(code, lasti: int, functions: dict[str, str]) -> Frame | None:
+    pos = _position(code, lasti)
+    if pos is None:
+        return None
+    line, end_line, col, end_col = pos
+    fname = functions.get(code.co_name, demangle(code.co_name))
+    return Frame(fname, code.co_filename, line, col + 1, end_line or line, (end_col or col) + 1)
 
 
 def _position(code, lasti: int):

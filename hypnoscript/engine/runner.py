@@ -150,6 +150,7 @@ class Program:
     def make_globals(self, ctx: RuntimeContext) -> dict:
         g = dict(BASE_GLOBALS)
         g["_out"] = (ctx.stdout or sys.stdout).write  # type: ignore[attr-defined]
+        g["__hyp_functions__"] = self.compiled.functions  # names for DebugPrintStackTrace
         # `tranceify` types are global to a run: modules share them with their importers
         g["_types"] = self.loader.record_types if self.loader is not None else {}
         if self.compiled.builtins:

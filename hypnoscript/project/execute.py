@@ -17,7 +17,7 @@ def run_program(source: Source, argv: list[str] | None = None, *, seed: int | No
                 fmt: str = "human", stdout=None, stderr=None, stdin=None) -> int:
     """Compile and run `source`; returns the exit status (0 ok, 1 error, n for `Exit(n)`).
 
-    Output goes to `stdout` (default: the process's), diagnostics to `stderr`."""
+    Output goes to `stdout` (default: the process's), diagnostics and debug lines to `stderr`."""
     err = stderr or sys.stderr
     out = stdout or sys.stdout
     loader = ModuleLoader(use_cache=use_cache)
@@ -28,7 +28,7 @@ def run_program(source: Source, argv: list[str] | None = None, *, seed: int | No
         return 1
     # GetArgs() sees the command line as the reference gives it: the binary, `exec`, the file, arguments
     ctx = RuntimeContext(stdout=stdout, stdin=stdin, argv=["hypnoscript", "exec", source.path] + list(argv or []),
-                         script_path=source.path)
+                         script_path=source.path, stderr=stderr)
     if seed is not None:
         ctx.seed(seed)
     status = 0

@@ -3,8 +3,8 @@
 Every `.hyp` file under the chosen paths (default: `tests/` of the project) is a test: it passes
 when its top level runs without an error. A file may also declare top-level suggestions whose
 names start with `test`; after the top level has run, each is called on its own, and each is a
-test as well, so one failing assertion does not hide the others. Program output is captured and
-shown only for failing tests.
+test as well, so one failing assertion does not hide the others. Program output (and the lines of
+the debugging builtins) is captured and shown only for failing tests.
 
 For a failed `assert a == b` the report shows both compared values when each side is a literal,
 a variable, or a chain of fields and literal indexes of one (the values are read from the failing
@@ -113,7 +113,8 @@ def run_file(path: str, selected=lambda test_id: True, use_cache: bool = True) -
                            _where(first.path or path, first.span), details)]
 
     output = _Output()
-    ctx = RuntimeContext(stdout=output, stdin=io.StringIO(), argv=[path], script_path=path)
+    # debug lines join the captured output, so they are shown with a failing test
+    ctx = RuntimeContext(stdout=output, stdin=io.StringIO(), argv=[path], script_path=path, stderr=output)
     outcomes: list[tuple[str, float, BaseException | None, str]] = []
 
     class Suite(Program):

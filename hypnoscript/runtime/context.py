@@ -52,10 +52,11 @@ class Capabilities:
 
 class RuntimeContext:
     def __init__(self, stdout=None, stdin=None, argv: list[str] | None = None, script_path: str | None = None,
-                 capabilities: Capabilities | None = None, seed: int | None = None) -> None:
-        # None means the process's sys.stdout / sys.stdin at the time of use
+                 capabilities: Capabilities | None = None, seed: int | None = None, stderr=None) -> None:
+        # None means the process's sys.stdout / sys.stdin / sys.stderr at the time of use
         self.stdout = stdout
         self.stdin = stdin
+        self.stderr = stderr
         self.argv = argv if argv is not None else []
         self.script_path = script_path
         self.capabilities = capabilities or Capabilities()
@@ -73,6 +74,15 @@ class RuntimeContext:
 
     def write(self, text: str) -> None:
         (self.stdout or sys.stdout).write(text)  # type: ignore[attr-defined]
+
+    def write_err(self, text: str) -> None:
+        """Diagnostic output of the program (the debugging builtins); stdout is flushed first so
+        that both streams stay in order when they go to the same terminal or file."""
+        out = self.stdout or sys.stdout
+        flush = getattr(out, "flush", None)
+        if flush is not None:
+            flush()
+        (self.stderr or sys.stderr).write(text)  # type: ignore[attr-defined]
 
     def read_stdin(self):
         return self.stdin or sys.stdin

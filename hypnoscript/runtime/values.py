@@ -92,6 +92,29 @@ def display(v: object) -> str:
     return str(v)
 
 
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def show_value(value: object, _seen: frozenset = frozenset()) -> str:
+    """A value as it would be written in a program where possible: strings quoted, arrays and
+    records with their elements; everything else as `observe` prints it (the REPL's echo, and the
+    expected and actual values of a failed assertion builtin)."""
+    t = type(value)
+    if t is str:
+        return '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'
+    if t in (list, dict, Record):
+        if id(value) in _seen:
+            return "..."  # an array or object that contains itself
+        seen = _seen | {id(value)}
+        if t is list:
+            return "[" + ", ".join(show_value(v, seen) for v in value) + "]"
+        if t is dict:
+            return "{" + ", ".join(f"{k}: {show_value(v, seen)}" for k, v in value.items()) + "}"
+        fields = ", ".join(f"{k}: {show_value(v, seen)}" for k, v in value.fields.items())
+        return f"{value.type_name} {{ {fields} }}" if fields else f"{value.type_name} {{}}"
+    return display(value)
+
+
 def function_name(fn: object) -> str:
     inner = getattr(fn, "__func__", fn)
     return getattr(inner, "__qualname__", None) or getattr(inner, "__name__", "anonymous")

@@ -16,9 +16,10 @@ from hypnoscript.interfaces.highlight import HypnoScriptLexer
 from hypnoscript.interfaces.repl.commands import run_command
 from hypnoscript.interfaces.repl.completion import ReplCompleter
 from hypnoscript.interfaces.repl.entry import indent_for, is_complete
-from hypnoscript.interfaces.repl.render import render_diagnostic, show_value
+from hypnoscript.interfaces.repl.render import render_diagnostic
 from hypnoscript.interfaces.repl.state import ReplState
 from hypnoscript.runtime.errors import HypExit
+from hypnoscript.runtime.values import show_value
 from hypnoscript.syntax.diagnostics import Diagnostic
 
 PROMPT = "hyp> "

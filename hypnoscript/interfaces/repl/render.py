@@ -5,30 +5,9 @@ from __future__ import annotations
 import re
 
 from hypnoscript.runtime.sessions import Instance, Session
-from hypnoscript.runtime.values import Record, display
+from hypnoscript.runtime.values import Record
 from hypnoscript.syntax.diagnostics import Diagnostic, render
 from hypnoscript.syntax.source import Source
-
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def show_value(value, _seen: frozenset = frozenset()) -> str:
-    """A value as it would be written in a program where possible: strings quoted, arrays and
-    records with their elements; everything else as `observe` prints it."""
-    t = type(value)
-    if t is str:
-        return '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'
-    if t in (list, dict, Record):
-        if id(value) in _seen:
-            return "..."  # an array or object that contains itself
-        seen = _seen | {id(value)}
-        if t is list:
-            return "[" + ", ".join(show_value(v, seen) for v in value) + "]"
-        if t is dict:
-            return "{" + ", ".join(f"{k}: {show_value(v, seen)}" for k, v in value.items()) + "}"
-        fields = ", ".join(f"{k}: {show_value(v, seen)}" for k, v in value.fields.items())
-        return f"{value.type_name} {{ {fields} }}" if fields else f"{value.type_name} {{}}"
-    return display(value)
 
 
 def member_names(value) -> dict[str, str]:

@@ -84,7 +84,7 @@ def _cli_confirm(message, default=None, locale=None):
     "InputProvider(prompt?: string) -> string",
     "Print a prompt and read one line of input (null at end of input)",
     pure=False,
-    aliases=("ReadLine",),
+    aliases=("ReadLine", "Input"),
 )
 def _input_provider(prompt_text=None):
     line = read_line(as_string(optional(prompt_text, ""), "InputProvider", 1))

@@ -6,7 +6,7 @@ from hypnoscript.runtime.builtins.args import as_number, as_string, saturate_i64
 from hypnoscript.runtime.builtins.registry import builtin
 from hypnoscript.runtime.builtins.support import from_json, json_dumps, sleep_ms, write_line
 from hypnoscript.runtime.errors import HypError, HypThrow
-from hypnoscript.runtime.values import Record, display, parse_number, type_name
+from hypnoscript.runtime.values import Record, display, parse_number, type_name, value_eq
 
 
 @builtin("core", "ToInt(x: number) -> number", "Truncate toward zero (saturating; NaN gives 0)")
@@ -47,6 +47,16 @@ def _to_boolean(s):
 )
 def _type_of(v):
     return type_name(v)
+
+
+@builtin(
+    "core",
+    "DeepEquals(a: any, b: any) -> boolean",
+    "Structural equality as == decides it: arrays, objects and records by their elements and fields (in any "
+    "order), numbers within machine epsilon, sessions and functions by identity",
+)
+def _deep_equals(a, b):
+    return value_eq(a, b)
 
 
 @builtin("core", "IsNull(value: any) -> boolean", "True for null")

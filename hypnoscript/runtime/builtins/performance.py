@@ -21,7 +21,7 @@ from hypnoscript.runtime.errors import HypArgumentError, HypError, HypIOError
 _MB = 1024.0 * 1024.0
 
 
-def _mb(n_bytes: float) -> float:
+def to_mb(n_bytes: float) -> float:
     return round(n_bytes / _MB, 2)
 
 
@@ -43,7 +43,7 @@ def _statm() -> tuple[int, int] | None:
         return None
 
 
-def _peak_rss_bytes() -> int | None:
+def peak_resident_bytes() -> int | None:
     try:
         import resource
     except ImportError:
@@ -57,7 +57,7 @@ def resident_bytes() -> int:
     statm = _statm()
     if statm is not None:
         return statm[0]
-    peak = _peak_rss_bytes()
+    peak = peak_resident_bytes()
     if peak is None:
         raise HypIOError("the memory usage of the process is not available on this system")
     return peak
@@ -70,7 +70,7 @@ def resident_bytes() -> int:
     pure=False,
 )
 def _get_memory_usage():
-    return _mb(resident_bytes())
+    return to_mb(resident_bytes())
 
 
 def available_bytes() -> int:
@@ -97,7 +97,7 @@ def available_bytes() -> int:
 )
 def _get_available_memory():
     _env()
-    return _mb(available_bytes())
+    return to_mb(available_bytes())
 
 
 @builtin(
@@ -132,7 +132,7 @@ def _optimize_memory():
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):
             pass  # not glibc: the collection alone
-    return max(0.0, _mb(before - resident_bytes()))
+    return max(0.0, to_mb(before - resident_bytes()))
 
 
 def _cpu_time_ms() -> float:
@@ -162,13 +162,13 @@ def _thread_count() -> float:
 def _get_process_info():
     statm = _statm()
     rss = resident_bytes()
-    peak = _peak_rss_bytes()
+    peak = peak_resident_bytes()
     return {
         "processId": float(os.getpid()),
         "parentProcessId": float(os.getppid()),
-        "workingSet": _mb(rss),
-        "peakWorkingSet": _mb(max(rss, peak or 0)),
-        "virtualMemory": _mb(statm[1]) if statm is not None else None,
+        "workingSet": to_mb(rss),
+        "peakWorkingSet": to_mb(max(rss, peak or 0)),
+        "virtualMemory": to_mb(statm[1]) if statm is not None else None,
         "cpuTime": round(_cpu_time_ms(), 2),
         "threads": _thread_count(),
         "executable": sys.executable,
@@ -243,8 +243,8 @@ def _get_performance_metrics():
     _env()
     return {
         "cpuUsage": cpu_usage(),
-        "memoryUsage": _mb(resident_bytes()),
-        "availableMemory": _mb(available_bytes()),
+        "memoryUsage": to_mb(resident_bytes()),
+        "availableMemory": to_mb(available_bytes()),
         "processors": float(os.cpu_count() or 1),
         "cpuTime": round(_cpu_time_ms(), 2),
         "threads": _thread_count(),
@@ -321,7 +321,7 @@ class _Profile:
             "executionTime": round((wall - self.wall) * 1000.0, 3),
             "cpuTime": round((cpu - self.cpu) * 1000.0, 3),
             "functionCalls": float(self.calls),
-            "peakMemory": None if peak is None else _mb(max(0, peak - self.memory_start)),
+            "peakMemory": None if peak is None else to_mb(max(0, peak - self.memory_start)),
         }
 
     def finish(self) -> None:
@@ -494,7 +494,7 @@ class _Monitor:
         else:
             usage = None
         try:
-            memory = _mb(resident_bytes())
+            memory = to_mb(resident_bytes())
         except HypIOError:
             memory = None
         with self.lock:

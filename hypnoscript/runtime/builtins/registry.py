@@ -39,6 +39,9 @@ _MODULES = (
     "localization",
     "concurrency",
     "http_service",
+    "named_sessions",
+    "debugging",
+    "assertions",
 )
 
 CATEGORY_TITLES = {
@@ -63,6 +66,9 @@ CATEGORY_TITLES = {
     "deepmind": "DeepMind (higher-order functions)",
     "localization": "Localization",
     "async": "Async helpers (synchronous)",
+    "session": "Named sessions",
+    "debug": "Debugging",
+    "testing": "Assertions",
 }
 
 # The 137 names the reference interpreter dispatches (BUILTINS.md A.11).
