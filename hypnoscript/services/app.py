@@ -25,6 +25,7 @@ from hypnoscript.services.handlers import (
     RouteEndpoint,
     dumps,
     error_outcome,
+    respond,
 )
 from hypnoscript.services.health import Health
 from hypnoscript.services.loading import ServiceModules
@@ -63,10 +64,10 @@ class Unauthenticated:
         self.kind = kind
 
     async def __call__(self, scope, receive, send) -> None:
+        info = scope["hyp.request"]
         outcome = error_outcome(401, f"this route requires {self.kind} authentication, which this server "
-                                     "does not verify", scope["hyp.request"].request_id)
-        await send({"type": "http.response.start", "status": 401, "headers": outcome.headers})
-        await send({"type": "http.response.body", "body": outcome.body})
+                                     "does not verify", info.request_id)
+        await respond(scope, info, outcome)
 
 
 class MethodDispatch:
@@ -80,6 +81,40 @@ class MethodDispatch:
 
     async def __call__(self, scope, receive, send) -> None:
         await self.endpoints[scope["method"]](scope, receive, send)
+
+
+class ConfiguredRoutes:
+    """Dispatch of the configured routes ahead of Starlette's router: the first route whose path
+    matches gets the request at once when it has the request's method. Anything else (another
+    method, no match, a root path) goes through the router, which answers as it always does (405
+    with `Allow`, 404, the redirect of a trailing slash, the system routes); taking the first
+    match only when it is full keeps the router's choice of route."""
+
+    def __init__(self, routes: list[Route], endpoints: dict[str, dict], router) -> None:
+        self.table = []
+        for route in routes:
+            by_method = dict(endpoints[route.path])
+            if "GET" in by_method:
+                by_method.setdefault("HEAD", by_method["GET"])
+            self.table.append((route.path_regex.match, route.param_convertors, by_method))
+        self.router = router
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path = scope["path"]
+            for match, convertors, by_method in self.table:
+                found = match(path)
+                if found is not None:
+                    endpoint = by_method.get(scope["method"])
+                    if endpoint is None:
+                        break
+                    params = found.groupdict()
+                    for key, value in params.items():
+                        params[key] = convertors[key].convert(value)
+                    scope["path_params"] = params
+                    await endpoint(scope, receive, send)
+                    return
+        await self.router(scope, receive, send)
 
 
 def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tracing | None = None,
@@ -109,13 +144,14 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
                                          metrics, logs)
             endpoints.setdefault(spec.path, {})[spec.method] = endpoint
             owners.setdefault(spec.path, spec.service)
-    routes: list[Route] = []
+    routes: list[Route] = []  # the configured ones first (system paths cannot be configured)
     for path, by_method in endpoints.items():
         # one method: its endpoint serves HEAD too when it is GET (Starlette adds HEAD to GET routes)
         endpoint = next(iter(by_method.values())) if len(by_method) == 1 else MethodDispatch(by_method)
         route = Route(path, endpoint, methods=list(by_method), include_in_schema=False)
         route.hyp_service = owners[path]
         routes.append(route)
+    configured_routes = list(routes)
 
     openapi = dumps(openapi_document(settings))
 
@@ -153,7 +189,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             await asyncio.gather(*background, return_exceptions=True)
 
     app = ServiceApp(routes=routes, lifespan=lifespan)
-    app.observer = ObserveRequests(app.router, logs=logs, metrics=metrics, tracing=tracing)
+    configured = ConfiguredRoutes(configured_routes, endpoints, app.router)
+    app.observer = ObserveRequests(configured, logs=logs, metrics=metrics, tracing=tracing)
     app.state.health = health
     app.state.metrics = metrics
     return app

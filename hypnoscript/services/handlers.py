@@ -106,26 +106,50 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def request_value(scope: dict, body: bytes, request_id: str) -> dict:
+def request_value(scope: dict, body: bytes, request_id: str, reads: frozenset[str] | None = None) -> dict:
     """The `request` a handler receives (numbers as HypnoScript numbers, header names lower case;
-    a query key given twice becomes an array)."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1")  # ASGI servers give header names in lower case
-        value = raw_value.decode("latin-1")
-        headers[name] = headers[name] + ", " + value if name in headers else value
+    a query key given twice becomes an array). With `reads`, the handler can reach only those
+    fields, and the headers, query and params are built only when among them; the body is always
+    parsed, so that a malformed one is a 400 whatever the handler reads."""
+    raw_headers = scope["headers"]
+    headers: dict[str, str] | None = None
+    if reads is None or "headers" in reads:
+        headers = {}
+        for raw_name, raw_value in raw_headers:
+            name = raw_name.decode("latin-1")  # ASGI servers give header names in lower case
+            value = raw_value.decode("latin-1")
+            headers[name] = headers[name] + ", " + value if name in headers else value
+    if body:
+        if headers is not None:
+            content_type = headers.get("content-type", "")
+        else:
+            content_type = next((v.decode("latin-1") for k, v in raw_headers if k == b"content-type"), "")
+        parsed = _body(body, content_type)
+    else:
+        parsed = None
+    request = {"method": scope["method"], "path": scope["path"]}
+    if reads is None or "params" in reads:
+        request["params"] = {k: float(v) if type(v) in (int, float) else str(v)
+                             for k, v in scope["path_params"].items()}
+    if reads is None or "query" in reads:
+        request["query"] = _query(scope["query_string"])
+    if headers is not None:
+        request["headers"] = headers
+    request["body"] = parsed
+    request["user"] = None
+    request["id"] = request_id
+    return request
+
+
+def _query(raw_query: bytes) -> dict[str, object]:
     query: dict[str, object] = {}
-    raw_query = scope["query_string"]
     for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else ():
         if key in query:
             prior = query[key]
             query[key] = prior + [value] if type(prior) is list else [prior, value]
         else:
             query[key] = value
-    params = {k: float(v) if type(v) in (int, float) else str(v) for k, v in scope["path_params"].items()}
-    return {"method": scope["method"], "path": scope["path"], "params": params, "query": query,
-            "headers": headers, "body": _body(body, headers.get("content-type", "")), "user": None,
-            "id": request_id}
+    return query
 
 
 def _body(body: bytes, content_type: str) -> object:
@@ -473,7 +497,7 @@ class RouteCall:
 
     def _outcome(self, scope: dict, body: bytes, info) -> Outcome:
         try:
-            request = request_value(scope, body, info.request_id)
+            request = request_value(scope, body, info.request_id, self.handler.reads)
         except BadRequest as exc:
             return error_outcome(400, str(exc), info.request_id)
         handler = self.handler
@@ -512,6 +536,17 @@ def _with_span(info, span):
     return copy
 
 
+async def respond(scope: dict, info, outcome: Outcome) -> None:
+    """Send `outcome` with the request id header, straight to the server (bypassing the
+    middleware's send wrapper, which would only do the same)."""
+    info.responded = True
+    info.status = outcome.status
+    outcome.headers.append((b"x-request-id", info.request_id.encode("ascii")))
+    send = scope["hyp.send"]
+    await send({"type": "http.response.start", "status": outcome.status, "headers": outcome.headers})
+    await send({"type": "http.response.body", "body": outcome.body})
+
+
 class RouteEndpoint:
     """The ASGI endpoint of one configured route (on the event loop): reads the body, runs a quick
     handler at once or hands the call to the pool, answers 504 at the route's deadline, records
@@ -538,7 +573,7 @@ class RouteEndpoint:
         info = scope["hyp.request"]
         info.service = self.service
         info.route = self.route
-        body = await _read_body(receive, self.max_body)
+        body = b"" if scope.get("hyp.bodiless") else await _read_body(receive, self.max_body)
         if body is None:
             outcome = error_outcome(413, f"the request body is larger than {self.max_body} bytes", info.request_id)
         elif self.inline:
@@ -560,8 +595,7 @@ class RouteEndpoint:
                 outcome = error_outcome(504, message, info.request_id, "timeout", {"error": message})
         if outcome.kind is not None:
             self._report(outcome, info)
-        await send({"type": "http.response.start", "status": outcome.status, "headers": outcome.headers})
-        await send({"type": "http.response.body", "body": outcome.body})
+        await respond(scope, info, outcome)
 
     def _report(self, outcome: Outcome, info) -> None:
         self.metrics.handler_failed(info.service, info.route, outcome.kind)

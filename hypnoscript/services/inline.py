@@ -37,13 +37,10 @@ CHEAP_BUILTINS = frozenset("""
 """.split())
 
 
-def inline_handlers(program, names: list[str]) -> set[str]:
-    """Which of the handler suggestions `names` of a loaded module may run on the event loop."""
+def inline_handlers(tree, program, names: list[str]) -> set[str]:
+    """Which of the handler suggestions `names` of a loaded module (its syntax tree `tree`) may
+    run on the event loop."""
     from hypnoscript.analysis.bounded import bounded_suggestions
-    from hypnoscript.syntax.parser import parse
 
-    tree, diagnostics = parse(program.source)
-    if diagnostics:
-        return set()
     imported = {name for _, bound in program.compiled.imports for name in bound}
     return bounded_suggestions(tree, CHEAP_BUILTINS, imported) & set(names)

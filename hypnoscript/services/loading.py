@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import types
 
+from hypnoscript.analysis.field_reads import fields_read
 from hypnoscript.project import jsonfile
 from hypnoscript.project.config import CODE_INVALID
 from hypnoscript.project.modules import ModuleLoader
@@ -23,22 +24,26 @@ from hypnoscript.runtime.context import (
 from hypnoscript.runtime.errors import HypExit
 from hypnoscript.services.inline import inline_handlers
 from hypnoscript.services.settings import RouteSpec, ServeSettings, ServiceSpec
+from hypnoscript.syntax.ast import FuncDecl
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
+from hypnoscript.syntax.parser import parse
 from hypnoscript.syntax.source import Span
 
 _NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 
 
 class Handler:
-    """A route's suggestion, ready to call (on the event loop when `inline`, see services.inline)."""
+    """A route's suggestion, ready to call (on the event loop when `inline`, see services.inline).
+    `reads` names the fields of the request it can reach (None: all of them)."""
 
-    __slots__ = ("fn", "inline", "name", "takes_request")
+    __slots__ = ("fn", "inline", "name", "reads", "takes_request")
 
     def __init__(self, fn, takes_request: bool, name: str) -> None:
         self.fn = fn
         self.takes_request = takes_request
         self.name = name
         self.inline = False
+        self.reads: frozenset[str] | None = None
 
 
 class LoadedService:
@@ -84,13 +89,18 @@ class ServiceModules:
             program = self._program(spec.module)
             exports = self._run(spec, ctx, program)
             handlers = {}
-            quick = inline_handlers(program, [route.handler for route in spec.routes])
+            tree, _ = parse(program.source)  # it compiled, so it parses
+            quick = inline_handlers(tree, program, [route.handler for route in spec.routes])
+            decls = {s.name: s for s in tree.body if isinstance(s, FuncDecl)}
             for route in spec.routes:
                 handler = _handler(exports.get(route.handler), route.handler)
                 if isinstance(handler, str):
                     diags.append(self._problem(route, handler))
                 else:
                     handler.inline = route.handler in quick
+                    decl = decls.get(route.handler)
+                    if decl is not None and decl.params:
+                        handler.reads = fields_read(decl, decl.params[0].name)
                     handlers[route.handler] = handler
             loaded.append(LoadedService(spec, ctx, handlers, program))
         if diags:

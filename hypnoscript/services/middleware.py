@@ -41,6 +41,7 @@ class ObserveRequests:
             return
         start = time.perf_counter()
         rid = traceparent = tracestate = None
+        bodiless = True
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 rid = value
@@ -48,19 +49,22 @@ class ObserveRequests:
                 traceparent = value.decode("latin-1")
             elif name == b"tracestate":
                 tracestate = value.decode("latin-1")
+            elif name == b"content-length" or name == b"transfer-encoding":
+                bodiless = False
+        scope["hyp.bodiless"] = bodiless  # HTTP/1.1: no body unless one of those two headers announces it
         request_id, trace_id, span_id = new_ids()
         info = RequestInfo(request_id_from(rid, request_id), scope["method"], scope["path"])
         info.trace_id = trace_id
         info.span_id = span_id
         scope["hyp.request"] = info
+        # configured routes answer through `send` itself (see handlers.respond): one wrapper less
+        scope["hyp.send"] = send
         self.tracing.start(info, traceparent, tracestate)
         id_header = (b"x-request-id", info.request_id.encode("ascii"))
-        started = False
 
         async def send_with_id(message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
+                info.responded = True
                 info.status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
@@ -76,7 +80,7 @@ class ObserveRequests:
             await send_with_id({"type": "http.response.body", "body": outcome.body})
         except Exception as exc:  # noqa: BLE001 - a server bug must still answer with JSON and be logged
             self.logs.event("error", "internal error", error=f"{type(exc).__name__}: {exc}", **info.ids())
-            if not started:
+            if not info.responded:
                 outcome = error_outcome(500, "internal server error", info.request_id)
                 await send_with_id({"type": "http.response.start", "status": 500, "headers": outcome.headers})
                 await send_with_id({"type": "http.response.body", "body": outcome.body})

@@ -11,7 +11,8 @@ UNMATCHED = "unmatched"  # the service and route labels of a request no route ma
 
 
 class RequestInfo:
-    __slots__ = ("method", "path", "request_id", "route", "service", "span_id", "status", "trace", "trace_id")
+    __slots__ = ("method", "path", "request_id", "responded", "route", "service", "span_id", "status", "trace",
+                 "trace_id")
 
     def __init__(self, request_id: str, method: str, path: str) -> None:
         self.request_id = request_id
@@ -22,6 +23,7 @@ class RequestInfo:
         self.service = UNMATCHED
         self.route = UNMATCHED
         self.status = 500
+        self.responded = False  # the response has started (its status is final)
         self.trace = None  # the request's span handle when tracing is on
 
     def ids(self) -> dict:

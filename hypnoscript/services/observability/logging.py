@@ -14,6 +14,7 @@ errors, and at shutdown).
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import sys
@@ -57,19 +58,20 @@ def _stamp(logger, method_name: str, event: dict) -> dict:
 
 
 class LineWriter:
-    """structlog's logger: rendered lines go to the stream, in batches while `batching` is on."""
+    """structlog's logger: rendered lines go to the stream, in batches while `batching` is on.
+    Handler threads and the event loop both write: the deque's append and popleft are atomic,
+    so adding a line takes no lock; flushing does, to keep batches in order."""
 
     def __init__(self, stream) -> None:
         self._stream = stream
-        self._lines: list[str] = []
+        self._lines: collections.deque[str] = collections.deque()
         self._lock = threading.Lock()
         self.batching = False
 
     def msg(self, line: str) -> None:
-        with self._lock:
-            self._lines.append(line)
-            full = len(self._lines) >= _BATCH
-        if full or not self.batching:
+        lines = self._lines
+        lines.append(line)
+        if not self.batching or len(lines) >= _BATCH:
             self.flush()
 
     debug = info = msg
@@ -82,8 +84,9 @@ class LineWriter:
 
     def flush(self) -> None:
         with self._lock:
-            lines, self._lines = self._lines, []
-            if lines:
+            pending = self._lines
+            if pending:
+                lines = [pending.popleft() for _ in range(len(pending))]
                 self._stream.write("\n".join(lines) + "\n")
                 self._stream.flush()
 
