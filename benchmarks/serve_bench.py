@@ -9,7 +9,9 @@ ratios (goals: throughput at least 0.8x, p99 at most 1.25x), and the server CPU 
 (steadier than throughput where the load generator shares the machine). `hyp serve` runs as
 deployed: one JSON log line per request (to a file), metrics, request ids; the Starlette baseline
 logs nothing.
-With `--check` the exit status is 1 when a goal is missed.
+With `--check` the exit status is 1 when a goal is missed. Where `taskset` exists and the
+machine has more CPUs than server workers, servers run on the last CPUs and the load generator on
+the others, so that the two do not take turns on one core (`--no-pin` turns this off).
 """
 
 from __future__ import annotations
@@ -73,6 +75,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_CPUS: list[str] = []  # the taskset prefix of the server commands (empty: not pinned)
+
+
+def pin_cpus(workers: int) -> str | None:
+    """Servers on the last `workers` CPUs, this process and the load generator on the others;
+    returns a description, or None when there are too few CPUs (or no taskset)."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not shutil.which("taskset") or len(cpus) <= workers:
+        return None
+    server, load = cpus[-workers:], cpus[:-workers]
+    SERVER_CPUS[:] = ["taskset", "-c", ",".join(map(str, server))]
+    os.sched_setaffinity(0, load)
+    return f"servers on CPU {','.join(map(str, server))}, load on CPU {','.join(map(str, load))}"
+
+
 def start(kind: str, folder: str, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     if kind == "hyp":
@@ -83,7 +100,7 @@ def start(kind: str, folder: str, workers: int) -> tuple[subprocess.Popen, int]:
                "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     log = os.path.join(folder, f"{kind}.log")
     with open(log, "w") as out:  # the server keeps its own handle
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=folder)
+        proc = subprocess.Popen(SERVER_CPUS + cmd, stdout=out, stderr=subprocess.STDOUT, cwd=folder)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -231,7 +248,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="measurements per server (the median counts)")
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument("--no-pin", action="store_true", help="let the servers and the load generator share CPUs")
     args = parser.parse_args()
+    pinned = None if args.no_pin else pin_cpus(args.workers)
     use_wrk = args.tool == "wrk" or (args.tool == "auto" and shutil.which("wrk"))
     load = load_wrk if use_wrk else load_python
     folder = tempfile.mkdtemp(prefix="hyp-serve-bench-")
@@ -245,7 +264,8 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
     summary = {kind: tuple(statistics.median(r[i] for r in runs) for i in range(4)) for kind, runs in results.items()}
     print(f"load: {'wrk' if use_wrk else 'asyncio client'}, {args.connections} connections, "
-          f"{args.duration:g} s x {args.rounds} rounds, {args.workers} worker(s)")
+          f"{args.duration:g} s x {args.rounds} rounds, {args.workers} worker(s)"
+          + (f", {pinned}" if pinned else ""))
     print(f"{'server':<12}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'CPU us/req':>12}")
     for kind, (rps, p50, p99, cpu) in summary.items():
         print(f"{kind:<12}{rps:>12.0f}{p50 * 1000:>10.2f}{p99 * 1000:>10.2f}{cpu * 1e6:>12.1f}")
