@@ -102,6 +102,16 @@ def _const_assign(name: str):
     raise HypError(f"Cannot reassign constant variable '{name}'")
 
 
+def _register_expressions() -> None:
+    from hypnoscript.engine.expressions import element_function
+    from hypnoscript.runtime import expressions
+
+    expressions.register(element_function)
+
+
+_register_expressions()
+
+
 def _exports(local_values: dict, pairs: tuple) -> dict:
     return {name: local_values[pyname] for name, pyname in pairs if pyname in local_values}
 

@@ -121,6 +121,15 @@ def as_function(v: object, name: str, pos: int):
     raise HypTypeError(f"Builtin '{name}' expected function argument at position {pos}, got {debug_repr(v)}")
 
 
+def as_element_function(v: object, name: str, pos: int):
+    """A callback over elements: a function, or the text of an expression of the element `x`."""
+    if type(v) is str:
+        from hypnoscript.runtime.expressions import element_function
+
+        return element_function(v, name)
+    return as_function(v, name, pos)
+
+
 def as_object(v: object, name: str, pos: int) -> dict:
     if type(v) is dict:
         return v  # type: ignore[return-value]

@@ -11,6 +11,7 @@ from hypnoscript.runtime.builtins.args import (
     U64_MAX,
     as_array,
     as_count,
+    as_element_function,
     as_function,
     as_number,
     as_numeric_array,
@@ -265,27 +266,27 @@ def _create_array(size, value=None):
 
 @builtin(
     "array",
-    "Map(array: array, fn: function) -> array",
-    "fn applied to every element",
+    "Map(array: array, fn: function | string) -> array",
+    "fn applied to every element (fn may be the text of an expression of the element x: \"x * 2\")",
     pure=False,
     aliases=("ArrayMap", "MapArray"),
 )
 def _map(a, fn):
     a = as_array(a, "Map", 1)
-    fn = as_function(fn, "Map", 2)
+    fn = as_element_function(fn, "Map", 2)
     return [fn(e) for e in a]
 
 
 @builtin(
     "array",
-    "Filter(array: array, predicate: function) -> array",
-    "Elements for which predicate is truthy",
+    "Filter(array: array, predicate: function | string) -> array",
+    "Elements for which predicate is truthy (predicate may be the text of an expression of the element x: \"x > 25\")",
     pure=False,
     aliases=("ArrayFilter", "FilterArray"),
 )
 def _filter(a, fn):
     a = as_array(a, "Filter", 1)
-    fn = as_function(fn, "Filter", 2)
+    fn = as_element_function(fn, "Filter", 2)
     return [e for e in a if truthy(fn(e))]
 
 
@@ -316,12 +317,12 @@ def _reduce(a, fn, *rest):
 
 @builtin(
     "array",
-    "Find(array: array, predicate: function) -> any",
+    "Find(array: array, predicate: function | string) -> any",
     "First element for which predicate is truthy, or null",
     pure=False,
 )
 def _find(a, fn):
-    fn = as_function(fn, "Find", 2)
+    fn = as_element_function(fn, "Find", 2)
     for e in as_array(a, "Find", 1):
         if truthy(fn(e)):
             return e
@@ -330,12 +331,12 @@ def _find(a, fn):
 
 @builtin(
     "array",
-    "FindIndex(array: array, predicate: function) -> number",
+    "FindIndex(array: array, predicate: function | string) -> number",
     "Index of the first element for which predicate is truthy, or -1",
     pure=False,
 )
 def _find_index(a, fn):
-    fn = as_function(fn, "FindIndex", 2)
+    fn = as_element_function(fn, "FindIndex", 2)
     for i, e in enumerate(as_array(a, "FindIndex", 1)):
         if truthy(fn(e)):
             return float(i)
@@ -344,23 +345,23 @@ def _find_index(a, fn):
 
 @builtin(
     "array",
-    "Every(array: array, predicate: function) -> boolean",
+    "Every(array: array, predicate: function | string) -> boolean",
     "Whether predicate is truthy for every element",
     pure=False,
 )
 def _every(a, fn):
-    fn = as_function(fn, "Every", 2)
+    fn = as_element_function(fn, "Every", 2)
     return all(truthy(fn(e)) for e in as_array(a, "Every", 1))
 
 
 @builtin(
     "array",
-    "Some(array: array, predicate: function) -> boolean",
+    "Some(array: array, predicate: function | string) -> boolean",
     "Whether predicate is truthy for some element",
     pure=False,
 )
 def _some(a, fn):
-    fn = as_function(fn, "Some", 2)
+    fn = as_element_function(fn, "Some", 2)
     return any(truthy(fn(e)) for e in as_array(a, "Some", 1))
 
 
