@@ -54,6 +54,32 @@ class HandlerStopped(BaseException):
     """Raised inside a handler thread whose request ran past its deadline."""
 
 
+class _StopTaken(HandlerStopped):
+    """Takes the place of a stop that arrived after its handler had finished (see _take_pending_stop)."""
+
+
+def _no_op() -> None:
+    pass
+
+
+def _take_pending_stop() -> None:
+    """In a handler thread: take a stop sent to it that has not been delivered yet.
+
+    Dropping it with `PyThreadState_SetAsyncExc(id, NULL)` would leave CPython's interpreter-wide
+    "asynchronous exception pending" signal on for good: every thread would then check for it on
+    every call and loop iteration, and a thread with a profile or trace function (the profiling
+    builtins) would spin forever at its next call. So the stop is replaced by a marker that is
+    delivered here, at once (when the interpreter next checks its eval breaker: on return from the
+    call that sets it, at a function's start or a loop's backward jump), which clears the signal."""
+    try:
+        _set_async_exc(threading.get_ident(), _StopTaken)
+        _no_op()
+        for _ in range(2):
+            pass
+    except _StopTaken:
+        pass
+
+
 class Outcome:
     """A finished request: what to send, and for failures what to log (`kind` error or timeout)."""
 
@@ -451,7 +477,7 @@ class HandlerPool:
                 self._stuck -= 1
             job.state = _DONE
             if job.stop_sent:
-                _set_async_exc(job.thread, ctypes.py_object())  # drop a stop not yet delivered
+                _take_pending_stop()
         job.args = None
         if answer:
             self._results.append((job, outcome))
