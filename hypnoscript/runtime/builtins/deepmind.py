@@ -39,6 +39,34 @@ def _delayed_suggestion(action, delay):
 
 @builtin(
     "deepmind",
+    "repeatAction(action: function, times: number, intervalMs?: number) -> null",
+    "The triggers guide's form: call action() times times, waiting intervalMs milliseconds between calls",
+    capability="clock",
+)
+def _repeat_action_interval(action, times, interval=None):
+    action = as_function(action, "repeatAction", 1)
+    times = as_count(times, "repeatAction", 2)
+    pause = as_number(optional(interval, 0.0), "repeatAction", 3)
+    for i in range(times):
+        if i and pause > 0:
+            sleep_ms(pause)
+        action()
+
+
+@builtin(
+    "deepmind",
+    "delayedSuggestion(action: function, delayMs: number, ...args: any) -> any",
+    "The triggers guide's form: wait delayMs milliseconds, then call action(args...) and give its result",
+    capability="clock",
+)
+def _delayed_suggestion_args(action, delay, *args):
+    action = as_function(action, "delayedSuggestion", 1)
+    sleep_ms(as_number(delay, "delayedSuggestion", 2))
+    return action(*args)
+
+
+@builtin(
+    "deepmind",
     "IfTranced(condition: any, then: function, else?: function) -> any",
     "Call then() when condition is truthy, else else()",
     pure=False,
