@@ -389,6 +389,10 @@ class _Checker:
                 self.check_function(m, self.sigs[id(m)])
         elif t is A.Entrance or t is A.Finale:
             self.check_stmts(s.body)
+        elif t is A.TranceifyBlock:
+            for a in s.args:
+                self.expr(a)
+            self.check_stmts(s.body)
         elif t is A.Try:
             self.check_stmts(s.body)
             if s.catch_body is not None:
@@ -882,8 +886,8 @@ class _Checker:
         lambdas lie in between (those may be called from anywhere, so nothing is certain)."""
         scope = self.ctx.scope
         nested = False
-        while scope.kind in ("function", "lambda", "case"):
-            nested = nested or scope.kind != "case"
+        while scope.kind in ("function", "lambda", "case", "block"):
+            nested = nested or scope.kind in ("function", "lambda")
             scope = scope.parent
         return scope.method_session(), nested
 

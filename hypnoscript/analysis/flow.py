@@ -63,7 +63,7 @@ def stmt_completes(s: A.Stmt) -> bool:
         if s.finally_body is not None and not completes(s.finally_body):
             return False
         return completes(s.body) or (s.catch_body is not None and completes(s.catch_body))
-    if t is A.Entrance or t is A.Finale:
+    if t is A.Entrance or t is A.Finale or t is A.TranceifyBlock:
         return completes(s.body)
     if t is A.ExprStmt and type(s.expr) is A.Entrain:
         return entrain_completes(s.expr)

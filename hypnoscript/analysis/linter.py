@@ -26,7 +26,7 @@ RULES: dict[str, tuple[str, str]] = {
     "HYP3005": ("constant-condition", "a condition that is always true or always false"),
     "HYP3006": ("missing-awaken", "a suggestion that awakens a value on some paths and falls off the end on others"),
     "HYP3007": ("null-comparison", "a comparison with null where `??` (lucidFallback) was meant"),
-    "HYP3008": ("empty-block", "an empty if, loop, try or entrance block"),
+    "HYP3008": ("empty-block", "an empty if, loop, try, entrance or tranceify block"),
     "HYP3009": ("undeclared-assignment", "an assignment that creates a program-level variable"),
 }
 _BY_NAME = {name: code for code, (name, _) in RULES.items()}
@@ -105,7 +105,8 @@ class _Linter:
                 yield node.then
                 if node.orelse is not None:
                     yield node.orelse
-            elif t in (A.While, A.Loop, A.ForIn, A.FuncDecl, A.SessionMethod, A.Lambda, A.Entrance, A.Finale):
+            elif t in (A.While, A.Loop, A.ForIn, A.FuncDecl, A.SessionMethod, A.Lambda, A.Entrance, A.Finale,
+                       A.TranceifyBlock):
                 yield node.body
             elif t is A.Try:
                 yield node.body
@@ -252,6 +253,9 @@ class _Linter:
                 yield "finally block", node.finally_body, after
         elif t in (A.Entrance, A.Finale):
             yield f"{'entrance' if t is A.Entrance else 'finale'} block", node.body, node.span.start
+        elif t is A.TranceifyBlock:
+            # after the arguments: one of them may hold braces of its own
+            yield "tranceify block", node.body, max([a.span.end for a in node.args] + [node.span.start])
 
     def close_after(self, body: list[A.Stmt], search_from: int) -> int:
         """The offset just after the `}` closing `body` (`search_from` if it is not found)."""

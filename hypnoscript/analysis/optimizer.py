@@ -268,6 +268,12 @@ class _Round:
                     m.init = self.expr(m.init)
         elif t in (A.Entrance, A.Finale):
             s.body = self.stmts(s.body)
+        elif t is A.TranceifyBlock:
+            s.args = [self.expr(a) for a in s.args]
+            s.body = self.stmts(s.body)
+            if not s.body and not keep_shape and all(_is_literal_form(a) for a in s.args):
+                self.stats.removed += 1
+                return []
         elif t is A.Try:
             s.body = self.stmts(s.body)
             if s.catch_body is not None:

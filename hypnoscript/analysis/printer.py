@@ -442,6 +442,21 @@ class _Printer:
             self.signature(m.params, m.return_type)
             self.block(m.body, self.header_end(m, m.params, m.return_type))
 
+    def s_TranceifyBlock(self, s: A.TranceifyBlock) -> None:
+        w = self.out.write
+        args = s.args
+        if s.name is not None and not _opens_like_record(s.body):
+            w(f"tranceify {s.name}")
+        else:
+            if s.name is not None:
+                # only a rewritten tree has such a named block: `tranceify Name {` would read as a
+                # record declaration, so the name becomes the (effect-free) argument
+                args = [A.StringLit(s.name)]
+            w("tranceify(")
+            self.comma_list(args)
+            w(")")
+        self.block(s.body, max([a.span.end for a in s.args] + [s.span.start]))
+
     def s_Entrance(self, s: A.Entrance) -> None:
         self.out.write("entrance")
         self.block(s.body, s.span.start)
@@ -748,6 +763,12 @@ def _leftmost(e: A.Expr) -> A.Expr:
             e = e.base
         else:
             return e
+
+
+def _opens_like_record(body: list[A.Stmt]) -> bool:
+    """Whether `tranceify Name {` followed by these statements would parse as a record
+    declaration: an empty body, or one opening with a suggestion (a record method)."""
+    return not body or (type(body[0]) is A.FuncDecl and body[0].kind == "suggestion")
 
 
 def _starts_like_statement(e: A.Expr) -> bool:

@@ -2,7 +2,8 @@
 
 The rules are the execution engine's: every suggestion, method, lambda and field initialiser has
 one scope, and the program's top level another; a declaration anywhere in a body (also inside
-`if`, loops, `entrance` and entrain cases) belongs to that body's scope; lookups go outwards
+`if`, loops and `entrance`) belongs to that body's scope, except in an `entrain` arm or a
+`tranceify` block, which have scopes of their own; lookups go outwards
 through the scopes the code is written in (closures); assigning a name declared nowhere creates a
 program-level variable. A binding is visible in its whole scope, whatever the order.
 """
@@ -14,7 +15,8 @@ from hypnoscript.syntax import ast as A
 
 class Scope:
     """The scope of one function body (`main`, `function`, `method`, `static`, `lambda`, `init`),
-    or of one `entrain` arm (`case`): an arm's pattern variables and declarations are its own."""
+    of one `entrain` arm (`case`: an arm's pattern variables and declarations are its own), or of
+    one `tranceify` block (`block`)."""
 
     __slots__ = ("kind", "node", "parent", "session", "bindings")
 
@@ -78,7 +80,7 @@ class Resolution:
 
     def __init__(self) -> None:
         self.main: Scope | None = None
-        self.scopes: dict[int, Scope] = {}  # id(function-like node or Program) -> Scope
+        self.scopes: dict[int, Scope] = {}  # id(function-like node, Case, TranceifyBlock or Program) -> Scope
         self.bindings: list[Binding] = []
         self.refs: dict[int, Binding | None] = {}  # id(Identifier read) -> binding (None: unresolved)
         self.targets: dict[int, Binding] = {}  # id(assigned Identifier / Anchor / Oscillate) -> binding
@@ -241,6 +243,12 @@ class _Resolver:
                     self.expr(m.init, init)
         elif t is A.Entrance or t is A.Finale:
             self.stmts(s.body, scope)
+        elif t is A.TranceifyBlock:
+            for a in s.args:
+                self.expr(a, scope)
+            block = Scope("block", s, scope, scope.session)
+            self.res.scopes[id(s)] = block
+            self.stmts(s.body, block)
         elif t is A.Try:
             self.stmts(s.body, scope)
             if s.catch_body is not None:

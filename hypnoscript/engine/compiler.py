@@ -871,6 +871,21 @@ class Compiler:
         updates = py.Dict(keys=[self.const(f.name) for f in e.fields], values=values[1:])
         return pre, self.call("_record_with", values[0], updates)
 
+    def s_TranceifyBlock(self, s: A.TranceifyBlock) -> list[py.stmt]:
+        out: list[py.stmt] = []
+        for arg in s.args:  # evaluated for their effects only
+            pre, value = self.expr(arg)
+            out.extend(pre)
+            if not _is_pure(value):
+                out.append(self.loc(py.Expr(value=value), arg.span))
+        # the block's own scope: its declarations have Python names of their own
+        outer, self._fn.scope = self._fn.scope, self.analysis.scopes[id(s)]
+        try:
+            out.extend(self.block(s.body))
+        finally:
+            self._fn.scope = outer
+        return out
+
     def s_Entrance(self, s: A.Entrance) -> list[py.stmt]:
         return self.block(s.body)
 

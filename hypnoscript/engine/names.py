@@ -11,8 +11,8 @@ def mangle(name: str) -> str:
 
 
 def case_name(n: int, name: str) -> str:
-    """The Python name of a variable that lives in one `entrain` arm (`hc<n>_` never clashes with
-    `h_`/`hu_` names)."""
+    """The Python name of a variable that lives in one `entrain` arm or `tranceify` block
+    (`hc<n>_` never clashes with `h_`/`hu_` names)."""
     return f"hc{n}_{mangle(name)}"
 
 

@@ -3,8 +3,9 @@
 HypnoScript variables become Python variables: a program's top level is one Python function
 (`__hyp_main__`), every suggestion, method, lambda and field initialiser a nested function. A
 declaration anywhere in a function body (also inside `if`, loops and `entrance`) binds in that
-function; assigning a name declared nowhere creates a program-level variable. Python's own
-closures then give static scoping.
+function, one in an `entrain` arm or a `tranceify` block in that arm or block (under a Python
+name of its own); assigning a name declared nowhere creates a program-level variable. Python's
+own closures then give static scoping.
 
 Inference assigns each binding the join of the types of every value ever assigned to it, so the
 generator can use native float/str operators where that is provably right.
@@ -162,16 +163,19 @@ def _can_complete(stmts: list[A.Stmt]) -> bool:
         return False
     if t is A.If:
         return last.orelse is None or _can_complete(last.then) or _can_complete(last.orelse)
+    if t is A.TranceifyBlock:
+        return _can_complete(last.body)
     return True
 
 
 class FnScope:
-    """One generated Python function, or (kind `case`) an `entrain` arm inside one: the arm's
-    pattern variables and declarations live only in the arm, as in the reference, so they get
-    Python names of their own within the function."""
+    """One generated Python function, or (kind `case`) an `entrain` arm inside one, or (kind
+    `block`) a `tranceify` block: the arm's pattern variables and declarations live only in the
+    arm, as in the reference, and a block's declarations only in the block, so they get Python
+    names of their own within the function."""
 
     def __init__(self, kind: str, parent: FnScope | None, session: A.SessionDecl | None = None) -> None:
-        self.kind = kind  # main | function | method | static | lambda | init | case
+        self.kind = kind  # main | function | method | static | lambda | init | case | block
         self.parent = parent
         self.session = session
         self.bindings: dict[str, Binding] = {}
@@ -181,7 +185,7 @@ class FnScope:
     def function(self) -> FnScope:
         """The scope of the Python function this scope's code runs in."""
         scope = self
-        while scope.kind == "case":
+        while scope.kind == "case" or scope.kind == "block":
             scope = scope.parent
         return scope
 
@@ -216,7 +220,7 @@ class Analysis:
         self.main = FnScope("main", None)
         self.bindings: list[Binding] = []
         self._pending: list[tuple[FnScope, str, object]] = []
-        self._arm_names = 0
+        self._own_names = 0  # variables of arms and blocks named so far
         self._final_types: dict[int, tuple] | None = None
         self._uses: list[tuple[FnScope, str, object]] = []  # (scope, name, stored value or None)
         self.builtin_returns = builtin_returns or {}
@@ -265,9 +269,9 @@ class Analysis:
         b = scope.bindings.get(name)
         if b is None:
             b = Binding(name, scope)
-            if scope.kind == "case":
-                self._arm_names += 1
-                b.pyname = case_name(self._arm_names, name)
+            if scope.kind == "case" or scope.kind == "block":
+                self._own_names += 1
+                b.pyname = case_name(self._own_names, name)
             scope.bindings[name] = b
             self.bindings.append(b)
         if constant:
@@ -647,6 +651,12 @@ class Analysis:
                     self._expr(m.init, init_scope)
         elif t is A.Entrance or t is A.Finale:
             self._stmts(s.body, scope)
+        elif t is A.TranceifyBlock:
+            for a in s.args:
+                self._expr(a, scope)
+            block = FnScope("block", scope)
+            self.scopes[id(s)] = block
+            self._stmts(s.body, block)
         elif t is A.Try:
             self._stmts(s.body, scope)
             if s.catch_body is not None:

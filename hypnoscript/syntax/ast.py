@@ -444,6 +444,18 @@ class TranceifyDecl(Stmt):
 
 
 @dataclass(slots=True)
+class TranceifyBlock(Stmt):
+    """A block with a scope of its own: `tranceify Name { ... }` (named; the parser reads it as a
+    record declaration when a field, a method or `}` follows the `{`) or `tranceify(args) { ... }`
+    (the arguments are evaluated, left to right, for their effects). Declarations inside are
+    not visible after the block."""
+
+    name: str | None
+    args: list[Expr]
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
 class Entrance(Stmt):
     body: list[Stmt]
 

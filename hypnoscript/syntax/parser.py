@@ -173,7 +173,7 @@ class Parser:
             T.SUGGESTION: self.function_declaration,
             T.TRIGGER: self.trigger_declaration,
             T.SESSION: self.session_declaration,
-            T.TRANCEIFY: self.tranceify_declaration,
+            T.TRANCEIFY: self.tranceify_statement,
             T.OBSERVE: self.output,
             T.WHISPER: self.output,
             T.COMMAND: self.output,
@@ -971,6 +971,59 @@ class Parser:
             "a session member",
             "members are fields (`expose name: type = value;`) or methods (`suggestion name() { ... }`)",
         )
+
+    def tranceify_statement(self) -> A.Stmt:
+        """`tranceify Name { fields }` declares a record type; `tranceify(args) { ... }`, and
+        `tranceify Name { ... }` whose body does not open like a record's, are blocks."""
+        following = self.peek()
+        if following == T.LPAREN:
+            return self.tranceify_block()
+        named = following == T.IDENTIFIER or following in _SOFT_KEYWORDS
+        if named and self.peek(2) == T.LBRACE and not self.opens_record_body(3):
+            return self.tranceify_block()
+        return self.tranceify_declaration()
+
+    def opens_record_body(self, offset: int) -> bool:
+        """Does the token `offset` places ahead open the body of a record declaration: `}`, a
+        field (`name:`, `name?:`, or `name type` with its `:` left out) or a method
+        (`suggestion name`)? A labelled loop (`outer: loop {`), a statement word (`throw error;`)
+        and an operator word (`a lookAtTheWatch b;`) open a block instead."""
+        first = self.peek(offset)
+        if first == T.RBRACE:
+            return True
+        if first not in _NAME_KINDS:
+            return False
+        after = self.peek(offset + 1)
+        if after == T.COLON:
+            return not self.labels_a_loop(offset)
+        if after == T.QUESTION_MARK:
+            return self.peek(offset + 2) == T.COLON
+        if first in (T.SUGGESTION, T.IMPERATIVE_SUGGESTION):
+            return after in _NAME_KINDS
+        if first == T.IDENTIFIER and after in _NAME_KINDS:
+            goes_on = after in _BINARY or after == T.DREAM_REACH or (
+                self.peek_raw(offset + 1) == "with" and self.peek(offset + 2) == T.LBRACE)
+            return not goes_on and self.peek_raw(offset) not in _STATEMENT_WORDS
+        return False
+
+    def labels_a_loop(self, offset: int) -> bool:
+        """Is `name:` at `offset` the label of a loop (`name: while (`, `name: loop {`, ...)?"""
+        if self.peek(offset) != T.IDENTIFIER:
+            return False
+        loop = self.peek(offset + 2)
+        is_loop = loop in (T.LOOP, T.PENDULUM, T.WHILE) or (loop == T.IDENTIFIER and self.peek_raw(offset + 2) == "for")
+        return is_loop and self.peek(offset + 3) in (T.LPAREN, T.LBRACE)
+
+    def tranceify_block(self) -> A.TranceifyBlock:
+        first = self.advance()
+        name = None
+        args: list[A.Expr] = []
+        if self.kind == T.LPAREN:
+            args = self.arguments()
+        else:
+            name = self.name("tranceify block name")
+        body = self.block("after the tranceify arguments")
+        return A.TranceifyBlock(name, args, body, span=self.span_from(first))
 
     def tranceify_declaration(self) -> A.TranceifyDecl:
         first = self.advance()

@@ -1,5 +1,5 @@
 """Document symbols: the declarations of a file as a tree (sessions hold their members,
-suggestions their nested declarations)."""
+suggestions and `tranceify` blocks their nested declarations)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def _symbols(parsed, index, stmts) -> list[L.DocumentSymbol]:
         elif t is A.Entrance or t is A.Finale:
             out.append(_symbol(parsed, index, s, t.__name__.lower(), L.SymbolKind.Namespace, None,
                                _symbols(parsed, index, s.body), name_node=False))
+        elif t is A.TranceifyBlock:
+            # its declarations are its own: they are listed under it
+            out.append(_symbol(parsed, index, s, _block_name(s), L.SymbolKind.Namespace, "tranceify",
+                               _symbols(parsed, index, s.body), name_node=s.name is not None))
         else:
             # Declarations inside if/loop/try bodies belong to the enclosing scope: list them here.
             for field in _BLOCK_FIELDS:
@@ -54,6 +58,14 @@ def _symbol(parsed, index, node, name: str, kind, detail, children=None, name_no
     span = (parsed.name_span(node, name) if name_node else None) or node.span
     return L.DocumentSymbol(name=name, kind=kind, detail=detail, range=index.span_range(node.span),
                             selection_range=index.span_range(span), children=children or None)
+
+
+def _block_name(s: A.TranceifyBlock) -> str:
+    """`tranceify Name {` is named Name, `tranceify("Relaxation") {` Relaxation."""
+    if s.name is not None:
+        return s.name
+    first = s.args[0] if s.args else None
+    return first.value if type(first) is A.StringLit and first.value.strip() else "tranceify"
 
 
 def _signature(params) -> str:
