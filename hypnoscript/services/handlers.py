@@ -487,8 +487,8 @@ class HandlerPool:
 
 
 class RouteCall:
-    """Runs one route's handler (in a handler thread, or on the event loop when inline): builds the request value, calls the
-    suggestion under the service's runtime context, converts the result."""
+    """Runs one route's handler (in a handler thread, or on the event loop when inline): builds the
+    request value, calls the suggestion under the service's runtime context, converts the result."""
 
     __slots__ = ("flush", "handler", "name", "service", "sources", "tracing")
 
@@ -567,7 +567,7 @@ async def respond(scope: dict, info, outcome: Outcome) -> None:
     middleware's send wrapper, which would only do the same)."""
     info.responded = True
     info.status = outcome.status
-    outcome.headers.append((b"x-request-id", info.request_id.encode("ascii")))
+    outcome.headers.append(info.id_header())
     send = scope["hyp.send"]
     await send({"type": "http.response.start", "status": outcome.status, "headers": outcome.headers})
     await send({"type": "http.response.body", "body": outcome.body})

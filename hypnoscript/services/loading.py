@@ -83,13 +83,16 @@ class ServiceModules:
         self.compile()
         loaded = []
         diags: list[Diagnostic] = []
+        trees: dict = {}  # module path -> syntax tree (services may share a module)
         for spec in self.settings.services:
             ctx = RuntimeContext(stdout=stdout, argv=[], script_path=spec.module,
                                  capabilities=Capabilities(**_grants(spec.capabilities)))
             program = self._program(spec.module)
             exports = self._run(spec, ctx, program)
             handlers = {}
-            tree, _ = parse(program.source)  # it compiled, so it parses
+            tree = trees.get(spec.module)
+            if tree is None:
+                tree = trees[spec.module] = parse(program.source)[0]  # it compiled, so it parses
             quick = inline_handlers(tree, program, [route.handler for route in spec.routes])
             decls = {s.name: s for s in tree.body if isinstance(s, FuncDecl)}
             for route in spec.routes:

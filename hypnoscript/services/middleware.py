@@ -60,7 +60,7 @@ class ObserveRequests:
         # configured routes answer through `send` itself (see handlers.respond): one wrapper less
         scope["hyp.send"] = send
         self.tracing.start(info, traceparent, tracestate)
-        id_header = (b"x-request-id", info.request_id.encode("ascii"))
+        id_header = info.id_header()
 
         async def send_with_id(message) -> None:
             if message["type"] == "http.response.start":

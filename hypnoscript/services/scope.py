@@ -26,6 +26,10 @@ class RequestInfo:
         self.responded = False  # the response has started (its status is final)
         self.trace = None  # the request's span handle when tracing is on
 
+    def id_header(self) -> tuple[bytes, bytes]:
+        """The `X-Request-ID` header every response of the request carries."""
+        return b"x-request-id", self.request_id.encode("ascii")
+
     def ids(self) -> dict:
         return {"service": self.service, "route": self.route, "request_id": self.request_id,
                 "trace_id": self.trace_id, "span_id": self.span_id}
