@@ -48,8 +48,10 @@ def test_ctrl_c_stops_a_running_program_with_status_130(tmp_path):
 
     program = tmp_path / "forever.hyp"
     program.write_text("Focus { induce i = 0; while (true) { i = i + 1; } } Relax\n")
+    # a shell that started the tests in the background leaves SIGINT ignored, which children inherit
     proc = subprocess.Popen([sys.executable, "-m", "hypnoscript", "exec", str(program)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(2.0)  # past start-up, into the loop
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
