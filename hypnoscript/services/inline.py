@@ -10,7 +10,7 @@ the handler pool with its deadline.
 
 from __future__ import annotations
 
-INLINE_BUDGET = 0.005  # seconds; a handler that takes longer once moves to the handler threads
+INLINE_BUDGET = 0.005  # CPU seconds; a handler that takes longer once moves to the handler threads
 
 CHEAP_BUILTINS = frozenset("""
     Fail LogEvent Response HealthReport

@@ -85,6 +85,9 @@ class ObserveRequests:
                 await send_with_id({"type": "http.response.start", "status": 500, "headers": outcome.headers})
                 await send_with_id({"type": "http.response.body", "body": outcome.body})
         finally:
+            # uvicorn's `send` is a method of the object that holds this scope: left in the scope,
+            # it would make every request a reference cycle for the garbage collector to find
+            del scope["hyp.send"]
             if info.service == UNMATCHED:
                 route = scope.get("route")
                 if route is not None:
