@@ -136,6 +136,7 @@ def from_json(obj: object) -> object:
 
 
 _AS_IS = frozenset((str, bool, type(None)))
+_EXACT = 9007199254740992.0  # 2**53: integral floats below it are exact integers
 
 
 def to_json(v: object, name: str) -> object:
@@ -143,12 +144,11 @@ def to_json(v: object, name: str) -> object:
     they print without a fraction, NaN and infinities become null."""
     t = type(v)
     if t is float:
-        if v != v or v in (math.inf, -math.inf):
-            return None
         # integral numbers print without a fraction; -0 stays a float so it survives a round trip
-        if v.is_integer() and abs(v) < 2**53 and not (v == 0 and math.copysign(1.0, v) < 0):  # type: ignore[union-attr]
-            return int(v)  # type: ignore[arg-type]
-        return v
+        # (is_integer is false for NaN and the infinities, and v - v is NaN for them)
+        if v.is_integer():  # type: ignore[union-attr]
+            return int(v) if -_EXACT < v < _EXACT and (v or math.copysign(1.0, v) > 0) else v  # type: ignore[operator,arg-type]
+        return v if v - v == 0.0 else None  # type: ignore[operator]
     if t is str or t is bool or v is None:
         return v
     if t is int:

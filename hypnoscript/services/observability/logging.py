@@ -6,8 +6,8 @@ the request line written by the middleware, `LogEvent(...)` calls and `observe` 
 handler (read from the current `RequestInfo`). uvicorn's own messages (start-up, shutdown) and the
 tracing SDK's warnings use the same format through `uvicorn_log_config`.
 
-The request path is the hot path, so: the request line has its own renderer producing the same
-JSON as the structlog pipeline, timestamps reuse the formatted second, and while the server runs
+The request path is the hot path, so: the request line has its own renderer (the same members and
+formats as the structlog pipeline, its repeating members rendered once per route), timestamps reuse the formatted second, and while the server runs
 lines are written in batches (at least every FLUSH_INTERVAL seconds, at once for warnings and
 errors, and at shutdown).
 """
@@ -99,27 +99,33 @@ class Logs:
         self.logger = structlog.make_filtering_bound_logger(level)(self.writer, [_stamp, renderer], {})
         self.json = fmt == "json"
         self.level = _LEVELS[level]
-        self._labels: dict[tuple[str, str], str] = {}  # (service, route) -> their JSON members; bounded by the config
+        # (service, route, method, level) -> the start of their request lines; bounded by the config
+        self._heads: dict[tuple[str, str, str, str], str] = {}
 
     def request(self, info, duration: float, quiet: bool) -> None:
-        """The one line a request leaves: error level for a 5xx, debug level for probes and scrapes."""
-        level = "debug" if quiet else ("error" if info.status >= 500 else "info")
+        """The one line a request leaves: error level for a 5xx, debug level for probes and scrapes.
+        Its members that repeat (service, route, method, level) are rendered once per route."""
+        status = info.status
+        level = "debug" if quiet else ("error" if status >= 500 else "info")
         if _LEVELS[level] < self.level:
             return
-        ms = round(duration * 1000.0, 3)
         if not self.json:
-            getattr(self.logger, level)("request", method=info.method, path=info.path, status=info.status,
-                                        duration_ms=ms, **info.ids())
+            getattr(self.logger, level)("request", method=info.method, path=info.path, status=status,
+                                        duration_ms=round(duration * 1000.0, 3), **info.ids())
             return
-        labels = self._labels.get((info.service, info.route))
-        if labels is None:
-            labels = self._labels[(info.service, info.route)] = \
-                f'"service":{_quote(info.service)},"route":{_quote(info.route)}'
-        line = (f'{{"event":"request","method":"{info.method}","path":{_quote(info.path)},'
-                f'"status":{info.status},"duration_ms":{ms},{labels},"request_id":{_quote(info.request_id)},'
-                f'"trace_id":"{info.trace_id}","span_id":"{info.span_id}","level":"{level}",'
+        key = (info.service, info.route, info.method, level)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = (f'{{"event":"request","service":{_quote(info.service)},'
+                                       f'"route":{_quote(info.route)},"method":{_quote(info.method)},'
+                                       f'"level":"{level}","path":')
+        line = (f'{head}{_quote(info.path)},"status":{status},"duration_ms":{duration * 1000.0:.3f},'
+                f'"request_id":{_quote(info.request_id)},"trace_id":"{info.trace_id}","span_id":"{info.span_id}",'
                 f'"time":"{_clock.now()}"}}')
-        getattr(self.writer, level)(line)
+        if level == "error":
+            self.writer.error(line)
+        else:
+            self.writer.msg(line)
 
     def event(self, level: str, message: str, **fields) -> None:
         getattr(self.logger, level)(message, **fields)
