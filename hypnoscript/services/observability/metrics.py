@@ -12,7 +12,7 @@ Values are counted in plain dictionaries on the event loop (the only writer), wh
 request path cheap; in one process they become metric families when scraped. With `--workers N`
 (`PROMETHEUS_MULTIPROC_DIR` set) each worker also adds its counts to prometheus-client's
 multiprocess metrics, files shared by the workers, at least once a second and whenever it
-answers a scrape; a scrape of any worker adds up all of them (the in-flight gauge sums live
+answers a scrape (requests and durations alike); a scrape of any worker adds up all of them (the in-flight gauge sums live
 workers only). A worker's latest second of counts may be missing from another worker's answer.
 """
 
@@ -84,6 +84,31 @@ class _SharedMetrics:
         self.errors = Counter("hyp_handler_errors", _HELP["errors"], ("service", "route", "kind"), registry=None)
         self.histograms: dict[tuple, object] = {}
         self.published: dict[tuple, int] = {}  # counts already added to the shared counters
+        # per (service, route, method, status): bucket counts and sum already added to the histogram
+        self.published_buckets: dict[tuple, list[int]] = {}
+        self.published_sums: dict[tuple, float] = {}
+
+    def histogram(self, labels: tuple):
+        child = self.histograms.get(labels)
+        if child is None:
+            child = self.histograms[labels] = self.duration.labels(*labels)
+        return child
+
+    def add_observations(self, key: tuple, counts: list[int], total: float) -> None:
+        """Add one series' observations since the last call to the shared histogram, as a batch:
+        per bucket and to the sum (prometheus-client's histogram child keeps one shared value per
+        bucket, `_buckets`, and one for the sum, `_sum`; it has no public call for a batch)."""
+        child = self.histogram(key[:3])
+        before = self.published_buckets.get(key)
+        if before is None:
+            before = self.published_buckets[key] = [0] * len(counts)
+            self.published_sums[key] = 0.0
+        for i, (now, then) in enumerate(zip(counts[:-1], before)):
+            if now != then:
+                child._buckets[i].inc(now - then)
+        child._sum.inc(total - self.published_sums[key])
+        before[:] = counts
+        self.published_sums[key] = total
 
 
 class Metrics:
@@ -127,13 +152,6 @@ class Metrics:
         counts[bisect_left(BUCKETS, seconds)] += 1
         counts[-1] += 1
         self.sums[key] += seconds
-        if self.multiprocess:
-            # a histogram has no public way to add a batch of observations: record each one
-            histograms = self._shared.histograms
-            child = histograms.get(key[:3])
-            if child is None:
-                child = histograms[key[:3]] = self._shared.duration.labels(service, route, method)
-            child.observe(seconds)
 
     def handler_failed(self, service: str, route: str, kind: str) -> None:
         key = (service, route, kind)
@@ -150,6 +168,7 @@ class Metrics:
             if delta:
                 shared.requests.labels(key[0], key[1], key[2], str(key[3])).inc(delta)
                 shared.published[key] = counts[-1]
+                shared.add_observations(key, counts, self.sums[key])
         for key, n in self.errors.items():
             delta = n - shared.published.get(("errors", *key), 0)
             if delta:
