@@ -226,6 +226,9 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+MOVED: list[bool] = []  # runs in which the handler left the event loop (it should not: it is quick)
+
+
 def measure(kind: str, folder: str, args, load) -> tuple[float, float, float, float]:
     """(requests/s, p50, p99, server CPU seconds per request)."""
     proc, port = start(kind, folder, args.workers)
@@ -241,9 +244,6 @@ def measure(kind: str, folder: str, args, load) -> tuple[float, float, float, fl
             with open(os.path.join(folder, "hyp.log")) as fh:
                 if "handler moved to the handler threads" in fh.read():
                     MOVED.append(True)
-
-
-MOVED: list[bool] = []  # runs in which the handler left the event loop (it should not: it is quick)
 
 
 def main() -> int:

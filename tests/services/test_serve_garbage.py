@@ -40,7 +40,8 @@ def test_requests_leave_no_reference_cycles(tmp_path):
     app = build_app(load_settings(write_project(tmp_path)), logs=Logs(stream=io.StringIO()))
     # handlers run inline and on the handler threads (`deep` recurses), failures, router answers
     requests = [("GET", "/items/42", 200), ("GET", "/hello/zo%C3%AB", 200), ("GET", "/invoices/9", 404),
-                ("GET", "/deep", 200), ("GET", "/boom", 500), ("GET", "/nowhere", 404), ("PUT", "/items/1", 405), ("GET", "/healthz", 200)]
+                ("GET", "/deep", 200), ("GET", "/boom", 500), ("GET", "/nowhere", 404), ("PUT", "/items/1", 405),
+                ("GET", "/healthz", 200)]
 
     async def serve_all() -> list[int | None]:
         statuses = []

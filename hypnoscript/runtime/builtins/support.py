@@ -147,7 +147,8 @@ def to_json(v: object, name: str) -> object:
         # integral numbers print without a fraction; -0 stays a float so it survives a round trip
         # (is_integer is false for NaN and the infinities, and v - v is NaN for them)
         if v.is_integer():  # type: ignore[union-attr]
-            return int(v) if -_EXACT < v < _EXACT and (v or math.copysign(1.0, v) > 0) else v  # type: ignore[operator,arg-type]
+            exact = -_EXACT < v < _EXACT and (v or math.copysign(1.0, v) > 0)  # type: ignore[operator]
+            return int(v) if exact else v  # type: ignore[arg-type]
         return v if v - v == 0.0 else None  # type: ignore[operator]
     if t is str or t is bool or v is None:
         return v

@@ -6,10 +6,10 @@ the request line written by the middleware, `LogEvent(...)` calls and `observe` 
 handler (read from the current `RequestInfo`). uvicorn's own messages (start-up, shutdown) and the
 tracing SDK's warnings use the same format through `uvicorn_log_config`.
 
-The request path is the hot path, so: the request line has its own renderer (the same members and
-formats as the structlog pipeline, its repeating members rendered once per route), timestamps reuse the formatted second, and while the server runs
-lines are written in batches (at least every FLUSH_INTERVAL seconds, at once for warnings and
-errors, and at shutdown).
+The request path is the hot path, so: the request line has its own renderer (the members and
+formats of the structlog pipeline, those that repeat rendered once per route), timestamps reuse
+the formatted second, and while the server runs lines are written in batches (at least every
+FLUSH_INTERVAL seconds, at once for warnings and errors, and at shutdown).
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ series stays bounded.
 Values are counted in plain dictionaries on the event loop (the only writer), which keeps the
 request path cheap; in one process they become metric families when scraped. With `--workers N`
 (`PROMETHEUS_MULTIPROC_DIR` set) each worker also adds its counts to prometheus-client's
-multiprocess metrics, files shared by the workers, at least once a second and whenever it
-answers a scrape (requests and durations alike); a scrape of any worker adds up all of them (the in-flight gauge sums live
-workers only). A worker's latest second of counts may be missing from another worker's answer.
+multiprocess metrics, files shared by the workers, in batches: at least once a second and
+whenever it answers a scrape; a scrape of any worker adds up all of them (the in-flight gauge
+sums live workers only). A worker's latest second of counts may be missing from another
+worker's answer.
 """
 
 from __future__ import annotations
@@ -83,26 +84,26 @@ class _SharedMetrics:
                                multiprocess_mode="livesum")
         self.errors = Counter("hyp_handler_errors", _HELP["errors"], ("service", "route", "kind"), registry=None)
         self.histograms: dict[tuple, object] = {}
-        self.published: dict[tuple, int] = {}  # counts already added to the shared counters
-        # per (service, route, method, status): bucket counts and sum already added to the histogram
-        self.published_buckets: dict[tuple, list[int]] = {}
+        self.published: dict[tuple, int] = {}  # handler errors already added to the shared counter
+        # per (service, route, method, status): bucket counts, total and sum already shared
+        self.published_counts: dict[tuple, list[int]] = {}
         self.published_sums: dict[tuple, float] = {}
 
-    def histogram(self, labels: tuple):
-        child = self.histograms.get(labels)
-        if child is None:
-            child = self.histograms[labels] = self.duration.labels(*labels)
-        return child
-
-    def add_observations(self, key: tuple, counts: list[int], total: float) -> None:
-        """Add one series' observations since the last call to the shared histogram, as a batch:
-        per bucket and to the sum (prometheus-client's histogram child keeps one shared value per
-        bucket, `_buckets`, and one for the sum, `_sum`; it has no public call for a batch)."""
-        child = self.histogram(key[:3])
-        before = self.published_buckets.get(key)
+    def add_series(self, key: tuple, counts: list[int], total: float) -> None:
+        """Add what one series observed since the last call, as a batch: to the request counter, and
+        per bucket and to the sum of the histogram (prometheus-client's histogram child keeps one
+        shared value per bucket, `_buckets`, and one for the sum, `_sum`; it has no public call
+        for a batch)."""
+        before = self.published_counts.get(key)
         if before is None:
-            before = self.published_buckets[key] = [0] * len(counts)
+            before = self.published_counts[key] = [0] * len(counts)
             self.published_sums[key] = 0.0
+        if counts[-1] == before[-1]:
+            return
+        self.requests.labels(key[0], key[1], key[2], str(key[3])).inc(counts[-1] - before[-1])
+        child = self.histograms.get(key[:3])
+        if child is None:
+            child = self.histograms[key[:3]] = self.duration.labels(*key[:3])
         for i, (now, then) in enumerate(zip(counts[:-1], before)):
             if now != then:
                 child._buckets[i].inc(now - then)
@@ -164,16 +165,12 @@ class Metrics:
             return
         shared = self._shared
         for key, counts in self.series.items():
-            delta = counts[-1] - shared.published.get(key, 0)
-            if delta:
-                shared.requests.labels(key[0], key[1], key[2], str(key[3])).inc(delta)
-                shared.published[key] = counts[-1]
-                shared.add_observations(key, counts, self.sums[key])
+            shared.add_series(key, counts, self.sums[key])
         for key, n in self.errors.items():
-            delta = n - shared.published.get(("errors", *key), 0)
+            delta = n - shared.published.get(key, 0)
             if delta:
                 shared.errors.labels(*key).inc(delta)
-                shared.published[("errors", *key)] = n
+                shared.published[key] = n
         shared.in_flight.set(self.in_flight)
 
     async def publish_periodically(self) -> None:
