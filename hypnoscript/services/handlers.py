@@ -30,7 +30,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from hypnoscript.runtime.builtins.http_service import HypFail, is_response
-from hypnoscript.runtime.builtins.support import from_json, to_json
+from hypnoscript.runtime.builtins.support import parse_json, to_json
 from hypnoscript.runtime.context import activate
 from hypnoscript.runtime.errors import HypError, HypExit, HypTypeError
 from hypnoscript.runtime.values import Record, type_name
@@ -187,7 +187,7 @@ def _body(body: bytes, content_type: str) -> object:
         except UnicodeDecodeError:
             raise BadRequest("the request body is not valid UTF-8 text") from None
     try:
-        return from_json(json.loads(body, parse_constant=_reject_constant))
+        return parse_json(body, _reject_constant)
     except (ValueError, RecursionError, OverflowError) as exc:
         raise BadRequest(f"malformed JSON body: {exc}") from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypnoscript.runtime.builtins.args import as_number, as_string, saturate_i64
 from hypnoscript.runtime.builtins.registry import builtin
-from hypnoscript.runtime.builtins.support import from_json, json_dumps, sleep_ms, write_line
+from hypnoscript.runtime.builtins.support import json_dumps, parse_json, sleep_ms, write_line
 from hypnoscript.runtime.errors import HypError, HypThrow
 from hypnoscript.runtime.values import Record, display, parse_number, type_name, value_eq
 
@@ -106,11 +106,9 @@ def _is_function(v):
     aliases=("JsonParse",),
 )
 def _parse_json(text):
-    import json
-
     text = as_string(text, "ParseJSON", 1)
     try:
-        return from_json(json.loads(text, parse_constant=_reject_constant))
+        return parse_json(text, _reject_constant)
     except (ValueError, RecursionError) as exc:
         raise HypError(f"JSON error: {exc}") from None
 

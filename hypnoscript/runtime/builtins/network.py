@@ -7,7 +7,7 @@ import time
 
 from hypnoscript.runtime.builtins.args import as_number, as_object, as_string, optional
 from hypnoscript.runtime.builtins.registry import builtin
-from hypnoscript.runtime.builtins.support import check_path, from_json, json_dumps, os_error
+from hypnoscript.runtime.builtins.support import check_path, json_dumps, os_error, parse_json
 from hypnoscript.runtime.context import current
 from hypnoscript.runtime.errors import HypArgumentError, HypIOError
 from hypnoscript.runtime.values import display
@@ -117,10 +117,8 @@ def _api_send(request):
 
 
 def _json_response(response: dict) -> object:
-    import json
-
     try:
-        return from_json(json.loads(response["body"]))
+        return parse_json(response["body"])
     except ValueError as exc:
         raise HypIOError(f"Serialization error: {exc}") from None
 

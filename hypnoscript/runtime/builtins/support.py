@@ -135,6 +135,28 @@ def from_json(obj: object) -> object:
     return obj
 
 
+def _json_int(text: str) -> float:
+    return float(int(text))  # through int: its digit limit, and "-0" is the integer zero
+
+
+_DECODERS: dict = {}  # parse_constant -> its decoder
+
+
+def parse_json(text: str | bytes, parse_constant=None) -> object:
+    """JSON text as HypnoScript values (numbers become floats) in one pass, without a second walk
+    over the parsed document; raises ValueError (and RecursionError) like `json.loads`."""
+    import json
+
+    decoder = _DECODERS.get(parse_constant)
+    if decoder is None:
+        decoder = _DECODERS[parse_constant] = json.JSONDecoder(parse_int=_json_int, parse_constant=parse_constant)
+    if not isinstance(text, str):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    if text.startswith("\ufeff"):
+        raise ValueError("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+    return decoder.decode(text)
+
+
 _AS_IS = frozenset((str, bool, type(None)))
 _EXACT = 9007199254740992.0  # 2**53: integral floats below it are exact integers
 
