@@ -533,6 +533,8 @@ class Compiler:
         return [py.Raise(exc=self.call("_LoopJump", self.const(f"{kind}:{target.key}")), cause=None)]
 
     def s_Loop(self, s: A.Loop) -> list[py.stmt]:
+        if self.counting_loop(s):
+            return self.range_loop(s)
         out: list[py.stmt] = []
         if s.init is not None:
             out.extend(self.stmt(s.init))
@@ -562,6 +564,70 @@ class Compiler:
             stmt = py.While(test=self.const(True), body=cond_pre + check + body + update, orelse=[])
         else:
             stmt = self.while_loop(test, body + update)
+        return out + self.loop_exit(loop, stmt)
+
+    def counting_loop(self, s: A.Loop) -> bool:
+        """`loop (induce i = a; i < b; i = i + 1)` (or `<=`) where `i` is an integer counter and `b`
+        a number computed from literals and variables that nothing in the loop assigns (and no
+        suggestion assigns at all): `b` is then the same at every pass, and the loop can be a
+        `for` over a `range`."""
+        init, cond, update = s.init, s.cond, s.update
+        if type(init) is not A.VarDecl or init.init is None or type(cond) is not A.Binary or cond.op not in ("<", "<="):
+            return False
+        name = init.name
+        if type(cond.left) is not A.Identifier or cond.left.name != name:
+            return False
+        if type(update) is not A.Assign or type(update.target) is not A.Identifier or update.target.name != name:
+            return False
+        step = update.value
+        if not (type(step) is A.Binary and step.op == "+" and type(step.left) is A.Identifier
+                and step.left.name == name and type(step.right) is A.NumberLit and step.right.value == 1):
+            return False
+        scope = self._fn.scope
+        counter = scope.lookup(name)
+        if counter is None or not counter.counter or counter.assigned_inside:
+            return False
+        names = set()
+        for n in A.walk([cond.right]):
+            t = type(n)
+            if t is A.Identifier:
+                names.add(n.name)
+            elif not (t is A.NumberLit or (t is A.Binary and n.op in ("+", "-", "*"))
+                      or (t is A.Unary and n.op == "-")):
+                return False
+        assigned = set().union(*map(_assigned_names, s.body))
+        for n in names:
+            b = scope.lookup(n)
+            if b is None or b is counter or b.assigned_inside or n in assigned:
+                return False
+        return self.analysis.type_of(cond.right, scope) == NUM
+
+    def range_loop(self, s: A.Loop) -> list[py.stmt]:
+        """A counting loop as `for i in range(i, end)`; without a `snap`, `i` ends where the
+        `while` form leaves it, at the end (the `else`)."""
+        out = self.stmt(s.init)
+        counter = self._fn.scope.lookup(s.init.name)
+        bound = s.cond.right
+        inclusive = s.cond.op == "<="
+        end = self.int_expr(bound)
+        if end is not None:
+            if inclusive:
+                end = py.BinOp(left=end, op=py.Add(), right=self.const(1))
+        else:
+            pre, value = self.expr(bound)
+            out.extend(pre)
+            end = self.call("_loop_end", value, self.const(inclusive))
+        last = self.tmp("end")
+        out.append(py.Assign(targets=[self.name(last, True)], value=end))
+        loop = self.enter_loop(s.label)
+        body = self.loop_body(loop, self.guarded_block(s.body, s.cond))
+        self._fn.loops.pop()
+        i = counter.pyname
+        finish = py.If(test=py.Compare(left=self.name(i), ops=[py.Lt()], comparators=[self.name(last)]),
+                       body=[py.Assign(targets=[self.name(i, True)], value=self.name(last))], orelse=[])
+        stmt = py.For(target=self.name(i, True), iter=py.Call(func=self.name("range"), args=[self.name(i), self.name(last)],
+                                                            keywords=[]),
+                      body=body or [py.Pass()], orelse=[finish], type_comment=None)
         return out + self.loop_exit(loop, stmt)
 
     def s_ForIn(self, s: A.ForIn) -> list[py.stmt]:

@@ -119,7 +119,7 @@ def _exports(local_values: dict, pairs: tuple) -> dict:
 BASE_GLOBALS = {
     "__hyp_generated__": True,
     "__builtins__": {"type": type, "float": float, "str": str, "bool": bool, "list": list, "len": len, "int": int,
-                     "abs": abs, "locals": locals, "Exception": Exception},
+                     "abs": abs, "range": range, "locals": locals, "Exception": Exception},
     "_fmt": display,
     "_fmtn": format_number,
     "_add": ops.add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_mod": ops.mod, "_neg": ops.neg,
@@ -130,6 +130,7 @@ BASE_GLOBALS = {
     "_oscillate": ops.oscillate, "_no_match": ops.no_match, "_assert_failed": ops.assertion_failed,
     "_HypThrow": HypThrow, "_caught": ops.caught_value, "_undefined": ops.undefined,
     "_missing_argument": ops.missing_argument, "_call_dropping": ops.call_dropping, "_iterate": ops.iterate,
+    "_loop_end": ops.loop_end,
     "_Session": sessions.Session, "_init_static": sessions.init_static_field,
     "_ctx_push": sessions.CONTEXT.append, "_ctx_pop": sessions.CONTEXT.pop,
     "_Record": Record, "_Instance": sessions.Instance, "_RecordType": ops.RecordType,

@@ -152,6 +152,17 @@ def index_opt(obj, i):
     return index(obj, i)
 
 
+def loop_end(bound, inclusive: bool) -> int:
+    """The `range` end of a counting loop whose integer counter runs while `i < bound` (or
+    `i <= bound`): the first integer the comparison rejects. An infinite bound runs practically
+    forever, NaN and minus infinity not at all, as the comparisons would."""
+    if type(bound) is int:
+        return bound + 1 if inclusive else bound
+    if bound - bound != 0.0:  # NaN or an infinity
+        return 2**63 if bound == math.inf else -(2**63)
+    return math.floor(bound) + 1 if inclusive else math.ceil(bound)
+
+
 def set_index(obj, i, value):
     t = type(obj)
     if t is list:
