@@ -145,13 +145,15 @@ _DECODERS: dict = {}  # parse_constant -> its decoder
 def parse_json(text: str | bytes, parse_constant=None) -> object:
     """JSON text as HypnoScript values (numbers become floats) in one pass, without a second walk
     over the parsed document; raises ValueError (and RecursionError) like `json.loads`."""
-    import json
-
     decoder = _DECODERS.get(parse_constant)
     if decoder is None:
+        import json
+
         decoder = _DECODERS[parse_constant] = json.JSONDecoder(parse_int=_json_int, parse_constant=parse_constant)
     if not isinstance(text, str):
-        text = text.decode(json.detect_encoding(text), "surrogatepass")
+        from json import detect_encoding
+
+        text = text.decode(detect_encoding(text), "surrogatepass")
     if text.startswith("\ufeff"):
         raise ValueError("Unexpected UTF-8 BOM (decode using utf-8-sig)")
     return decoder.decode(text)

@@ -84,7 +84,7 @@ class _SharedMetrics:
                                multiprocess_mode="livesum")
         self.errors = Counter("hyp_handler_errors", _HELP["errors"], ("service", "route", "kind"), registry=None)
         self.histograms: dict[tuple, object] = {}
-        self.published: dict[tuple, int] = {}  # handler errors already added to the shared counter
+        self.published_errors: dict[tuple, int] = {}  # handler errors already added to the shared counter
         # per (service, route, method, status): bucket counts, total and sum already shared
         self.published_counts: dict[tuple, list[int]] = {}
         self.published_sums: dict[tuple, float] = {}
@@ -167,10 +167,10 @@ class Metrics:
         for key, counts in self.series.items():
             shared.add_series(key, counts, self.sums[key])
         for key, n in self.errors.items():
-            delta = n - shared.published.get(key, 0)
+            delta = n - shared.published_errors.get(key, 0)
             if delta:
                 shared.errors.labels(*key).inc(delta)
-                shared.published[key] = n
+                shared.published_errors[key] = n
         shared.in_flight.set(self.in_flight)
 
     async def publish_periodically(self) -> None:
