@@ -76,8 +76,18 @@ def _attach(parser, module: str) -> None:
     parser.set_defaults(_run=mod.run)
 
 
+def _resolve_infrastructure(ctx):
+    from hypnoscript.services.data.infrastructure import resolve
+
+    return resolve(ctx)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from hypnoscript.runtime import infrastructure
+
+    # programs run by `hyp` get their project's database and cache (built on first use)
+    infrastructure.register(_resolve_infrastructure)
     if len(argv) == 2 and argv[0] == "exec" and not argv[1].startswith("-"):
         # `hyp exec FILE`, the most common run, skips argparse (and `re`) entirely
         from hypnoscript.cli.commands import exec_cmd

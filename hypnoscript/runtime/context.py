@@ -62,6 +62,8 @@ class RuntimeContext:
         self.capabilities = capabilities or Capabilities()
         self._seed = seed
         self._rng = None
+        # the database and cache of the program (runtime.infrastructure), made on first use
+        self.infrastructure = None
 
     @property
     def rng(self):

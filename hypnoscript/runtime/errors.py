@@ -69,6 +69,24 @@ class HypPermissionError(HypError):
     kind = "permission denied"
 
 
+class HypDatabaseError(HypError):
+    """A database statement failed: SQL error, lost connection, pool timeout, bad parameters."""
+
+    code = "HYP4030"
+    kind = "database error"
+
+    def __init__(self, message: str, *, retryable: bool = False, help: str | None = None) -> None:
+        super().__init__(message, help=help)
+        self.retryable = retryable  # a serialization failure or deadlock: DbTransaction runs again
+
+
+class HypCacheError(HypError):
+    """A cache operation failed: the server does not answer, or the stored value does not fit."""
+
+    code = "HYP4031"
+    kind = "cache error"
+
+
 class HypThrow(HypError):
     """A value thrown with `throw`; `catch` receives `value`."""
 

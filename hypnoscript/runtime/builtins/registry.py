@@ -42,6 +42,8 @@ _MODULES = (
     "named_sessions",
     "debugging",
     "assertions",
+    "database",
+    "cache",
 )
 
 CATEGORY_TITLES = {
@@ -69,6 +71,8 @@ CATEGORY_TITLES = {
     "session": "Named sessions",
     "debug": "Debugging",
     "testing": "Assertions",
+    "database": "Database",
+    "cache": "Cache",
 }
 
 # The 137 names the reference interpreter dispatches (BUILTINS.md A.11).

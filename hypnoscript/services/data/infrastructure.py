@@ -1,0 +1,122 @@
+"""A project's database and cache, built from `infrastructure` in its configuration on first use.
+
+One `Infrastructure` per project root and profile per process, so every program and handler of a
+project shares one connection pool and one memory cache. `resolve(ctx)` is what the `hyp` command
+registers with `runtime.infrastructure` for programs it runs; `hyp serve` makes its own, with
+metrics and traces attached.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+from hypnoscript.runtime.errors import HypError
+
+_instances: dict[tuple[str, str | None], Infrastructure] = {}
+_instances_lock = threading.Lock()
+
+
+class Infrastructure:
+    def __init__(self, root: str, settings: dict, *, name: str | None = None, observer=None) -> None:
+        self.root = root
+        self.settings = settings  # the configuration's `infrastructure` section, defaults applied
+        self.name = name or os.path.basename(os.path.abspath(root)) or "hyp"
+        self.observer = observer
+        self._database = None
+        self._cache = None
+        self._lock = threading.Lock()
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.get("database", {}).get("url", "sqlite:///data/app.db")
+
+    @property
+    def cache_url(self) -> str:
+        return self.settings.get("cache", {}).get("url", "memory://")
+
+    def database(self):
+        if self._database is None:
+            with self._lock:
+                if self._database is None:
+                    from hypnoscript.services.data.database import Database
+
+                    db = self.settings.get("database", {})
+                    self._database = Database(self.database_url, self.root, pool_size=db.get("poolSize", 5),
+                                              timeout=db.get("timeout", 10), retries=db.get("retries", 3),
+                                              observer=self.observer)
+        return self._database
+
+    def cache(self):
+        if self._cache is None:
+            with self._lock:
+                if self._cache is None:
+                    from hypnoscript.services.data.cache import open_cache
+
+                    cache = self.settings.get("cache", {})
+                    prefix = cache.get("prefix")
+                    if prefix is None:
+                        prefix = "hyp:" + re.sub(r"[^A-Za-z0-9_.-]", "_", self.name) + ":"
+                    self._cache = open_cache(self.cache_url, prefix=prefix, default_ttl=cache.get("defaultTtl", 300),
+                                             max_entries=cache.get("maxEntries", 10000),
+                                             timeout=cache.get("timeout", 5), observer=self.observer)
+        return self._cache
+
+    def opened(self) -> tuple[bool, bool]:
+        """Whether the database and the cache have been used yet."""
+        return self._database is not None, self._cache is not None
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+        if self._cache is not None:
+            self._cache.close()
+
+
+def for_project(root: str, profile: str | None = None, env=None) -> Infrastructure:
+    """The shared infrastructure of the project at `root` (or of a folder without a project)."""
+    from hypnoscript.project.config import ConfigError, load_config
+
+    env = os.environ if env is None else env
+    key = (os.path.abspath(root), profile or env.get("HYP_PROFILE") or None)
+    infra = _instances.get(key)
+    if infra is not None:
+        return infra
+    with _instances_lock:
+        infra = _instances.get(key)
+        if infra is None:
+            try:
+                config = load_config(root, key[1], env)
+            except ConfigError as error:
+                first = error.diagnostics[0]
+                where = f" ({first.path})" if first.path else ""
+                raise HypError(f"the project configuration is invalid{where}: {first.message}") from None
+            infra = _instances[key] = Infrastructure(key[0], config.get("infrastructure", {}), name=_name(root))
+    return infra
+
+
+def _name(root: str) -> str:
+    from hypnoscript.project.manifest import MANIFEST
+
+    try:
+        import json
+
+        with open(os.path.join(root, MANIFEST), encoding="utf-8") as fh:
+            name = json.load(fh).get("name")
+        if isinstance(name, str) and name:
+            return name
+    except (OSError, ValueError, AttributeError):
+        pass
+    return os.path.basename(os.path.abspath(root))
+
+
+def resolve(ctx) -> Infrastructure:
+    """The infrastructure of a program run by `hyp`: its project's (found from the program's file
+    upwards), or the current folder's when the program is in no project."""
+    from hypnoscript.project.manifest import find_root
+
+    start = os.path.dirname(os.path.abspath(ctx.script_path)) if ctx.script_path and ctx.script_path != "-" \
+        else os.getcwd()
+    root = find_root(start) or os.getcwd()
+    return for_project(root)
