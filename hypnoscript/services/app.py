@@ -19,6 +19,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hypnoscript.runtime.builtins import http_service
+from hypnoscript.services.data.infrastructure import Infrastructure
+from hypnoscript.services.data.readiness import add_data_checks
+from hypnoscript.services.data.telemetry import DataObserver
 from hypnoscript.services.handlers import (
     HandlerPool,
     RouteCall,
@@ -124,11 +127,14 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     tracing = tracing or Tracing.from_settings(settings)
     metrics = Metrics()
     stream = ObserveStream(logs)
-    modules = ServiceModules(settings)
+    infrastructure = Infrastructure(settings.root, settings.config.get("infrastructure", {}), name=settings.name,
+                                    observer=DataObserver(metrics, tracing))
+    modules = ServiceModules(settings, infrastructure)
     http_service.set_log_sink(logs.handler_event)
     services = modules.load(stream)
     pool = HandlerPool(threads or default_threads())
     health = Health([s.spec.name for s in services])
+    add_data_checks(health, infrastructure)
 
     endpoints: dict[str, dict[str, object]] = {}  # path -> method -> endpoint
     owners: dict[str, str] = {}  # path -> service (the labels of a 405 on that path)
@@ -183,6 +189,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             pool.stop()
             tracing.shutdown()
             metrics.close()
+            infrastructure.close()
             logs.event("info", "stopped", pid=os.getpid())
             for task in background:
                 task.cancel()

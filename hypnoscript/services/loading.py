@@ -57,8 +57,9 @@ class LoadedService:
 
 
 class ServiceModules:
-    def __init__(self, settings: ServeSettings) -> None:
+    def __init__(self, settings: ServeSettings, infrastructure=None) -> None:
         self.settings = settings
+        self.infrastructure = infrastructure  # the database and cache every service's code uses
         self.loader = ModuleLoader(root=settings.root)
 
     def compile(self) -> None:
@@ -87,6 +88,7 @@ class ServiceModules:
         for spec in self.settings.services:
             ctx = RuntimeContext(stdout=stdout, argv=[], script_path=spec.module,
                                  capabilities=Capabilities(**_grants(spec.capabilities)))
+            ctx.infrastructure = self.infrastructure
             program = self._program(spec.module)
             exports = self._run(spec, ctx, program)
             handlers = {}

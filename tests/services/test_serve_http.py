@@ -160,7 +160,8 @@ def test_healthz_and_readyz(server):
     assert r.status_code == 200 and r.json() == {"status": "alive"}
     r = server.client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "services": ["api"], "checks": {"config": "ok", "modules": "ok"}}
+    assert r.json() == {"status": "ready", "services": ["api"],
+                        "checks": {"config": "ok", "modules": "ok", "database": "ok", "cache": "ok"}}
 
 
 def test_readyz_reports_a_failing_check(server):

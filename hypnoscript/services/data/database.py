@@ -41,6 +41,7 @@ _EXACT = 9007199254740992.0  # 2**53
 # SQLSTATE / MySQL error numbers of failures that a transaction survives by running again
 _RETRY_SQLSTATES = frozenset(("40001", "40P01"))
 _RETRY_MYSQL = frozenset((1213, 1205))
+_DDL = ("CREATE", "ALTER", "DROP", "RENAME")
 
 
 def engine_url(url: str, root: str) -> sqlalchemy.URL:
@@ -187,6 +188,19 @@ def read_value(value: object) -> object:
     return str(value)
 
 
+def _read_bool(value: object) -> object:
+    return value if value is None else bool(value)
+
+
+def _read_json(value: object) -> object:
+    if type(value) is not str:
+        return read_value(value)
+    try:
+        return parse_json(value)
+    except (ValueError, RecursionError):
+        return value
+
+
 def _rows(result) -> list[dict]:
     keys = list(result.keys())
     rows = []
@@ -243,6 +257,7 @@ class Database:
         self.observer = observer
         self._active: contextvars.ContextVar = contextvars.ContextVar(f"hyp_db_{id(self)}", default=None)
         self._texts: dict[str, sqlalchemy.TextClause] = {}
+        self._mysql_json: dict[tuple[str, str], frozenset] = {}
         self._lock = threading.Lock()
 
     # statements
@@ -287,6 +302,8 @@ class Database:
 
     def _execute(self, sql: str, params: dict) -> float:
         bound = bind_params(params, "DbExecute")
+        if self._mysql_json and sql.lstrip()[:6].upper().startswith(_DDL):
+            self._mysql_json.clear()  # a table may have changed its columns
         conn = self._active.get()
         try:
             if conn is not None:
@@ -329,6 +346,12 @@ class Database:
         if not result.returns_rows:
             result.close()
             return None if one else []
+        if self.backend == "mysql":
+            readers = self._mysql_readers(conn, result)
+            if readers is not None:
+                keys = list(result.keys())
+                rows = [{k: f(v) for k, f, v in zip(keys, readers, row)} for row in result]
+                return (rows[0] if rows else None) if one else rows
         if one:
             keys = list(result.keys())
             row = result.first()
@@ -337,6 +360,36 @@ class Database:
             return {k: v if type(v) is str or v is None or type(v) is float else read_value(v)
                     for k, v in zip(keys, row)}
         return _rows(result)
+
+    def _mysql_readers(self, conn, result):
+        """MariaDB and MySQL do not say which columns hold booleans or JSON: BOOLEAN is TINYINT(1),
+        and a MariaDB JSON column is LONGTEXT with a json_valid() check, looked up once per table."""
+        fields = getattr(getattr(result.cursor, "_result", None), "fields", None)
+        if not fields:
+            return None
+        readers = []
+        special = False
+        for field in fields:
+            if field.type_code == 1 and field.length == 1:  # TINYINT(1)
+                readers.append(_read_bool)
+                special = True
+            elif field.type_code in (245, 252) and field.org_table and (
+                    field.type_code == 245 or field.org_name in self._json_columns(conn, field.db, field.org_table)):
+                readers.append(_read_json)
+                special = True
+            else:
+                readers.append(read_value)
+        return readers if special else None
+
+    def _json_columns(self, conn, schema: str, table: str) -> frozenset:
+        key = (schema, table)
+        columns = self._mysql_json.get(key)
+        if columns is None:
+            rows = conn.exec_driver_sql(
+                "SELECT CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s "
+                "AND TABLE_NAME = %s AND CHECK_CLAUSE LIKE 'json\\_valid(%%'", (schema, table)).fetchall()
+            columns = self._mysql_json[key] = frozenset(r[0] for r in rows)
+        return columns
 
     def _transaction(self, fn):
         conn = self._active.get()

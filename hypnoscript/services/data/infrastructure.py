@@ -14,7 +14,7 @@ import threading
 
 from hypnoscript.runtime.errors import HypError
 
-_instances: dict[tuple[str, str | None], Infrastructure] = {}
+_instances: dict[tuple[str, str], Infrastructure] = {}  # (root, its settings as JSON) -> shared
 _instances_lock = threading.Lock()
 
 
@@ -78,22 +78,31 @@ def for_project(root: str, profile: str | None = None, env=None) -> Infrastructu
     """The shared infrastructure of the project at `root` (or of a folder without a project)."""
     from hypnoscript.project.config import ConfigError, load_config
 
+    import json
+
     env = os.environ if env is None else env
-    key = (os.path.abspath(root), profile or env.get("HYP_PROFILE") or None)
-    infra = _instances.get(key)
-    if infra is not None:
-        return infra
+    root = os.path.abspath(root)
+    try:
+        config = load_config(root, profile, env)
+    except ConfigError as error:
+        first = error.diagnostics[0]
+        where = f" ({first.path})" if first.path else ""
+        raise HypError(f"the project configuration is invalid{where}: {first.message}") from None
+    settings = config.get("infrastructure", {})
+    key = (root, json.dumps(settings, sort_keys=True))
     with _instances_lock:
         infra = _instances.get(key)
         if infra is None:
-            try:
-                config = load_config(root, key[1], env)
-            except ConfigError as error:
-                first = error.diagnostics[0]
-                where = f" ({first.path})" if first.path else ""
-                raise HypError(f"the project configuration is invalid{where}: {first.message}") from None
-            infra = _instances[key] = Infrastructure(key[0], config.get("infrastructure", {}), name=_name(root))
+            infra = _instances[key] = Infrastructure(root, settings, name=_name(root))
     return infra
+
+
+def close_all() -> None:
+    """Close every shared infrastructure (its pools and connections)."""
+    with _instances_lock:
+        for infra in _instances.values():
+            infra.close()
+        _instances.clear()
 
 
 def _name(root: str) -> str:

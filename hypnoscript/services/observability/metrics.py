@@ -5,6 +5,9 @@
 - `hyp_http_requests_in_flight`
 - `hyp_handler_errors_total{service,route,kind}` (`kind` is `error` or `timeout`)
 
+- `hyp_db_calls_total`, `hyp_db_errors_total`, `hyp_db_duration_seconds` (histogram) and the same
+  for `hyp_cache_*`, each labelled `{backend,operation}`: database and cache calls of handlers
+
 `route` is the configured path template (`/items/{id}`), never the raw path, so the number of
 series stays bounded.
 
@@ -112,6 +115,31 @@ class _SharedMetrics:
         self.published_sums[key] = total
 
 
+class _DataMetrics:
+    """Database and cache calls. They happen on handler threads, not on the event loop, so they go
+    straight to prometheus-client's thread-safe metrics (shared files with `--workers N`)."""
+
+    def __init__(self, registry) -> None:
+        from prometheus_client import Counter, Histogram
+
+        self.series = {}
+        for kind, what in (("db", "Database"), ("cache", "Cache")):
+            labels = ("backend", "operation")
+            self.series[kind] = (
+                Counter(f"hyp_{kind}_calls", f"{what} calls made by handlers", labels, registry=registry),
+                Counter(f"hyp_{kind}_errors", f"{what} calls that failed", labels, registry=registry),
+                Histogram(f"hyp_{kind}_duration_seconds", f"Time a {what.lower()} call took", labels,
+                          buckets=BUCKETS, registry=registry),
+            )
+
+    def call(self, kind: str, backend: str, operation: str, seconds: float, failed: bool) -> None:
+        calls, errors, duration = self.series[kind]
+        calls.labels(backend, operation).inc()
+        if failed:
+            errors.labels(backend, operation).inc()
+        duration.labels(backend, operation).observe(seconds)
+
+
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
     PUBLISH_INTERVAL = 1.0  # seconds between pushes of a worker's counts to the shared files
@@ -137,6 +165,7 @@ class Metrics:
             self.registry = CollectorRegistry()
             for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR, _LocalCollector(self)):
                 self.registry.register(collector)
+        self._data = _DataMetrics(self.registry)
 
     def started(self) -> None:
         """A request began (on the event loop)."""
@@ -153,6 +182,10 @@ class Metrics:
         counts[bisect_left(BUCKETS, seconds)] += 1
         counts[-1] += 1
         self.sums[key] += seconds
+
+    def data_call(self, kind: str, backend: str, operation: str, seconds: float, failed: bool) -> None:
+        """A database (`kind` db) or cache call ended (on a handler thread)."""
+        self._data.call(kind, backend, operation, seconds, failed)
 
     def handler_failed(self, service: str, route: str, kind: str) -> None:
         key = (service, route, kind)

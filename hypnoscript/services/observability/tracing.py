@@ -143,6 +143,13 @@ class Tracing:
         span.end()
         self._context.detach(token)
 
+    def child_span(self, name: str, attributes: dict):
+        """A span under the current one (a handler's, in its thread); the caller ends it."""
+        return self._tracer.start_span(name, attributes=attributes)
+
+    def fail_span(self, span, message: str) -> None:
+        span.set_status(self._error, message)
+
     def shutdown(self) -> None:
         if self.provider is not None:
             self.provider.shutdown()

@@ -1,0 +1,40 @@
+"""`/readyz` checks for the database and the cache: 503, naming the backend and its error, while
+one does not answer, and ready again as soon as it does.
+
+A configured server is always checked. The embedded defaults (a SQLite file, the memory cache)
+are checked once the code has used them, so a project that stores nothing gets no `data/app.db`
+from its probes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from hypnoscript.runtime.errors import HypError
+
+DEFAULT_DATABASE = "sqlite:///data/app.db"
+DEFAULT_CACHE = "memory://"
+
+
+def add_data_checks(health, infrastructure, timeout: float = 5.0) -> None:
+    async def probe(open_backend, configured: bool, opened) -> str | None:
+        if not configured and not opened():
+            return None
+        try:
+            await asyncio.wait_for(asyncio.to_thread(lambda: open_backend().ping()), timeout)
+        except asyncio.TimeoutError:
+            return f"no answer within {timeout:g} s"
+        except HypError as error:
+            return error.message
+        return None
+
+    async def database() -> str | None:
+        return await probe(infrastructure.database, infrastructure.database_url != DEFAULT_DATABASE,
+                           lambda: infrastructure.opened()[0])
+
+    async def cache() -> str | None:
+        return await probe(infrastructure.cache, infrastructure.cache_url != DEFAULT_CACHE,
+                           lambda: infrastructure.opened()[1])
+
+    health.add_check("database", database)
+    health.add_check("cache", cache)
