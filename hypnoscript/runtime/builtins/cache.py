@@ -12,6 +12,7 @@ from hypnoscript.runtime.builtins.args import as_function, as_number, as_string
 from hypnoscript.runtime.builtins.registry import builtin
 from hypnoscript.runtime.context import current
 from hypnoscript.runtime.errors import HypArgumentError
+from hypnoscript.runtime.values import display
 
 
 def _cache():
@@ -24,7 +25,7 @@ def _ttl(ttl, name: str, pos: int) -> float | None:
         return None
     seconds = as_number(ttl, name, pos)
     if not seconds >= 0 or seconds == float("inf"):
-        raise HypArgumentError(f"Builtin '{name}' expected a time to live of 0 or more seconds, got {ttl}")
+        raise HypArgumentError(f"Builtin '{name}' expected a time to live of 0 or more seconds, got {display(ttl)}")
     return seconds
 
 
