@@ -127,9 +127,9 @@ class Schema:
         if kind == "VIEW":
             if items and all(isinstance(i, exp.Identifier) for i in items):
                 columns = [i.name for i in items]
-            elif query is not None:
+            elif isinstance(query, (exp.Query, exp.Subquery)):
                 columns = _Resolver(self, None).outputs_of(query)
-        elif query is not None and isinstance(query, (exp.Query, exp.Subquery)):
+        elif isinstance(query, (exp.Query, exp.Subquery)):
             columns = _Resolver(self, None).outputs_of(query)
         else:
             columns = self._declared_columns(e, items)
@@ -179,7 +179,7 @@ class Schema:
             elif isinstance(action, exp.RenameColumn):
                 _rename(table, action.this.name, action.args["to"].name)
             elif isinstance(action, exp.ModifyColumn):
-                if action.args.get("rename_from") is not None:
+                if isinstance(action.args.get("rename_from"), exp.Identifier):
                     _rename(table, action.args["rename_from"].name, action.this.name)
             elif isinstance(action, exp.Drop) or type(action).__name__ in _HARMLESS_ACTIONS:
                 continue
@@ -348,13 +348,13 @@ class _Resolver:
         query = e.expression
         if isinstance(query, (exp.Query, exp.Subquery)):
             self.query(query, None, ctes)
-        elif query is not None:
+        elif isinstance(query, exp.Expression):
             self.expressions(query, _Scope(None), ctes)
         if source is not None:
             # ON CONFLICT ... DO UPDATE may read the proposed row as `excluded`
             scope.sources.append(_Source("excluded", source.table, source.columns))
         for key in ("conflict", "returning", "where"):
-            if e.args.get(key) is not None:
+            if isinstance(e.args.get(key), exp.Expression):
                 self.expressions(e.args[key], scope, ctes)
 
     def update_or_delete(self, e) -> None:
@@ -372,7 +372,7 @@ class _Resolver:
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, exp.From):
                     self.add_source(scope, item.this, ctes)
-                elif item is not None:
+                elif isinstance(item, exp.Expression):
                     self.add_source(scope, item, ctes)
         for join in e.args.get("joins") or []:
             self.add_join(scope, join, ctes)
@@ -386,13 +386,16 @@ class _Resolver:
     # queries
 
     def with_(self, node, parent: _Scope | None, ctes: dict) -> dict:
+        from sqlglot import exp
+
         w = node.args.get("with_") or node.args.get("with")
-        if w is None:
+        if not isinstance(w, exp.With):
             return ctes
         ctes = dict(ctes)
         for cte in w.expressions:
             name = cte.alias.lower()
-            named = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") is not None else []
+            alias = cte.args.get("alias")
+            named = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
             if w.args.get("recursive"):
                 ctes[name] = named or None
             columns = self.query(cte.this, parent, ctes)
@@ -416,7 +419,7 @@ class _Resolver:
             if left is None:
                 scope.sources.append(_Source("", "", None))
             for key in ("order", "limit", "offset"):
-                if node.args.get(key) is not None:
+                if isinstance(node.args.get(key), exp.Expression):
                     self.expressions(node.args[key], scope, ctes)
             return left
         if not isinstance(node, exp.Select):
@@ -425,7 +428,7 @@ class _Resolver:
             return None
         scope = _Scope(parent)
         from_ = node.args.get("from_")
-        if from_ is not None:
+        if isinstance(from_, exp.From):
             self.add_source(scope, from_.this, ctes)
         for join in node.args.get("joins") or []:
             self.add_join(scope, join, ctes)
@@ -460,8 +463,10 @@ class _Resolver:
         return names
 
     def add_join(self, scope: _Scope, join, ctes: dict) -> None:
+        from sqlglot import exp
+
         self.add_source(scope, join.this, ctes)
-        if join.args.get("on") is not None:
+        if isinstance(join.args.get("on"), exp.Expression):
             self.expressions(join.args["on"], scope, ctes)
 
     def add_source(self, scope: _Scope, node, ctes: dict) -> _Source | None:
@@ -487,11 +492,13 @@ class _Resolver:
         return source
 
     def table_columns(self, node, ctes: dict) -> list[str] | None:
+        from sqlglot import exp
+
         name = node.name
         db = node.args.get("db")
-        if db is None and name.lower() in ctes:
+        if not isinstance(db, exp.Identifier) and name.lower() in ctes:
             return ctes[name.lower()]
-        if (db is not None and db.name.lower() in _SYSTEM_SCHEMAS) or name.lower().startswith(_SYSTEM_PREFIXES) \
+        if (isinstance(db, exp.Identifier) and db.name.lower() in _SYSTEM_SCHEMAS) or name.lower().startswith(_SYSTEM_PREFIXES) \
                 or name.lower() == "dual":
             return None
         table = self.schema.table(name)
@@ -524,7 +531,8 @@ class _Resolver:
     def column(self, n, scope: _Scope) -> None:
         from sqlglot import exp
 
-        if isinstance(n.this, exp.Star) or not isinstance(n.this, exp.Identifier) or n.args.get("db") is not None:
+        if isinstance(n.this, exp.Star) or not isinstance(n.this, exp.Identifier) \
+                or isinstance(n.args.get("db"), exp.Expression):
             return
         name = n.name
         low = name.lower()
