@@ -54,7 +54,7 @@ def _restore(backup, root: str, args: argparse.Namespace) -> int:
 
     if not args.yes and not sys.stdin.isatty():
         raise backup.backup_error(backup.CODE_REFUSED, "restore replaces the project's database: pass --yes to confirm "
-                            "when not running in a terminal")
+                                   "when not running in a terminal", path=args.archive)
     checked = backup.verify(root, args.archive, args.profile, keep=True)
     try:
         print("✅ " + checked.summary())
@@ -66,7 +66,8 @@ def _restore(backup, root: str, args: argparse.Namespace) -> int:
             except EOFError:
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
-                raise backup.backup_error(backup.CODE_REFUSED, "restore cancelled: nothing was changed")
+                raise backup.backup_error(backup.CODE_REFUSED, "restore cancelled: nothing was changed",
+                                          path=args.archive)
         written = backup.restore(root, checked, args.profile, with_config=args.with_config)
     finally:
         shutil.rmtree(checked.staging, ignore_errors=True)

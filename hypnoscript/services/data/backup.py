@@ -28,7 +28,7 @@ import tarfile
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 
@@ -564,7 +564,6 @@ class Verified:
     manifest: dict
     staging: str  # the members, extracted and checked
     rows: int = 0
-    problems: list[Diagnostic] = field(default_factory=list)
 
     def summary(self) -> str:
         db = self.manifest["database"]
