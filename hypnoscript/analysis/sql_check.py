@@ -39,8 +39,9 @@ _IMPLICIT_COLUMNS = {
 # ALTER TABLE actions that leave the column list as it is
 _HARMLESS_ACTIONS = ("AlterColumn", "AddConstraint", "AlterSet", "Constraint", "PrimaryKey", "ForeignKey",
                      "AlterIndex", "AlterSortKey", "AlterDistStyle", "Comment")
-_CREATE_NAME = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-                          r"((?:[`\"\[]?\w+[`\"\]]?\.)?[`\"\[]?(\w+)[`\"\]]?)", re.I)
+_CREATE_NAME = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY|VIRTUAL|UNLOGGED|MATERIALIZED|GLOBAL|"
+                          r"LOCAL|FOREIGN|RECURSIVE)\s+)*(?:TABLE|VIEW)\s+(IF\s+NOT\s+EXISTS\s+)?"
+                          r"(?:[`\"\[]?\w+[`\"\]]?\.)?[`\"\[]?(\w+)", re.I)
 _ALTER_NAME = re.compile(r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:[`\"\[]?\w+[`\"\]]?\.)?[`\"\[]?(\w+)", re.I)
 _RENAME_TABLES = re.compile(r"^\s*RENAME\s+TABLES?\s+(.*)$", re.I | re.S)
 _RENAME_PAIR = re.compile(r"(?:[`\"]?\w+[`\"]?\.)?[`\"]?(\w+)[`\"]?\s+TO\s+(?:[`\"]?\w+[`\"]?\.)?[`\"]?(\w+)[`\"]?", re.I)
@@ -189,10 +190,8 @@ class Schema:
     def _apply_text(self, text: str) -> None:
         """A statement sqlglot does not model: recognize the table it creates, alters or renames."""
         if m := _CREATE_NAME.match(text):
-            if re.match(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*?(?:TABLE|VIEW)\s+IF\s+NOT\s+EXISTS", text, re.I) \
-                    and self.table(m.group(2)) is not None:
-                return
-            self.put(m.group(2), None)
+            if not (m.group(1) and self.table(m.group(2)) is not None):
+                self.put(m.group(2), None)
         elif m := _ALTER_NAME.match(text):
             table = self.table(m.group(1))
             if table is None:
@@ -523,7 +522,10 @@ class _Resolver:
             elif isinstance(n, (exp.Lambda, exp.Window)):
                 # lambda parameters and named windows look like columns but are not
                 if isinstance(n, exp.Window):
-                    stack.extend(c for k, c in n.args.items() if k in ("partition_by", "order", "this") and c)
+                    for key in ("this", "partition_by", "order"):
+                        value = n.args.get(key)
+                        stack.extend(v for v in (value if isinstance(value, list) else [value])
+                                     if isinstance(v, exp.Expression))
                 continue
             else:
                 stack.extend(n.iter_expressions())
@@ -613,6 +615,7 @@ def check_sql(sql: str, schema: Schema) -> list[Problem]:
                 _Resolver(schema, problems).statement(statement)
             except Exception:  # a tree shape sqlglot builds that is not modelled here
                 continue
+    problems.sort(key=lambda p: -1 if p.start is None else p.start)
     return problems
 
 
@@ -651,7 +654,7 @@ def check_program(program: A.Program, source: Source, schema: Schema) -> list[Di
         return []
     schema = schema.copy()
     for lit in literals:
-        if re.match(r"\s*(CREATE|ALTER|RENAME)\b", lit.value, re.I):
+        if re.search(r"\b(CREATE|ALTER|RENAME)\s", lit.value, re.I):
             _add_created(schema, lit.value)
     diagnostics = []
     for lit in literals:

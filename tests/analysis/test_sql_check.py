@@ -161,6 +161,11 @@ def test_dialects_of_urls():
      [("HYP3102", 'no column "idx" in table "customers"', 'did you mean "id"?', "idx")]),
     ("SELECT id FROM customers WHERE id IN (SELECT custome_id FROM invoices)",
      [("HYP3102", 'no column "custome_id" in table "invoices"', 'did you mean "customer_id"?', "custome_id")]),
+    ("SELECT id, rank() OVER (PARTITION BY custmer_id ORDER BY totl) FROM invoices",
+     [("HYP3102", 'no column "custmer_id" in table "invoices"', 'did you mean "customer_id"?', "custmer_id"),
+      ("HYP3102", 'no column "totl" in table "invoices"', 'did you mean "total"?', "totl")]),
+    ("SELECT id FROM customers ORDER BY nmae",
+     [("HYP3102", 'no column "nmae" in table "customers"', 'did you mean "name"?', "nmae")]),
     ("SELEC * FROM customers",
      [("HYP3103", 'the SQL does not parse near "FROM"', "check the syntax of this PostgreSQL statement", "FROM")]),
     ("SELECT 'abc FROM customers",
@@ -321,6 +326,15 @@ def test_tables_the_program_creates_count_as_existing():
             '} Relax\n')
     assert run_check(text, schema) == [("HYP3102", "error", 5, 27, 28, "the columns are: k, v")]
     assert "cache" not in schema.describe()
+
+
+def test_a_table_the_program_drops_and_creates_in_one_literal_exists():
+    schema = build(SQLITE_SCHEMA, "sqlite")
+    text = ('Focus {\n'
+            '    DbExecute("DROP TABLE IF EXISTS tmp; CREATE TABLE tmp (a INTEGER)");\n'
+            '    DbQuery("SELECT a FROM tmp");\n'
+            '} Relax\n')
+    assert run_check(text, schema) == []
 
 
 # `hyp check` in a project
