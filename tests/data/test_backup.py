@@ -338,3 +338,25 @@ def test_a_failing_tool_reports_its_stderr(postgres_url, tmp_path, monkeypatch, 
     assert (code, out) == (1, "")
     assert err.startswith(f"error[HYP5091]: pg_dump failed (exit status 1) on database {postgres_url}: "
                           "pg_dump: error: server version mismatch\n")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_restore_waits_for_a_writer_then_gives_up(project, monkeypatch):
+    import sqlite3
+
+    _archive(project)
+    project.sql("DELETE FROM items WHERE id = 1")
+    monkeypatch.setenv("HYP_INFRASTRUCTURE__DATABASE__TIMEOUT", "1")
+    writer = sqlite3.connect(project.root / "data" / "app.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        code, _, err = project.hyp("restore", "out/shop.tar.gz", "--yes")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert code == 1
+    assert "error[HYP5092]: sqlite: database is locked\n  --> data/app.db\n" in err
+    assert [r[0] for r in project.rows()] == [2, 3]
+    code, _, err = project.hyp("restore", "out/shop.tar.gz", "--yes")
+    assert (code, err) == (0, "")
+    assert [r[0] for r in project.rows()] == [1, 2, 3]
