@@ -111,7 +111,8 @@ def test_status_json_and_api(project, hyp, database_url):
     data = json.loads(out)
     assert code == 0
     assert [(d["version"], d["name"], d["file"], d["state"]) for d in data] == [
-        (1, "create_users", "0001_create_users.sql", "applied"), (2, "create_notes", "0002_create_notes.sql", "pending")]
+        (1, "create_users", "0001_create_users.sql", "applied"),
+        (2, "create_notes", "0002_create_notes.sql", "pending")]
     assert data[0]["appliedAt"] is not None and data[1]["appliedAt"] is None
 
 

@@ -69,7 +69,8 @@ def discover(root: str) -> list[Migration]:
     except FileNotFoundError:
         return []
     except OSError as error:
-        raise DiagnosticError([Diagnostic(CODE_FILE, f"cannot read {FOLDER}/: {error.strerror}", path=folder)]) from None
+        problem = Diagnostic(CODE_FILE, f"cannot read {FOLDER}/: {error.strerror}", path=folder)
+        raise DiagnosticError([problem]) from None
     found: dict[int, Migration] = {}
     problems: list[Diagnostic] = []
     for name in names:
@@ -189,7 +190,8 @@ class _Session:
         elif self.backend == "postgresql":
             query = f"SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = '{TABLE}'"
         else:
-            query = f"SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{TABLE}'"
+            query = ("SELECT 1 FROM information_schema.tables "
+                     f"WHERE table_schema = DATABASE() AND table_name = '{TABLE}'")
         found = bool(self.run(query))
         self.end(commit=False)
         return found
@@ -334,12 +336,18 @@ def migrate(engine, root: str, target: int | None = None, *, lock_timeout: float
     try:
         session.lock(lock_timeout)
         try:
-            return _apply(session, root, files, target, on_applied)
-        finally:
+            done = _apply(session, root, files, target, on_applied)
+        except BaseException:
             try:
                 session.unlock()
             except session.driver_error:
                 pass  # the connection broke: the server drops its lock with it
+            raise
+        try:
+            session.unlock()  # on SQLite this commits the run
+        except session.driver_error as error:
+            raise _database_problem(session.message(error)) from None
+        return done
     finally:
         session.close()
 
