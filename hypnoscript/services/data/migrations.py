@@ -104,7 +104,7 @@ def discover(root: str) -> list[Migration]:
 def new(root: str, name: str) -> str:
     """Create the next numbered, empty migration `migrations/NNNN_name.sql`; returns its path."""
     if not _NAME.match(name):
-        raise DiagnosticError([Diagnostic(CODE_USAGE, f"bad migration name \"{name}\"",
+        raise DiagnosticError([Diagnostic(CODE_USAGE, f"bad migration name \"{name}\"", path=os.path.join(root, FOLDER),
                                           help="use lowercase letters, digits and `_` (e.g. add_users_email)")])
     existing = discover(root)
     version = existing[-1].version + 1 if existing else 1
@@ -331,7 +331,8 @@ def migrate(engine, root: str, target: int | None = None, *, lock_timeout: float
     files = discover(root)
     if target is not None and target not in {m.version for m in files}:
         known = ", ".join(str(m.version) for m in files) or "none"
-        raise DiagnosticError([Diagnostic(CODE_USAGE, f"no migration with version {target} (versions: {known})")])
+        raise DiagnosticError([Diagnostic(CODE_USAGE, f"no migration with version {target} (versions: {known})",
+                                          path=os.path.join(root, FOLDER))])
     session = _Session(engine)
     try:
         session.lock(lock_timeout)
