@@ -148,7 +148,8 @@ def test_round_trip_brings_back_rows_and_files(project):
 
     code, out, err = p.hyp("restore", "out/shop.tar.gz", "--yes")
     assert (code, err) == (0, "")
-    assert out.splitlines()[-1] == f"✅ Restored {p.backend} database (2 tables, 3 rows) and 2 files from out/shop.tar.gz"
+    assert out.splitlines()[-1] == (f"✅ Restored {p.backend} database (2 tables, 3 rows) and 2 files "
+                                    "from out/shop.tar.gz")
     assert p.rows() == original
     assert p.count("audit") == 0
     assert p.file("data/uploads/a.txt") == "first version ✓\n".encode()

@@ -53,8 +53,8 @@ def _restore(backup, root: str, args: argparse.Namespace) -> int:
     import sys
 
     if not args.yes and not sys.stdin.isatty():
-        raise backup.backup_error(backup.CODE_REFUSED, "restore replaces the project's database: pass --yes to confirm "
-                                   "when not running in a terminal", path=args.archive)
+        raise backup.backup_error(backup.CODE_REFUSED, "restore replaces the project's database: pass --yes "
+                                  "to confirm when not running in a terminal", path=args.archive)
     checked = backup.verify(root, args.archive, args.profile, keep=True)
     try:
         print("✅ " + checked.summary())

@@ -86,8 +86,9 @@ class Target:
         name = self.sqlalchemy_url.get_backend_name()
         self.backend = "mysql" if name in ("mysql", "mariadb") else name
         if is_memory(self.sqlalchemy_url):
-            raise backup_error(CODE_SETUP, "the configured database is in memory: there is nothing to back up or restore",
-                         path=self.config, help="point infrastructure.database.url at a file, e.g. sqlite:///data/app.db")
+            raise backup_error(CODE_SETUP, "the configured database is in memory: there is nothing to back up "
+                               "or restore", path=self.config,
+                               help="point infrastructure.database.url at a file, e.g. sqlite:///data/app.db")
 
     @property
     def masked(self) -> str:
@@ -107,7 +108,9 @@ class Target:
     def with_database(self, name: str) -> Target:
         """The same server, another database (for a scratch restore)."""
         other = Target.__new__(Target)
-        other.root, other.url, other.timeout, other.config = self.root, self.url, self.timeout, self.config
+        base, query = (self.url.split("?", 1) + [""])[:2]
+        url = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+        other.root, other.url, other.timeout, other.config = self.root, url, self.timeout, self.config
         other.backend = self.backend
         other.sqlalchemy_url = self.sqlalchemy_url.set(database=name)
         return other
@@ -378,7 +381,8 @@ def _sqlite_copy(target: Target, dest: str) -> None:
 
     path = target.sqlite_path
     if not os.path.isfile(path):
-        raise backup_error(CODE_SETUP, f"there is no database at {os.path.relpath(path, target.root)}", path=target.config,
+        raise backup_error(CODE_SETUP, f"there is no database at {os.path.relpath(path, target.root)}",
+                           path=target.config,
                      help="the configured SQLite database has not been created yet")
     try:
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=target.timeout)
@@ -435,7 +439,8 @@ def _sqlite_restore(target: Target, dump: str) -> None:
             live.close()
             source.close()
     except TimeoutError:
-        raise backup_error(CODE_DATABASE, "sqlite: the database stayed locked by another process", path=os.path.relpath(path),
+        raise backup_error(CODE_DATABASE, "sqlite: the database stayed locked by another process",
+                           path=os.path.relpath(path),
                      help="stop what is using the database (e.g. hyp serve), then restore again") from None
     except sqlite3.Error as error:
         raise backup_error(CODE_DATABASE, f"sqlite: {error}", path=os.path.relpath(path),
@@ -491,8 +496,9 @@ def _guard_secret(target: Target, files: list[tuple[str, str]]) -> None:
         with open(full, "rb") as fh:
             content = fh.read()
         if any(form in content for form in forms):
-            raise backup_error(CODE_SETUP, f"{member} holds the database password in clear; a backup must not carry it",
-                               path=os.path.relpath(full), help="write the URL as \"postgresql://user:${env:DB_PASSWORD}@host/db\" and "
+            raise backup_error(CODE_SETUP, f"{member} holds the database password in clear; a backup must not "
+                               "carry it", path=os.path.relpath(full),
+                               help="write the URL as \"postgresql://user:${env:DB_PASSWORD}@host/db\" and "
                                          "set DB_PASSWORD in the environment")
 
 
@@ -551,7 +557,8 @@ def _add(tar: tarfile.TarFile, member: str, full: str) -> dict:
         try:
             tar.addfile(info, reader)
         except OSError:
-            raise backup_error(CODE_SETUP, f"{member} changed while it was being backed up", path=os.path.relpath(full),
+            raise backup_error(CODE_SETUP, f"{member} changed while it was being backed up",
+                               path=os.path.relpath(full),
                          help="run the backup again when nothing writes to it") from None
     return {"sha256": reader.sha.hexdigest(), "size": stat.st_size}
 
@@ -677,7 +684,8 @@ def verify(root: str, archive: str, profile: str | None = None, *, keep: bool = 
             if name not in seen:
                 problems.append(f"member \"{name}\" is missing")
             elif seen[name][1] != entry["size"]:
-                problems.append(f"member \"{name}\" is {seen[name][1]} bytes, the manifest says {entry['size']} (altered)")
+                problems.append(f"member \"{name}\" is {seen[name][1]} bytes, the manifest says "
+                                f"{entry['size']} (altered)")
             elif seen[name][0] != entry["sha256"]:
                 problems.append(f"member \"{name}\" does not match its sha256 in the manifest (altered)")
         problems += [f"member \"{name}\" is not in the manifest (added)" for name in seen if name not in members]
@@ -685,8 +693,8 @@ def verify(root: str, archive: str, profile: str | None = None, *, keep: bool = 
             raise BackupError([Diagnostic(CODE_ARCHIVE, p, path=shown) for p in problems])
         db = manifest["database"]
         if db["backend"] != target.backend:
-            raise backup_error(CODE_ARCHIVE, f"the archive holds a {db['backend']} database, but the project's database "
-                         f"is {target.backend} ({target.masked})", path=shown)
+            raise backup_error(CODE_ARCHIVE, f"the archive holds a {db['backend']} database, but the project's "
+                               f"database is {target.backend} ({target.masked})", path=shown)
         dump = os.path.join(staging, *db["dump"].split("/"))
         counts = _scratch_counts(target, dump, shown)
         expected = db["tables"]
