@@ -78,7 +78,7 @@ class Schema:
         return self.tables.get(name.lower())
 
     def describe(self) -> dict[str, list[str] | None]:
-        """{table: columns} as declared (for tests and `--verbose` output)."""
+        """{table: columns or None}, in the order the tables were created."""
         return {t.name: None if t.columns is None else list(t.columns) for t in self.tables.values()}
 
     def apply(self, sql: str) -> None:
