@@ -361,3 +361,16 @@ def test_sqlite_restore_waits_for_a_writer_then_gives_up(project, monkeypatch):
     code, _, err = project.hyp("restore", "out/shop.tar.gz", "--yes")
     assert (code, err) == (0, "")
     assert [r[0] for r in project.rows()] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_files_that_are_no_backup_are_named(project):
+    project.write("junk.tar.gz", b"not an archive")
+    code, _, err = project.hyp("verify", "junk.tar.gz")
+    assert code == 1 and err.startswith("error[HYP5090]: not a readable backup archive: not a gzip file\n"
+                                        "  --> junk.tar.gz\n")
+    _rewrite(str(project.root / "bare.tar.gz"), {"data/b.bin": b"x"})
+    code, _, err = project.hyp("verify", "bare.tar.gz")
+    assert code == 1 and err.startswith("error[HYP5090]: the archive has no manifest.json\n")
+    code, _, err = project.hyp("verify", "absent.tar.gz")
+    assert code == 1 and err.startswith("error[HYP5090]: no archive at absent.tar.gz\n")
