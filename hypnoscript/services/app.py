@@ -129,6 +129,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     stream = ObserveStream(logs)
     infrastructure = Infrastructure(settings.root, settings.config.get("infrastructure", {}), name=settings.name,
                                     observer=DataObserver(metrics, tracing))
+    if infrastructure.settings.get("database", {}).get("autoMigrate"):
+        infrastructure.migrate()  # before any module's top level can use the tables
     modules = ServiceModules(settings, infrastructure)
     http_service.set_log_sink(logs.handler_event)
     services = modules.load(stream)

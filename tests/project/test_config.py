@@ -156,7 +156,7 @@ def test_unset_env_reference_points_at_the_value(tmp_path):
      "$.services.api.schedules[0].interval: expected seconds as a number, or a duration"),
     ({"services": {"api": {**SERVICE, "schedules": [{"handler": "h", "cron": "daily"}]}}},
      "$.services.api.schedules[0].cron: expected a cron expression"),
-    ({"infrastructure": {"database": {"url": "mysql://x"}}},
+    ({"infrastructure": {"database": {"url": "oracle://x"}}},
      "$.infrastructure.database.url: expected a sqlite://, postgresql:// or mysql:// URL"),
     ({"infrastructure": {"cache": {"url": "memcached://x"}}}, "$.infrastructure.cache.url: expected memory://"),
     ({"infrastructure": {"messaging": {"url": "kafka://x"}}}, "$.infrastructure.messaging.url: expected a sqlite://"),

@@ -15,7 +15,8 @@ from .helpers import run_cli, write
 @pytest.mark.parametrize("template, files", [
     ("cli", ["trance.json", "src/commands.hyp", "src/main.hyp", "tests/smoke.hyp"]),
     ("library", ["trance.json", "src/lib.hyp", "tests/test.hyp"]),
-    ("enterprise", ["trance.json", "config/hypnoscript.config.json", "scripts/demo.hyp", "scripts/deploy.sh",
+    ("enterprise", ["trance.json", "config/hypnoscript.config.json", "migrations/0001_initial.sql",
+                    "migrations/0002_demo_users.sql", "scripts/demo.hyp", "scripts/deploy.sh",
                     "shared/utils.hyp", "tests/auth.hyp", "tests/billing.hyp", "tests/reporting.hyp",
                     "tests/rules.hyp", "modules/auth/auth.hyp", "modules/billing/billing.hyp",
                     "modules/core/rules.hyp", "modules/reporting/reporting.hyp"]),
@@ -100,7 +101,7 @@ def test_end_to_end_in_a_child_process(tmp_path):
     assert r.returncode == 0, r.stderr
     r = run_cli("test", "--junit", "report.xml", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.splitlines()[-1] == "17 passed, 0 failed"
+    assert r.stdout.splitlines()[-1] == "19 passed, 0 failed"
     assert (tmp_path / "report.xml").is_file()
     r = run_cli("validate", cwd=tmp_path)
     assert r.returncode == 0 and "✅ Configuration is valid (profiles: prod)" in r.stdout

@@ -1,4 +1,5 @@
-"""`hyp test [PATH...] [-k PATTERN] [--junit FILE]`: run the project's HypnoScript tests."""
+"""`hyp test [PATH...] [-k PATTERN] [--junit FILE]`: run the project's HypnoScript tests, on a
+scratch database (migrated) and cache of the configured kinds (services.data.scratch)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,13 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(os.getcwd()) or os.getcwd()
 
     def action() -> int:
-        config.load_config(root, args.profile)
-        return run_tests(root, args.paths, args.keyword, args.junit, args.verbose, not args.no_cache)
+        from hypnoscript.runtime import infrastructure
+        from hypnoscript.services.data.scratch import scratch_infrastructure
+
+        settings = config.load_config(root, args.profile)
+        # the tests get a scratch database and cache of the configured kinds, never the project's own
+        with scratch_infrastructure(root, settings.get("infrastructure", {})) as scratch:
+            infrastructure.register(lambda ctx: scratch)
+            return run_tests(root, args.paths, args.keyword, args.junit, args.verbose, not args.no_cache)
 
     return guarded(action)

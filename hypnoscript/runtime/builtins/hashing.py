@@ -459,3 +459,45 @@ def _verify_bcrypt(password, hashed):
         return bool(bcrypt.checkpw(raw, text.encode("ascii")))
     except (ValueError, UnicodeEncodeError):
         raise HypArgumentError("Builtin 'VerifyBCrypt' expected a bcrypt hash such as $2b$12$... at position 2") from None
+
+
+def _argon2(name: str):
+    try:
+        from argon2 import PasswordHasher, exceptions
+    except ImportError:
+        raise HypError(f"Builtin '{name}' needs the Python package 'argon2-cffi'") from None
+    return PasswordHasher(), exceptions
+
+
+@builtin(
+    "hashing",
+    "PasswordHash(password: string) -> string",
+    "Argon2id hash of a password ($argon2id$...), with a random salt and argon2-cffi's recommended "
+    "cost; store it and check logins with PasswordVerify",
+    capability="random",
+)
+def _password_hash(password):
+    text = as_string(password, "PasswordHash", 1)
+    current().capabilities.check("random")
+    hasher, _ = _argon2("PasswordHash")
+    return hasher.hash(text)
+
+
+@builtin(
+    "hashing",
+    "PasswordVerify(password: string, hash: string) -> boolean",
+    "Whether the password matches an Argon2 hash made by PasswordHash (in constant time)",
+)
+def _password_verify(password, hashed):
+    text = as_string(password, "PasswordVerify", 1)
+    stored = as_string(hashed, "PasswordVerify", 2).strip()
+    hasher, exceptions = _argon2("PasswordVerify")
+    try:
+        return hasher.verify(stored, text)
+    except exceptions.VerifyMismatchError:
+        return False
+    except exceptions.InvalidHashError:
+        raise HypArgumentError("Builtin 'PasswordVerify' expected an Argon2 hash such as $argon2id$... "
+                               "at position 2") from None
+    except exceptions.VerificationError:
+        return False

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 
-from hypnoscript.runtime.errors import HypError
+from hypnoscript.runtime.errors import HypDatabaseError, HypError
 
 _instances: dict[tuple[str, str], Infrastructure] = {}  # (root, its settings as JSON) -> shared
 _instances_lock = threading.Lock()
@@ -26,6 +26,7 @@ class Infrastructure:
         self.observer = observer
         self._database = None
         self._cache = None
+        self.migrated = False  # autoMigrate has run
         self._lock = threading.Lock()
 
     @property
@@ -40,13 +41,49 @@ class Infrastructure:
         if self._database is None:
             with self._lock:
                 if self._database is None:
-                    from hypnoscript.services.data.database import Database
-
-                    db = self.settings.get("database", {})
-                    self._database = Database(self.database_url, self.root, pool_size=db.get("poolSize", 5),
-                                              timeout=db.get("timeout", 10), retries=db.get("retries", 3),
-                                              observer=self.observer)
+                    database = self._open_database()
+                    if self.settings.get("database", {}).get("autoMigrate") and not self.migrated:
+                        self._auto_migrate(database)
+                    self._database = database
         return self._database
+
+    def _open_database(self):
+        from hypnoscript.services.data.database import Database
+
+        db = self.settings.get("database", {})
+        return Database(self.database_url, self.root, pool_size=db.get("poolSize", 5), timeout=db.get("timeout", 10),
+                        retries=db.get("retries", 3), observer=self.observer)
+
+    def migrate(self) -> list:
+        """Apply the project's pending migrations (none without a migrations folder); raises
+        DiagnosticError like `hyp db migrate`."""
+        if not os.path.isdir(os.path.join(self.root, "migrations")):
+            return []
+        from hypnoscript.services.data.migrations import migrate
+
+        with self._lock:
+            if self._database is None:
+                self._database = self._open_database()
+            done = migrate(self._database.engine, self.root)
+            self.migrated = True
+        return done
+
+    def _auto_migrate(self, database) -> None:
+        """`autoMigrate`: pending migrations are applied when the database is first used."""
+        if not os.path.isdir(os.path.join(self.root, "migrations")):
+            return
+        from hypnoscript.services.data.migrations import migrate
+        from hypnoscript.syntax.diagnostics import DiagnosticError
+
+        try:
+            migrate(database.engine, self.root)
+        except DiagnosticError as error:
+            database.dispose()
+            first = error.diagnostics[0]
+            where = f" ({os.path.relpath(first.path, self.root)})" if first.path else ""
+            raise HypDatabaseError(f"migrations could not be applied{where}: {first.message}",
+                                   help="see `hyp db status`") from None
+        self.migrated = True
 
     def cache(self):
         if self._cache is None:
@@ -112,7 +149,8 @@ def _name(root: str) -> str:
         import json
 
         with open(os.path.join(root, MANIFEST), encoding="utf-8") as fh:
-            name = json.load(fh).get("name")
+            data = json.load(fh)
+        name = data.get("ritualName") or data.get("name")
         if isinstance(name, str) and name:
             return name
     except (OSError, ValueError, AttributeError):
