@@ -63,3 +63,18 @@ def test_an_unreachable_database_is_a_diagnostic(tmp_path):
     assert result.stderr.startswith("error[HYP4030]: database error: postgresql: ")
     assert "down.hyp:3:3" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_parameters_next_to_colons(database_url, tmp_path):
+    script = tmp_path / "colons.hyp"
+    script.write_text('Focus {\n  observe DbQueryOne("SELECT :a AS x, \'10:30\' AS t, \' \\\\:word\' AS w", {"a": 1});\n} Relax')
+    result = run_hyp(script, database_url, tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "{x: 1, t: 10:30, w:  :word}\n", "")
+
+
+def test_postgresql_casts_of_parameters(postgres_url, tmp_path):
+    script = tmp_path / "casts.hyp"
+    script.write_text('Focus {\n  observe DbQueryOne("SELECT :j::jsonb AS j, :n::int + 1 AS n", {"j": {"a": [1]}, "n": "41"});\n'
+                      '} Relax')
+    result = run_hyp(script, postgres_url, tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "{j: {a: [1]}, n: 42}\n", "")

@@ -14,6 +14,7 @@ import datetime
 import decimal
 import os
 import random
+import re
 import threading
 import time
 import uuid
@@ -42,6 +43,7 @@ _EXACT = 9007199254740992.0  # 2**53
 _RETRY_SQLSTATES = frozenset(("40001", "40P01"))
 _RETRY_MYSQL = frozenset((1213, 1205))
 _DDL = ("CREATE", "ALTER", "DROP", "RENAME")
+_CAST_AFTER_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)::")
 
 
 def engine_url(url: str, root: str) -> sqlalchemy.URL:
@@ -297,7 +299,9 @@ class Database:
         if clause is None:
             if len(self._texts) >= _STATEMENT_CACHE:
                 self._texts.clear()
-            clause = self._texts[sql] = sqlalchemy.text(sql)
+            # `:name::type` (a PostgreSQL cast of a parameter): the cast's colons are escaped, or
+            # SQLAlchemy would not see the parameter
+            clause = self._texts[sql] = sqlalchemy.text(_CAST_AFTER_PARAMETER.sub(r":\1\:\:", sql))
         return clause
 
     def _execute(self, sql: str, params: dict) -> float:
