@@ -16,6 +16,10 @@ import pytest
 POSTGRES = ("PostgreSQL", os.environ.get("HYP_TEST_POSTGRES_HOST", "127.0.0.1"), 5432)
 MARIADB = ("MariaDB", os.environ.get("HYP_TEST_MARIADB_HOST", "127.0.0.1"), 3306)
 REDIS = ("Redis", os.environ.get("HYP_TEST_REDIS_HOST", "127.0.0.1"), 6379)
+NATS = ("NATS", os.environ.get("HYP_TEST_NATS_HOST", "127.0.0.1"), 4222)
+RABBITMQ = ("RabbitMQ", os.environ.get("HYP_TEST_RABBITMQ_HOST", "127.0.0.1"), 5672)
+NATS_URL = f"nats://{NATS[1]}:{NATS[2]}"
+RABBITMQ_URL = f"amqp://guest:guest@{RABBITMQ[1]}:{RABBITMQ[2]}/"
 POSTGRES_USER = os.environ.get("HYP_TEST_POSTGRES_USER", "root")
 MARIADB_USER = os.environ.get("HYP_TEST_MARIADB_USER", "root")
 

@@ -496,7 +496,7 @@ def _password_verify(password, hashed):
         return hasher.verify(stored, text)
     except exceptions.VerifyMismatchError:
         return False
-    except exceptions.InvalidHashError:
+    except (exceptions.InvalidHashError, ValueError):
         raise HypArgumentError("Builtin 'PasswordVerify' expected an Argon2 hash such as $argon2id$... "
                                "at position 2") from None
     except exceptions.VerificationError:

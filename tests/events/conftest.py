@@ -1,0 +1,44 @@
+"""Brokers under test: each backend opens on a namespace of its own (a file, a key prefix, a
+stream or queue prefix), so tests never see each other's events.
+
+`BACKENDS` maps a backend name to `open(tmp_path, namespace) -> factory`, where `factory()` opens
+one more broker on the same queue (a second consumer, or the queue after a restart).
+"""
+
+import uuid
+
+import pytest
+
+
+def _sqlite(tmp_path, namespace):
+    from hypnoscript.services.events.sqlite_broker import SqliteBroker
+
+    path = str(tmp_path / f"{namespace}.db")
+    return lambda: SqliteBroker(path)
+
+
+BACKENDS = {"sqlite": _sqlite}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def broker_factory(request, tmp_path):
+    """A factory of brokers on one fresh queue; every broker it made is closed afterwards."""
+    namespace = "t" + uuid.uuid4().hex[:10]
+    opened = []
+    open_one = BACKENDS[request.param](tmp_path, namespace)
+
+    def factory():
+        broker = open_one()
+        opened.append(broker)
+        return broker
+
+    factory.backend = request.param
+    factory.namespace = namespace
+    yield factory
+    for broker in opened:
+        broker.close()
+
+
+@pytest.fixture
+def topic():
+    return "orders" + uuid.uuid4().hex[:8] + ".created"
