@@ -22,6 +22,7 @@ from hypnoscript.runtime.builtins import http_service
 from hypnoscript.services.data.infrastructure import Infrastructure
 from hypnoscript.services.data.readiness import add_data_checks
 from hypnoscript.services.data.telemetry import DataObserver
+from hypnoscript.services.events.publisher import Relay, consumer_groups
 from hypnoscript.services.handlers import (
     HandlerPool,
     RouteCall,
@@ -128,7 +129,9 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     metrics = Metrics()
     stream = ObserveStream(logs)
     infrastructure = Infrastructure(settings.root, settings.config.get("infrastructure", {}), name=settings.name,
-                                    observer=DataObserver(metrics, tracing))
+                                    observer=DataObserver(metrics, tracing),
+                                    topics=consumer_groups(settings.config.get("services", {})))
+    relay = Relay(infrastructure.events())
     if infrastructure.settings.get("database", {}).get("autoMigrate"):
         infrastructure.migrate()  # before any module's top level can use the tables
     modules = ServiceModules(settings, infrastructure)
@@ -178,6 +181,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     @contextlib.asynccontextmanager
     async def lifespan(app):
         pool.start()
+        relay.start()
         background = [asyncio.create_task(logs.flush_periodically()),
                       asyncio.create_task(metrics.publish_periodically())]
         # Everything loaded so far (modules, libraries) lives as long as the process: keep it out
@@ -189,6 +193,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
         finally:
             gc.unfreeze()  # the process may go on (tests, an embedding application)
             pool.stop()
+            relay.stop()
             tracing.shutdown()
             metrics.close()
             infrastructure.close()

@@ -71,7 +71,7 @@ class ServiceModules:
             except DiagnosticError as exc:
                 diags += exc.diagnostics
                 continue
-            for route in spec.routes:
+            for route in spec.entries():
                 if route.handler not in names:
                     diags.append(self._problem(route, f"\"{route.handler}\" is not a top-level suggestion of "
                                                       f"{os.path.relpath(spec.module, self.settings.root)}",
@@ -97,6 +97,13 @@ class ServiceModules:
                 tree = trees[spec.module] = parse(program.source)[0]  # it compiled, so it parses
             quick = inline_handlers(tree, program, [route.handler for route in spec.routes])
             decls = {s.name: s for s in tree.body if isinstance(s, FuncDecl)}
+            for entry in [*spec.consumers, *spec.schedules]:
+                handler = _handler(exports.get(entry.handler), entry.handler, "an event or scheduled handler",
+                                   "the event")
+                if isinstance(handler, str):
+                    diags.append(self._problem(entry, handler))
+                else:
+                    handlers.setdefault(entry.handler, handler)
             for route in spec.routes:
                 handler = _handler(exports.get(route.handler), route.handler)
                 if isinstance(handler, str):
@@ -132,7 +139,7 @@ class ServiceModules:
         finally:
             deactivate(token)
 
-    def _problem(self, route: RouteSpec, message: str, help: str | None = None) -> Diagnostic:
+    def _problem(self, route, message: str, help: str | None = None) -> Diagnostic:
         path = self.settings.config.path
         key = route.key + ("handler",)
         if self.settings.config.exists:
@@ -145,14 +152,14 @@ def _importer(spec: ServiceSpec) -> str:
     return f"<service {spec.name}>"
 
 
-def _handler(value, name: str) -> Handler | str:
+def _handler(value, name: str, what: str = "a route handler", argument: str = "the request") -> Handler | str:
     """The handler, or why `value` cannot be one."""
     if not isinstance(value, types.FunctionType) or not value.__globals__.get("__hyp_generated__"):
         return f"\"{name}\" is not a suggestion"
     params = value.__code__.co_argcount
     required = params - len(value.__defaults__ or ())
     if required > 1:
-        return f"suggestion \"{name}\" takes {required} parameters; a route handler takes one (the request)"
+        return f"suggestion \"{name}\" takes {required} parameters; {what} takes one ({argument})"
     return Handler(value, params >= 1, name)
 
 

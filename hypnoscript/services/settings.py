@@ -41,14 +41,83 @@ class RouteSpec:
         return ("services", self.service, "routes", self.index)
 
 
-class ServiceSpec:
-    __slots__ = ("capabilities", "module", "name", "routes")
+class ConsumerSpec:
+    """`services.<name>.events[i]`: a handler for the events of a topic, in a consumer group."""
 
-    def __init__(self, name: str, module: str, routes: list[RouteSpec], capabilities: dict) -> None:
+    __slots__ = ("attempts", "backoff", "concurrency", "group", "handler", "index", "service", "timeout", "topic")
+
+    def __init__(self, service: str, index: int, body: dict) -> None:
+        self.service = service
+        self.index = index
+        self.topic: str = body["topic"]
+        self.handler: str = body["handler"]
+        self.group: str = body.get("group") or service
+        self.attempts = int(body["attempts"])
+        self.concurrency = int(body["concurrency"])
+        self.timeout = float(body["timeout"])
+        backoff = body["backoff"]
+        self.backoff = (float(backoff["initial"]), float(backoff["multiplier"]), float(backoff["max"]))
+
+    @property
+    def key(self) -> tuple:
+        return ("services", self.service, "events", self.index)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds before delivery `attempt + 1`, after delivery `attempt` failed."""
+        initial, multiplier, cap = self.backoff
+        return min(cap, initial * multiplier ** max(attempt - 1, 0))
+
+
+class ScheduleSpec:
+    """`services.<name>.schedules[i]`: a handler run on a cron expression or an interval."""
+
+    __slots__ = ("cron", "handler", "index", "interval", "service", "timeout")
+
+    def __init__(self, service: str, index: int, body: dict) -> None:
+        self.service = service
+        self.index = index
+        self.handler: str = body["handler"]
+        self.cron: str | None = body.get("cron")
+        every = body.get("every", body.get("interval"))
+        self.interval: float | None = None if every is None else duration_seconds(every)
+        self.timeout = float(body["timeout"])
+
+    @property
+    def key(self) -> tuple:
+        return ("services", self.service, "schedules", self.index)
+
+    @property
+    def name(self) -> str:
+        """The schedule's identity across processes (its runs are recorded under it)."""
+        return f"{self.service}.{self.handler}.{self.index}"
+
+
+def duration_seconds(value) -> float:
+    """Seconds from a number or a duration text (500ms, 30s, 5m, 2h, 1d)."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    for unit in ("ms", "s", "m", "h", "d"):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * units[unit]
+    return float(value)
+
+
+class ServiceSpec:
+    __slots__ = ("capabilities", "consumers", "module", "name", "routes", "schedules")
+
+    def __init__(self, name: str, module: str, routes: list[RouteSpec], capabilities: dict,
+                 consumers: list[ConsumerSpec] | None = None, schedules: list[ScheduleSpec] | None = None) -> None:
         self.name = name
         self.module = module  # absolute path of the service's .hyp file
         self.routes = routes
         self.capabilities = capabilities
+        self.consumers = consumers or []
+        self.schedules = schedules or []
+
+    def entries(self) -> list:
+        """Everything of the service that names a handler: routes, consumers, schedules."""
+        return [*self.routes, *self.consumers, *self.schedules]
 
 
 class ServeSettings:
@@ -122,7 +191,9 @@ def load_settings(root: str, profile: str | None = None, selected: list[str] | t
             diags.append(problem(("services", name, "module"), f"module file not found: {body['module']}"))
         routes = [RouteSpec(name, i, r["method"], r["path"], r["handler"], r["auth"], list(r["roles"]),
                             float(r["timeout"])) for i, r in enumerate(body["routes"])]
-        services.append(ServiceSpec(name, module, routes, _capabilities(config, name, root)))
+        consumers = [ConsumerSpec(name, i, e) for i, e in enumerate(body["events"])]
+        schedules = [ScheduleSpec(name, i, e) for i, e in enumerate(body["schedules"])]
+        services.append(ServiceSpec(name, module, routes, _capabilities(config, name, root), consumers, schedules))
     settings = ServeSettings(root, config, services, man.name, man.version)
     diags += _check_routes(settings, problem)
     if diags:

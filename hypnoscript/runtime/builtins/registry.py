@@ -44,6 +44,7 @@ _MODULES = (
     "assertions",
     "database",
     "cache",
+    "events",
 )
 
 CATEGORY_TITLES = {
@@ -73,6 +74,7 @@ CATEGORY_TITLES = {
     "testing": "Assertions",
     "database": "Database",
     "cache": "Cache",
+    "events": "Events",
 }
 
 # The 137 names the reference interpreter dispatches (BUILTINS.md A.11).

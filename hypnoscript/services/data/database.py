@@ -260,6 +260,7 @@ class Database:
         self._active: contextvars.ContextVar = contextvars.ContextVar(f"hyp_db_{id(self)}", default=None)
         self._texts: dict[str, sqlalchemy.TextClause] = {}
         self._mysql_json: dict[tuple[str, str], frozenset] = {}
+        self._after_commit: contextvars.ContextVar = contextvars.ContextVar(f"hyp_db_hooks_{id(self)}", default=None)
         self._lock = threading.Lock()
 
     # statements
@@ -275,6 +276,14 @@ class Database:
 
     def transaction(self, fn):
         return self._observed("transaction", None, self._transaction, fn)
+
+    def active_connection(self):
+        """The connection of the DbTransaction running on this thread, or None."""
+        return self._active.get()
+
+    def after_commit(self, hook) -> None:
+        """Call `hook()` once the outermost DbTransaction running on this thread has committed."""
+        self._after_commit.get().append(hook)
 
     def ping(self) -> None:
         """Raise HypDatabaseError unless the database answers."""
@@ -420,6 +429,8 @@ class Database:
         except exc.SQLAlchemyError as error:
             raise database_error(error, self.backend) from None
         token = self._active.set(conn)
+        hooks: list = []
+        hooks_token = self._after_commit.set(hooks)
         try:
             try:
                 tx = conn.begin()
@@ -438,7 +449,10 @@ class Database:
                 tx.commit()
             except exc.SQLAlchemyError as error:
                 raise database_error(error, self.backend) from None
-            return result
         finally:
+            self._after_commit.reset(hooks_token)
             self._active.reset(token)
             conn.close()
+        for hook in hooks:
+            hook()
+        return result

@@ -19,13 +19,16 @@ _instances_lock = threading.Lock()
 
 
 class Infrastructure:
-    def __init__(self, root: str, settings: dict, *, name: str | None = None, observer=None) -> None:
+    def __init__(self, root: str, settings: dict, *, name: str | None = None, observer=None,
+                 topics: dict | None = None) -> None:
         self.root = root
         self.settings = settings  # the configuration's `infrastructure` section, defaults applied
         self.name = name or os.path.basename(os.path.abspath(root)) or "hyp"
         self.observer = observer
+        self.topics = topics or {}  # topic -> the consumer groups the configuration declares
         self._database = None
         self._cache = None
+        self._events = None
         self.migrated = False  # autoMigrate has run
         self._lock = threading.Lock()
 
@@ -100,11 +103,45 @@ class Infrastructure:
                                              timeout=cache.get("timeout", 5), observer=self.observer)
         return self._cache
 
+    def events(self):
+        """Publishing on the configured broker (services.events.publisher)."""
+        if self._events is None:
+            with self._lock:
+                if self._events is None:
+                    from hypnoscript.services.events.publisher import Events
+
+                    messaging = self.settings.get("messaging", {})
+                    prefix = messaging.get("prefix") or "hyp_" + re.sub(r"[^A-Za-z0-9_-]", "_", self.name)
+                    self._events = Events(self, self.messaging_url, self.topics, prefix=prefix,
+                                          timeout=messaging.get("timeout", 10), observer=self.observer)
+        return self._events
+
+    @property
+    def messaging_url(self) -> str:
+        return self.settings.get("messaging", {}).get("url", "sqlite:///data/queue.db")
+
+    def database_if_open(self):
+        return self._database
+
+    def database_exists(self) -> bool:
+        """Whether there is a database to look into without creating one (an embedded SQLite file
+        that was never written is not there)."""
+        if self._database is not None:
+            return True
+        from hypnoscript.services.data.database import engine_url, is_memory
+
+        target = engine_url(self.database_url, self.root)
+        if target.get_backend_name() != "sqlite":
+            return True
+        return not is_memory(target) and bool(target.database) and os.path.exists(target.database)
+
     def opened(self) -> tuple[bool, bool]:
         """Whether the database and the cache have been used yet."""
         return self._database is not None, self._cache is not None
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
         if self._database is not None:
             self._database.dispose()
         if self._cache is not None:
@@ -130,7 +167,10 @@ def for_project(root: str, profile: str | None = None, env=None) -> Infrastructu
     with _instances_lock:
         infra = _instances.get(key)
         if infra is None:
-            infra = _instances[key] = Infrastructure(root, settings, name=_name(root))
+            from hypnoscript.services.events.publisher import consumer_groups
+
+            infra = _instances[key] = Infrastructure(root, settings, name=_name(root),
+                                                     topics=consumer_groups(config.get("services", {})))
     return infra
 
 

@@ -17,6 +17,10 @@ class DataObserver:
         self.metrics = metrics
         self.tracing = tracing
 
+    def trace_headers(self) -> dict:
+        """`traceparent` (and `tracestate`) of the current span, for an event's headers."""
+        return self.tracing.inject() if self.tracing.enabled else {}
+
     def observe(self, kind: str, backend: str, operation: str, statement: str | None, run, args):
         span = None
         if self.tracing.enabled:

@@ -6,7 +6,8 @@
 - `hyp_handler_errors_total{service,route,kind}` (`kind` is `error` or `timeout`)
 
 - `hyp_db_calls_total`, `hyp_db_errors_total`, `hyp_db_duration_seconds` (histogram) and the same
-  for `hyp_cache_*`, each labelled `{backend,operation}`: database and cache calls of handlers
+  for `hyp_cache_*` and `hyp_events_*` (publishing), each labelled `{backend,operation}`: database,
+  cache and broker calls of handlers
 
 `route` is the configured path template (`/items/{id}`), never the raw path, so the number of
 series stays bounded.
@@ -123,7 +124,7 @@ class _DataMetrics:
         from prometheus_client import Counter, Histogram
 
         self.series = {}
-        for kind, what in (("db", "Database"), ("cache", "Cache")):
+        for kind, what in (("db", "Database"), ("cache", "Cache"), ("events", "Event broker")):
             labels = ("backend", "operation")
             self.series[kind] = (
                 Counter(f"hyp_{kind}_calls", f"{what} calls made by handlers", labels, registry=registry),

@@ -147,6 +147,12 @@ class Tracing:
         """A span under the current one (a handler's, in its thread); the caller ends it."""
         return self._tracer.start_span(name, attributes=attributes)
 
+    def inject(self) -> dict:
+        """The W3C trace context of the current span, as headers."""
+        carrier: dict = {}
+        self._propagator.inject(carrier)
+        return carrier
+
     def fail_span(self, span, message: str) -> None:
         span.set_status(self._error, message)
 

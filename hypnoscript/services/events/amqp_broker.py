@@ -1,0 +1,550 @@
+"""RabbitMQ (AMQP 0-9-1, `amqp://user:pass@host:5672/vhost`) through aio-pika.
+
+aio-pika is asyncio-based and the interface is synchronous and thread-safe, so each broker object
+runs one private event loop in a daemon thread; every method submits a coroutine to it and waits
+for the result. All state of the object (channels, leases) is only touched on that loop.
+
+Names (all under the prefix, `P`):
+- `P#events`: a durable direct exchange; an event is published with its topic as routing key.
+- `P<topic>/<group>`: per group a durable quorum queue bound to `P#events` with the topic as key,
+  declared by `declare`, so the group gets every event published after that.
+- `P<topic>.dlq`: the dead letters of a topic (durable quorum queue).
+- `P#delay.<kind>.<ms>`: quorum queues with `x-message-ttl` that dead-letter their messages when
+  the delay is over, at least once: kind `publish` back to `P#events` (a delayed publish keeps its
+  topic as routing key), kind `retry` to the default exchange (a retry is published with the
+  group's queue as routing key, so it reaches that group only). They are reached through the
+  headers exchange `P#delay` (the routing key must stay the final one) and expire when unused.
+- `P#names`: a classic durable queue listing every queue this prefix created (one message each),
+  so `stats` of another process finds a topic's groups and `destroy` finds everything.
+
+Mapping:
+- publish: persistent message with publisher confirms; it returns when RabbitMQ confirmed it,
+  i.e. the quorum queues of the topic's groups hold it on disk.
+- fetch: `basic.get` on this object's consuming channel, polled while a fetch waits (and woken at
+  once by publishes of this object). attempt = the quorum queue's `x-delivery-count` + the
+  `hyp-attempt` header (deliveries before a delayed retry copied the message) + 1.
+- leases: RabbitMQ returns unacknowledged messages when the consumer's channel or connection
+  closes (a killed or closed worker), counting a delivery. A lease that runs out while the
+  consumer lives is enforced here: a timer on the loop rejects (requeues) a delivery whose lease
+  ran out, and a later ack/retry of it does nothing, as on the other brokers. This works across
+  processes because each process enforces the leases it holds; a process whose loop thread is
+  stuck holds its deliveries until its connection drops (or the server's `consumer_timeout`,
+  30 minutes by default, closes the channel: leases longer than that end there).
+- retry(0): reject with requeue (the delivery count grows). retry(delay): a copy goes to the
+  `retry` delay queue (confirmed) and then the delivery is acknowledged.
+- dead_letter: the event with its `x-` headers is published (confirmed) to `P<topic>.dlq`, then
+  the delivery is acknowledged. dead_letters/replay read that queue with `basic.get` and return
+  what stays with a requeueing nack, which keeps the order; purge_dead_letters purges it.
+- stats: pending = ready messages of the group queues (passive declare), inFlight = this object's
+  leases, deadLetter = messages of the dlq.
+
+Differences:
+- inFlight counts the deliveries leased by this broker object only: AMQP reports a queue's ready
+  messages and consumers, not the unacknowledged ones of other connections.
+- pending does not count events still waiting in a delay queue (a delayed publish, a retry with
+  backoff): they are counted once their delay is over.
+- waiting lists this object's leased deliveries and the ready messages, which it reads with
+  `basic.get` and returns with a requeueing nack: RabbitMQ counts that as a delivery, so each
+  listing raises the attempt of the events it read by one.
+- dead_letters and replay hold the dead letters they read until they return them (milliseconds);
+  another reader at that moment sees fewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import json
+import threading
+import time
+from urllib.parse import urlsplit
+
+from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
+
+_SEPARATORS = ":._-/"
+_POLL_FIRST, _POLL_MAX = 0.02, 0.2  # seconds between basic.get polls while a fetch waits
+_DELAY_GRACE = 60.0  # a delay queue outlives its last use by its delay plus this
+
+
+class _Lease:
+    __slots__ = ("event", "group", "seq", "tag", "timer", "topic")
+
+    def __init__(self, topic, group, event, tag, seq, timer) -> None:
+        self.topic, self.group, self.event, self.tag, self.seq, self.timer = topic, group, event, tag, seq, timer
+
+
+class AmqpBroker(Broker):
+    backend = "amqp"
+
+    def __init__(self, url: str, *, prefix: str, timeout: float = 10.0) -> None:
+        parts = urlsplit(url)
+        self.url = url
+        self.where = f"RabbitMQ at {parts.hostname or 'localhost'}:{parts.port or 5672}"
+        self.timeout = timeout
+        self.base = prefix if not prefix or prefix[-1] in _SEPARATORS else prefix + "."
+        self._exchange = self.base + "#events"
+        self._delay_exchange = self.base + "#delay"
+        self._registry = self.base + "#names"
+        self._conn = None
+        self._get_channel = None  # basic.get, ack and nack of fetched deliveries
+        self._get_gen = 0  # delivery tags belong to one consuming channel
+        self._pub_channel = None  # publisher confirms
+        self._admin_channel = None  # declares and binds
+        self._leases: dict[tuple[int, int], _Lease] = {}
+        self._lease_seq = itertools.count()
+        self._declared: dict[str, float] = {}  # queue/exchange name -> when this object declared it
+        self._groups: dict[str, set[str]] = {}
+        self._wakeup: asyncio.Event | None = None
+        self._closed = False
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="hyp-amqp-broker", daemon=True)
+        self._thread.start()
+        try:
+            self._call(self._ready(), "connect")
+        except BrokerError:
+            self._stop_loop()
+            raise
+
+    # running coroutines on the private loop
+
+    def _call(self, coro, what: str, extra: float = 0.0):
+        if self._closed:
+            coro.close()
+            raise BrokerError(f"{self.where}: cannot {what}: the broker is closed")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(self.timeout + extra)
+        except BrokerError:
+            raise
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise BrokerError(f"{self.where}: cannot {what}: no answer within {self.timeout:g} s") from None
+        except Exception as error:  # noqa: BLE001 - every client library error becomes a BrokerError
+            raise BrokerError(f"{self.where}: cannot {what}: {_reason(error)}") from None
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(self.timeout)
+
+    async def _ready(self):
+        """The connection, opened again if it was lost (its leases are gone: RabbitMQ requeued them)."""
+        if self._conn is None or self._conn.is_closed:
+            import aio_pika
+
+            self._drop_leases()
+            self._get_channel = self._pub_channel = self._admin_channel = None
+            self._wakeup = self._wakeup or asyncio.Event()
+            self._conn = await aio_pika.connect(self.url, timeout=self.timeout)
+        return self._conn
+
+    async def _channel(self, which: str):
+        """The open underlying channel `which` (get, pub or admin), opened again if it closed."""
+        conn = await self._ready()
+        channel = getattr(self, f"_{which}_channel")
+        if channel is None or channel.is_closed:
+            if which == "get":
+                self._drop_leases()
+                self._get_gen += 1
+            confirms = which == "pub"
+            channel = await conn.channel(publisher_confirms=confirms, on_return_raises=confirms)
+            setattr(self, f"_{which}_channel", channel)
+        return await channel.get_underlay_channel()
+
+    async def _scratch(self):
+        """A channel of its own for operations that may close it (a passive declare of a queue that
+        does not exist) or that hold messages (reading dead letters); closing it requeues them."""
+        conn = await self._ready()
+        return await conn.channel(publisher_confirms=False)
+
+    def _drop_leases(self) -> None:
+        for lease in self._leases.values():
+            lease.timer.cancel()
+        self._leases.clear()
+
+    # names and declarations
+
+    def _queue(self, topic: str, group: str) -> str:
+        return f"{self.base}{topic}/{group}"
+
+    def _dlq(self, topic: str) -> str:
+        return self.base + dlq_topic(topic)
+
+    async def _count(self, name: str) -> int | None:
+        """Ready messages of queue `name`, None when it does not exist."""
+        import aiormq
+
+        channel = await self._scratch()
+        try:
+            raw = await channel.get_underlay_channel()
+            return (await raw.queue_declare(name, passive=True)).message_count
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            return None
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
+    async def _ensure_queue(self, name: str, arguments: dict, record: dict, refresh: float | None = None) -> None:
+        """Declare a durable queue once per object (again after `refresh` seconds), and list it in
+        the registry when it did not exist yet."""
+        declared = self._declared.get(name)
+        if declared is not None and (refresh is None or time.monotonic() - declared < refresh):
+            return
+        missing = await self._count(name) is None
+        admin = await self._channel("admin")
+        await admin.queue_declare(name, durable=True, arguments=arguments)
+        if missing and name != self._registry:
+            await self._ensure_queue(self._registry, {"x-queue-type": "classic"}, {})
+            await self._publish_raw(json.dumps({"queue": name, **record}).encode(), "", self._registry)
+        self._declared[name] = time.monotonic()
+
+    async def _ensure_exchange(self, name: str, kind: str) -> None:
+        if name not in self._declared:
+            admin = await self._channel("admin")
+            await admin.exchange_declare(name, exchange_type=kind, durable=True)
+            self._declared[name] = time.monotonic()
+
+    async def _ensure_group(self, topic: str, group: str) -> None:
+        name = self._queue(topic, group)
+        if name in self._declared:
+            return
+        await self._ensure_exchange(self._exchange, "direct")
+        await self._ensure_queue(name, {"x-queue-type": "quorum"}, {"topic": topic, "group": group})
+        admin = await self._channel("admin")
+        await admin.queue_bind(name, self._exchange, routing_key=topic)
+        self._groups.setdefault(topic, set()).add(group)
+
+    async def _delay_route(self, kind: str, delay: float) -> dict:
+        """The headers that send a message through the `kind` delay queue for `delay` seconds."""
+        ms = max(1, int(delay * 1000 + 0.999))
+        name = f"{self.base}#delay.{kind}.{ms}"
+        target = self._exchange if kind == "publish" else ""
+        await self._ensure_exchange(self._delay_exchange, "headers")
+        fresh = name not in self._declared
+        await self._ensure_queue(name, {
+            "x-queue-type": "quorum", "x-message-ttl": ms, "x-dead-letter-exchange": target,
+            "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish",
+            "x-expires": 2 * ms + int(_DELAY_GRACE * 1000),
+        }, {"delay": True}, refresh=ms / 1000 + _DELAY_GRACE / 2)
+        if fresh:
+            admin = await self._channel("admin")
+            await admin.queue_bind(name, self._delay_exchange, arguments={"x-match": "all", "hyp-delay": f"{kind}.{ms}"})
+        return {"hyp-delay": f"{kind}.{ms}"}
+
+    async def _groups_of(self, topic: str) -> set[str]:
+        """The groups of `topic`: those this object declared, else those in the registry."""
+        if topic in self._groups:
+            return self._groups[topic]
+        return {r["group"] for r in await self._read_registry(remove=False)
+                if r.get("topic") == topic and "group" in r}
+
+    async def _read_registry(self, remove: bool) -> list[dict]:
+        records = []
+        async for _raw, _tag, body in self._read_all(self._registry, None, requeue=not remove):
+            records.append(json.loads(body))
+        return records
+
+    async def _read_all(self, name: str, limit: int | None, requeue: bool):
+        """(channel, tag, body) of the ready messages of queue `name` in order, on a scratch channel;
+        those not acknowledged by the caller are returned in order (requeue) or acked afterwards."""
+        import aiormq
+
+        channel = await self._scratch()
+        raw = await channel.get_underlay_channel()
+        last = None
+        try:
+            while limit is None or limit > 0:
+                try:
+                    message = await raw.basic_get(name, no_ack=False)
+                except aiormq.exceptions.ChannelNotFoundEntity:
+                    return
+                if message.delivery_tag is None:
+                    break
+                last = message.delivery_tag
+                if limit is not None:
+                    limit -= 1
+                yield raw, last, message.body
+            if last is not None:
+                if requeue:
+                    await raw.basic_nack(last, multiple=True, requeue=True)
+                else:
+                    await raw.basic_ack(last, multiple=True)
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
+    # publishing
+
+    async def _publish_raw(self, body: bytes, exchange: str, key: str, headers: dict | None = None,
+                           message_id: str | None = None, mandatory: bool = False) -> None:
+        import pamqp.commands
+
+        pub = await self._channel("pub")
+        properties = pamqp.commands.Basic.Properties(
+            content_type="application/json", delivery_mode=2, headers=headers or None, message_id=message_id)
+        await pub.basic_publish(body, exchange=exchange, routing_key=key, properties=properties,
+                                mandatory=mandatory)
+
+    async def _publish_delayed(self, kind: str, delay: float, body: bytes, key: str, headers: dict,
+                               message_id: str) -> None:
+        import aiormq
+
+        for again in (False, True):
+            route = await self._delay_route(kind, delay)
+            try:
+                return await self._publish_raw(body, self._delay_exchange, key, {**headers, **route},
+                                               message_id, mandatory=True)
+            except aiormq.exceptions.PublishError:
+                # the delay queue expired since this object declared it: declare it again
+                self._declared.pop(f"{self.base}#delay.{route['hyp-delay']}", None)
+                if again:
+                    raise
+
+    def _encode(self, event: dict) -> bytes:
+        return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _wake(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    # the interface
+
+    def declare(self, topic: str, groups) -> None:
+        async def run():
+            for group in sorted(set(groups)):
+                await self._ensure_group(topic, group)
+            self._groups.setdefault(topic, set())
+        self._call(run(), f"declare the groups of {topic}")
+
+    def publish(self, event: dict, delay: float = 0.0) -> None:
+        async def run():
+            await self._ensure_exchange(self._exchange, "direct")
+            body = self._encode(event)
+            if delay > 0:
+                await self._publish_delayed("publish", delay, body, event["topic"], {}, event["id"])
+            else:
+                await self._publish_raw(body, self._exchange, event["topic"], message_id=event["id"])
+            self._wake()
+        self._call(run(), f"publish to {event['topic']}")
+
+    def fetch(self, topic: str, group: str, consumer: str, count: int, lease: float, wait: float) -> list[Delivery]:
+        return self._call(self._fetch(topic, group, count, lease, wait), f"fetch from {topic} for {group}", wait)
+
+    async def _fetch(self, topic, group, count, lease, wait) -> list[Delivery]:
+        loop = asyncio.get_running_loop()
+        name = self._queue(topic, group)
+        deadline = loop.time() + wait
+        pause = _POLL_FIRST
+        exists = name in self._declared
+        while True:
+            got = []
+            if not exists:
+                exists = await self._count(name) is not None
+                if exists:
+                    self._declared[name] = time.monotonic()
+            if exists:
+                raw = await self._channel("get")
+                gen = self._get_gen
+                while len(got) < count:
+                    message = await raw.basic_get(name, no_ack=False)
+                    if message.delivery_tag is None:
+                        break
+                    got.append(self._lease(topic, group, gen, message, lease))
+            if got:
+                return got
+            left = deadline - loop.time()
+            if left <= 0 or self._closed:
+                return []
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), min(left, pause))
+                pause = _POLL_FIRST
+            except asyncio.TimeoutError:
+                pause = min(pause * 2, _POLL_MAX)
+
+    def _lease(self, topic, group, gen, message, lease) -> Delivery:
+        headers = message.header.properties.headers or {}
+        attempt = int(headers.get("hyp-attempt", 0)) + int(headers.get("x-delivery-count", 0)) + 1
+        event = json.loads(message.body)
+        key = (gen, message.delivery_tag)
+        timer = asyncio.get_running_loop().call_later(max(lease, 0.0), self._expire, key)
+        self._leases[key] = _Lease(topic, group, event, message.delivery_tag, next(self._lease_seq), timer)
+        return Delivery(topic, group, event, attempt, key)
+
+    def _expire(self, key) -> None:
+        if self._leases.pop(key, None) is not None:
+            asyncio.ensure_future(self._settle(key, requeue=True))
+
+    async def _settle(self, key, requeue: bool | None) -> None:
+        """Ack (requeue None), or nack with or without requeue, a delivery of the current channel."""
+        gen, tag = key
+        channel = self._get_channel
+        if gen != self._get_gen or channel is None or channel.is_closed:
+            return  # its channel closed, and RabbitMQ requeued it then
+        raw = await channel.get_underlay_channel()
+        if requeue is None:
+            await raw.basic_ack(tag)
+        else:
+            await raw.basic_nack(tag, requeue=requeue)
+
+    def _take(self, delivery: Delivery) -> _Lease | None:
+        """The lease of `delivery`, ended; None when it ran out or was settled already."""
+        lease = self._leases.pop(delivery.handle, None)
+        if lease is not None:
+            lease.timer.cancel()
+        return lease
+
+    def ack(self, delivery: Delivery) -> None:
+        async def run():
+            if self._take(delivery) is not None:
+                await self._settle(delivery.handle, None)
+        self._call(run(), f"acknowledge an event of {delivery.topic}")
+
+    def retry(self, delivery: Delivery, delay: float) -> None:
+        async def run():
+            if self._take(delivery) is None:
+                return
+            if delay <= 0:
+                return await self._settle(delivery.handle, requeue=True)
+            try:
+                await self._publish_delayed("retry", delay, self._encode(delivery.event),
+                                            self._queue(delivery.topic, delivery.group),
+                                            {"hyp-attempt": delivery.attempt}, delivery.event.get("id"))
+            except BaseException:
+                await self._settle(delivery.handle, requeue=True)
+                raise
+            await self._settle(delivery.handle, None)
+        self._call(run(), f"retry an event of {delivery.topic}")
+
+    def dead_letter(self, delivery: Delivery, error: str) -> None:
+        event = dict(delivery.event)
+        event["headers"] = {**(event.get("headers") or {}), "x-error": error, "x-attempts": str(delivery.attempt),
+                            "x-group": delivery.group, "x-failed-at": now_text(), "x-topic": delivery.topic}
+        event["topic"] = dlq_topic(delivery.topic)
+
+        async def run():
+            if self._take(delivery) is None:
+                return
+            try:
+                name = self._dlq(delivery.topic)
+                await self._ensure_queue(name, {"x-queue-type": "quorum"}, {"topic": event["topic"]})
+                await self._publish_raw(self._encode(event), "", name, message_id=event.get("id"))
+            except BaseException:
+                await self._settle(delivery.handle, requeue=True)
+                raise
+            await self._settle(delivery.handle, None)
+        self._call(run(), f"dead-letter an event of {delivery.topic}")
+
+    def stats(self, topics) -> list[dict]:
+        async def run():
+            out = []
+            for topic in topics:
+                pending = 0
+                for group in sorted(await self._groups_of(topic)):
+                    pending += await self._count(self._queue(topic, group)) or 0
+                in_flight = sum(1 for lease in self._leases.values() if lease.topic == topic)
+                dead = await self._count(self._dlq(topic)) or 0
+                out.append({"topic": topic, "pending": pending, "inFlight": in_flight, "deadLetter": dead})
+            return out
+        return self._call(run(), "read the queue statistics")
+
+    def dead_letters(self, topic: str, limit: int = 100) -> list[dict]:
+        async def run():
+            return [json.loads(body) async for _raw, _tag, body in self._read_all(self._dlq(topic), limit, requeue=True)]
+        return self._call(run(), f"read the dead letters of {topic}")
+
+    def waiting(self, topic: str, group: str, limit: int = 100) -> list[dict]:
+        async def run():
+            mine = sorted((lease for lease in self._leases.values() if (lease.topic, lease.group) == (topic, group)),
+                          key=lambda lease: lease.seq)
+            events = [lease.event for lease in mine][:limit]
+            async for _raw, _tag, body in self._read_all(self._queue(topic, group), limit - len(events), requeue=True):
+                events.append(json.loads(body))
+            return events
+        return self._call(run(), f"list the events waiting in {topic} for {group}")
+
+    def replay(self, topic: str, ids=None) -> int:
+        wanted = None if ids is None else set(ids)
+
+        async def run():
+            moved = 0
+            await self._ensure_exchange(self._exchange, "direct")
+            async for raw, tag, body in self._read_all(self._dlq(topic), None, requeue=True):
+                event = json.loads(body)
+                if wanted is not None and event.get("id") not in wanted:
+                    continue
+                event["topic"] = topic
+                event["headers"] = {k: v for k, v in (event.get("headers") or {}).items() if not k.startswith("x-")}
+                await self._publish_raw(self._encode(event), self._exchange, topic, message_id=event.get("id"))
+                await raw.basic_ack(tag)
+                moved += 1
+            if moved:
+                self._wake()
+            return moved
+        return self._call(run(), f"replay the dead letters of {topic}")
+
+    def purge_dead_letters(self, topic: str) -> int:
+        async def run():
+            import aiormq
+
+            channel = await self._scratch()
+            try:
+                raw = await channel.get_underlay_channel()
+                return (await raw.queue_purge(self._dlq(topic))).message_count
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                return 0
+            finally:
+                if not channel.is_closed:
+                    await channel.close()
+        return self._call(run(), f"purge the dead letters of {topic}")
+
+    def ping(self) -> None:
+        async def run():
+            admin = await self._channel("admin")
+            await admin.exchange_declare("amq.direct", passive=True)
+        self._call(run(), "ping")
+
+    def destroy(self) -> None:
+        """Delete every queue and exchange of the prefix (tests clean up with it)."""
+        async def run(broker):
+            names = {r["queue"] for r in await broker._read_registry(remove=True)} | set(broker._declared)
+            admin = await broker._channel("admin")
+            for name in sorted(names - {broker._exchange, broker._delay_exchange}) + [broker._registry]:
+                await admin.queue_delete(name)
+            for name in (broker._exchange, broker._delay_exchange):
+                await admin.exchange_delete(name)
+
+        if self._closed:
+            other = AmqpBroker(self.url, prefix=self.base, timeout=self.timeout)
+            try:
+                other._declared.update(self._declared)
+                other._call(run(other), "delete the queues of the prefix")
+            finally:
+                other.close()
+        else:
+            self._call(run(self), "delete the queues of the prefix")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+
+        async def run():
+            self._drop_leases()
+            self._wake()
+            if self._conn is not None and not self._conn.is_closed:
+                await self._conn.close()  # RabbitMQ requeues what this object still leased
+        try:
+            self._call(run(), "close the connection")
+        except BrokerError:
+            pass  # the connection is gone either way
+        finally:
+            self._closed = True
+            self._stop_loop()
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip()
+    name = type(error).__name__
+    if not text or text == "None":
+        return name
+    return text if len(text) < 300 else text[:300] + "..."
