@@ -20,6 +20,18 @@ def _sqlite(tmp_path, namespace):
 BACKENDS = {"sqlite": _sqlite}
 
 
+def _amqp(tmp_path, namespace):
+    import servers
+
+    servers.require(servers.RABBITMQ)
+    from hypnoscript.services.events.amqp_broker import AmqpBroker
+
+    return lambda: AmqpBroker(servers.RABBITMQ_URL, prefix=namespace + ".", timeout=10)
+
+
+BACKENDS["amqp"] = _amqp
+
+
 @pytest.fixture(params=sorted(BACKENDS))
 def broker_factory(request, tmp_path):
     """A factory of brokers on one fresh queue; every broker it made is closed afterwards."""
@@ -37,6 +49,8 @@ def broker_factory(request, tmp_path):
     yield factory
     for broker in opened:
         broker.close()
+    if opened and hasattr(opened[0], "destroy"):
+        opened[0].destroy()
 
 
 @pytest.fixture
