@@ -32,6 +32,31 @@ def _amqp(tmp_path, namespace):
 BACKENDS["amqp"] = _amqp
 
 
+def _redis(tmp_path, namespace):
+    import servers
+
+    servers.require(servers.REDIS)
+    from hypnoscript.services.events.redis_broker import RedisBroker
+
+    url = f"redis://{servers.REDIS[1]}:{servers.REDIS[2]}/0"
+    return lambda: RedisBroker(url, prefix=namespace + ":", timeout=5)
+
+
+BACKENDS["redis"] = _redis
+
+
+def _nats(tmp_path, namespace):
+    import servers
+
+    servers.require(servers.NATS)
+    from hypnoscript.services.events.nats_broker import NatsBroker
+
+    return lambda: NatsBroker(servers.NATS_URL, prefix=namespace, timeout=5)
+
+
+BACKENDS["nats"] = _nats
+
+
 @pytest.fixture(params=sorted(BACKENDS))
 def broker_factory(request, tmp_path):
     """A factory of brokers on one fresh queue; every broker it made is closed afterwards."""

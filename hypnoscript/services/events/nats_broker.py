@@ -1,0 +1,481 @@
+"""Topics on NATS JetStream (`nats://host:4222`, JetStream enabled).
+
+Layout, per `prefix` (every name carries it, so projects and tests never meet):
+- stream `hyp-<P>-events`, subjects `hyp.<P>.e.<T>` (one token per topic), file storage and
+  interest retention: an event stays until every group declared for its topic has acknowledged
+  it, and an event of a topic without groups is not kept, like the embedded queue;
+- stream `hyp-<P>-dlq`, subjects `hyp.<P>.d.<T>` (the dead letters of `<T>.dlq`), file storage,
+  kept until replayed or purged;
+- one durable pull consumer `<T>-<G>` per topic and group on the events stream, created by
+  `declare` with deliver policy "new" (the group gets what is published after it), explicit acks
+  and no limit on deliveries.
+<P>, <T> and <G> are the prefix, topic and group with every byte other than an ASCII letter or
+digit written as `_xx` (hex): valid subject tokens and names, and no two topics share one.
+
+`publish` returns on JetStream's PubAck, once the stream has stored the event. `fetch` sends its
+own pull requests and waits for the server to end each one, so no request outlives the call and
+takes events nobody reads. `attempt` is the consumer's delivery count.
+
+Leases: JetStream leases with the consumer's ack wait, one value for every fetch, while `lease`
+differs per call. The consumers wait ACK_WAIT seconds; while the process lives, this broker
+keeps each delivery it handed out for exactly its `lease`: it tells the server "in progress"
+every HEARTBEAT seconds if the lease is longer, and sends a NAK when the lease runs out, which
+delivers the event again at once with the next attempt. A process that dies stops both, and the
+server delivers its events again ACK_WAIT seconds after the last word from it (earlier than the
+lease would have ended when the lease was longer, which only matters for a dead consumer).
+
+`retry(delay)` is a NAK with that delay. A delayed publish carries the header `Hyp-Not-Before`;
+the first delivery of such an event to a group is always turned away with a NAK delayed until
+its time (or at once, when it is already due), so the count of turned-away deliveries is known
+and `attempt` starts at 1 again when it is handed out.
+
+Differences:
+- `stats`: JetStream counts a delivery waiting out a retry delay, or a delayed publish after
+  its first (turned-away) delivery, as unacknowledged like a leased one, so these show under
+  `inFlight`, not `pending`.
+- `waiting` lists the events of the topic after the group's acknowledgement floor. Acknowledged
+  events go from the stream once every group has them, so with one group the list is exact;
+  with several, an event this group acknowledged ahead of an earlier one it still holds is
+  listed while another group has not acknowledged it yet.
+- An `ack` from a consumer whose lease ran out in another process (or whose process lost its
+  connection for longer than ACK_WAIT) acknowledges the event for the group even though it was
+  delivered again; within one process such a late ack is ignored, as on the embedded queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+import urllib.parse
+
+from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
+
+NOT_BEFORE = "Hyp-Not-Before"
+
+
+def _token(text: str) -> str:
+    """`text` as one subject token and name part: ASCII letters and digits kept, every other byte `_xx`."""
+    return "".join(c if c.isascii() and c.isalnum() else "".join(f"_{b:02x}" for b in c.encode()) for c in text)
+
+
+class _Lease:
+    """A delivery this process handed out: its ack subject and the timer that tends its lease."""
+
+    __slots__ = ("deadline", "done", "reply", "timer")
+
+    def __init__(self, reply: str, deadline: float) -> None:
+        self.reply = reply
+        self.deadline = deadline
+        self.done = False
+        self.timer = None
+
+
+class NatsBroker(Broker):
+    backend = "nats"
+    ACK_WAIT = 10.0  # seconds the server waits for word on a delivery before delivering it again
+    HEARTBEAT = 3.0  # seconds between "in progress" notes for a lease longer than ACK_WAIT allows
+
+    def __init__(self, url: str, *, prefix: str, timeout: float = 10.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.prefix = prefix
+        parts = urllib.parse.urlsplit(url)
+        self._where = f"NATS {parts.hostname or '127.0.0.1'}:{parts.port or 4222}"
+        p = _token(prefix) or "_"
+        self._subject_base = f"hyp.{p}"
+        self._events = f"hyp-{p}-events"
+        self._dlq = f"hyp-{p}-dlq"
+        self._declared: set[tuple[str, str]] = set()
+        self._nc = None
+        self._last_error: Exception | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="hyp-nats", daemon=True)
+        self._thread.start()
+        try:
+            self._call("connect", self._connect(), timeout)
+            self._call("create the streams", self._ensure_streams())
+        except BrokerError:
+            self._stop_loop()
+            raise
+
+    # plumbing: every call runs on the broker's loop; errors become BrokerError
+
+    def _call(self, what: str, coro, timeout: float | None = None):
+        if self._loop.is_closed() or not self._thread.is_alive():
+            coro.close()
+            raise BrokerError(f"{self._where}: cannot {what}: the broker is closed")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        limit = (timeout if timeout is not None else self.timeout) + 1.0
+        try:
+            return future.result(limit)
+        except BrokerError:
+            raise
+        except Exception as error:  # noqa: BLE001 - every client failure is reported the same way
+            future.cancel()
+            raise BrokerError(f"{self._where}: cannot {what}: {self._reason(error)}") from None
+
+    def _reason(self, error: Exception) -> str:
+        import nats.errors
+
+        if isinstance(error, nats.errors.NoRespondersError):
+            return "nothing answers (is JetStream enabled on the server?)"
+        if isinstance(error, (nats.errors.TimeoutError, asyncio.TimeoutError, TimeoutError)):
+            last = self._last_error
+            if self._nc is None and last is not None:
+                return self._reason(last)
+            return f"no answer within {self.timeout:g} s"
+        if isinstance(error, (nats.errors.ConnectionClosedError, nats.errors.StaleConnectionError)):
+            return "the connection is closed"
+        if isinstance(error, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(error, OSError):
+            return error.strerror or str(error)
+        return str(error) or type(error).__name__
+
+    async def _connect(self) -> None:
+        import nats
+
+        async def noted(error: Exception) -> None:
+            self._last_error = error
+
+        self._nc = await asyncio.wait_for(
+            nats.connect(self.url, connect_timeout=self.timeout, reconnect_time_wait=0.5,
+                         max_reconnect_attempts=-1, error_cb=noted, name="hypnoscript"),
+            self.timeout)
+        self._last_error = None
+
+    async def _api(self, subject: str, request: dict | None = None) -> dict:
+        """A JetStream API request; an error answer raises BrokerError with the server's words."""
+        message = await self._nc.request("$JS.API." + subject, json.dumps(request or {}).encode(),
+                                         timeout=self.timeout)
+        answer = json.loads(message.data)
+        if "error" in answer:
+            raise _ApiError(answer["error"])
+        return answer
+
+    async def _ensure_streams(self) -> None:
+        base = {"storage": "file", "discard": "old", "num_replicas": 1, "max_msgs": -1, "max_bytes": -1,
+                "max_age": 0}
+        for name, subjects, retention in ((self._events, f"{self._subject_base}.e.*", "interest"),
+                                          (self._dlq, f"{self._subject_base}.d.*", "limits")):
+            try:
+                await self._api(f"STREAM.CREATE.{name}",
+                                {**base, "name": name, "subjects": [subjects], "retention": retention})
+            except _ApiError as error:
+                if error.code != 10058:  # the stream exists already
+                    raise
+
+    def _subject(self, kind: str, topic: str) -> str:
+        return f"{self._subject_base}.{kind}.{_token(topic)}"
+
+    @staticmethod
+    def _consumer(topic: str, group: str) -> str:
+        return f"{_token(topic)}-{_token(group)}"
+
+    # the interface
+
+    def declare(self, topic: str, groups) -> None:
+        missing = [g for g in sorted(set(groups)) if (topic, g) not in self._declared]
+        if missing:
+            self._call(f"declare the groups of {topic}", self._declare(topic, missing))
+            self._declared.update((topic, g) for g in missing)
+
+    async def _declare(self, topic: str, groups) -> None:
+        for group in groups:
+            name = self._consumer(topic, group)
+            try:
+                await self._api(f"CONSUMER.INFO.{self._events}.{name}")
+                continue
+            except _ApiError as error:
+                if error.code == 10059:  # the stream is gone (destroyed meanwhile): make it again
+                    await self._ensure_streams()
+                elif error.code != 10014:  # consumer not found
+                    raise
+            config = {"durable_name": name, "deliver_policy": "new", "ack_policy": "explicit",
+                      "ack_wait": int(self.ACK_WAIT * 1e9), "max_deliver": -1, "max_ack_pending": -1,
+                      "filter_subject": self._subject("e", topic), "replay_policy": "instant"}
+            await self._api(f"CONSUMER.DURABLE.CREATE.{self._events}.{name}",
+                            {"stream_name": self._events, "config": config})
+
+    def publish(self, event: dict, delay: float = 0.0) -> None:
+        headers = {NOT_BEFORE: repr(time.time() + delay)} if delay > 0 else None
+        self._call(f"publish to {event['topic']}",
+                   self._publish(self._subject("e", event["topic"]), _encode(event), headers))
+
+    async def _publish(self, subject: str, body: bytes, headers: dict | None) -> None:
+        import nats.errors
+
+        try:
+            message = await self._nc.request(subject, body, timeout=self.timeout, headers=headers)
+        except nats.errors.NoRespondersError:
+            await self._ensure_streams()  # destroyed meanwhile
+            message = await self._nc.request(subject, body, timeout=self.timeout, headers=headers)
+        answer = json.loads(message.data)
+        if "error" in answer:
+            raise _ApiError(answer["error"])
+
+    def fetch(self, topic: str, group: str, consumer: str, count: int, lease: float, wait: float) -> list[Delivery]:
+        return self._call(f"fetch {topic} for {group}", self._fetch(topic, group, count, lease, wait),
+                          wait + self.timeout)
+
+    async def _fetch(self, topic: str, group: str, count: int, lease: float, wait: float) -> list[Delivery]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        api = f"$JS.API.CONSUMER.MSG.NEXT.{self._events}.{self._consumer(topic, group)}"
+        out: list[Delivery] = []
+        available_now = True  # first take what is there; only then wait, for one, then top up
+        while len(out) < count:
+            if available_now:
+                messages = await self._pull(api, count - len(out), None, topic, group)
+            else:
+                left = deadline - loop.time()
+                if left < 0.01:
+                    break
+                messages = await self._pull(api, 1, left, topic, group)
+            got = [d for d in [await self._accept(topic, group, m, lease) for m in messages] if d]
+            out += got
+            if available_now:
+                if out:
+                    break
+                if not messages:
+                    available_now = False
+            elif got:
+                available_now = True
+            elif not messages:
+                break
+        return out
+
+    async def _pull(self, api: str, batch: int, expires: float | None, topic: str, group: str) -> list:
+        """One pull request, read until the server ends it (batch filled, nothing there, expired)."""
+        import nats.errors
+
+        loop = asyncio.get_running_loop()
+        inbox = self._nc.new_inbox()
+        sub = await self._nc.subscribe(inbox)
+        request = {"batch": batch}
+        if expires is None:
+            request["no_wait"] = True
+        else:
+            request["expires"] = int(expires * 1e9)
+        messages = []
+        try:
+            await self._nc.publish(api, json.dumps(request).encode(), reply=inbox)
+            until = loop.time() + (expires or 0.0) + self.timeout
+            while len(messages) < batch:
+                try:
+                    message = await sub.next_msg(timeout=max(until - loop.time(), 0.001))
+                except nats.errors.TimeoutError:
+                    if messages:
+                        break
+                    raise
+                status = (message.headers or {}).get("Status")
+                if status is None:
+                    messages.append(message)
+                elif status == "503":
+                    raise BrokerError(f"{self._where}: cannot fetch {topic}: the group {group} is not declared")
+                elif status != "100":  # 404 nothing there, 408 expired, 409 consumer changed
+                    break
+        finally:
+            await sub.unsubscribe()
+        return messages
+
+    async def _accept(self, topic: str, group: str, message, lease: float) -> Delivery | None:
+        """A Delivery leased for `lease`, or None for a delayed event turned away until its time."""
+        delivered = message.metadata.num_delivered
+        not_before = (message.headers or {}).get(NOT_BEFORE)
+        attempt = delivered
+        if not_before is not None:
+            left = float(not_before) - time.time()
+            if delivered == 1 or left > 0:
+                payload = b"-NAK" + (b' {"delay": %d}' % int((left + 0.005) * 1e9) if left > 0 else b"")
+                await self._nc.publish(message.reply, payload)
+                return None
+            attempt = delivered - 1
+        loop = asyncio.get_running_loop()
+        held = _Lease(message.reply, loop.time() + lease)
+        self._tend(held)
+        return Delivery(topic, group, json.loads(message.data), attempt, held)
+
+    def _tend(self, held: _Lease) -> None:
+        """Keep a lease alive until its deadline, then give the event back."""
+        if held.done:
+            return
+        loop = self._loop
+        left = held.deadline - loop.time()
+        if left <= 0.001:
+            held.done = True
+            loop.create_task(self._quietly(held.reply, b"-NAK"))
+            return
+        if held.timer is not None:  # a note after the first period
+            loop.create_task(self._quietly(held.reply, b"+WPI"))
+        held.timer = loop.call_later(left if left < self.ACK_WAIT - 1.0 else self.HEARTBEAT, self._tend, held)
+
+    async def _quietly(self, subject: str, payload: bytes) -> None:
+        try:
+            await self._nc.publish(subject, payload)
+        except Exception:  # noqa: BLE001 - a lost note ends as the server's own lease expiry
+            pass
+
+    def _settle(self, delivery: Delivery, what: str, payload: bytes, before=None) -> None:
+        self._call(f"{what} {delivery.topic} for {delivery.group}", self._settled(delivery.handle, payload, before))
+
+    async def _settled(self, held: _Lease, payload: bytes, before) -> None:
+        if held.done:  # the lease ran out in this process: the event was given back already
+            if before is not None:
+                before.close()
+            return
+        held.done = True
+        if held.timer is not None:
+            held.timer.cancel()
+        if before is not None:
+            await before
+        await self._nc.request(held.reply, payload, timeout=self.timeout)
+
+    def ack(self, delivery: Delivery) -> None:
+        self._settle(delivery, "acknowledge", b"+ACK")
+
+    def retry(self, delivery: Delivery, delay: float) -> None:
+        payload = b"-NAK" + (b' {"delay": %d}' % int(delay * 1e9) if delay > 0 else b"")
+        self._settle(delivery, "retry", payload)
+
+    def dead_letter(self, delivery: Delivery, error: str) -> None:
+        event = dict(delivery.event)
+        event["headers"] = {**(event.get("headers") or {}), "x-error": error, "x-attempts": str(delivery.attempt),
+                            "x-group": delivery.group, "x-failed-at": now_text(), "x-topic": delivery.topic}
+        event["topic"] = dlq_topic(delivery.topic)
+        store = self._publish(self._subject("d", delivery.topic), _encode(event), None)
+        self._settle(delivery, "dead-letter", b"+ACK", before=store)
+
+    def stats(self, topics) -> list[dict]:
+        return self._call("read the stats", self._stats(list(topics)))
+
+    async def _stats(self, topics: list[str]) -> list[dict]:
+        counts: dict[str, list[int]] = {self._subject("e", t): [0, 0] for t in topics}
+        offset = 0
+        while True:
+            page = await self._api(f"CONSUMER.LIST.{self._events}", {"offset": offset})
+            for info in page.get("consumers") or []:
+                sums = counts.get(info["config"].get("filter_subject"))
+                if sums is not None:
+                    sums[0] += info["num_pending"]
+                    sums[1] += info["num_ack_pending"]
+            offset += len(page.get("consumers") or [])
+            if not page.get("consumers") or offset >= page.get("total", 0):
+                break
+        dead = await self._api(f"STREAM.INFO.{self._dlq}", {"subjects_filter": f"{self._subject_base}.d.*"})
+        by_subject = dead.get("state", {}).get("subjects") or {}
+        return [{"topic": t, "pending": counts[self._subject("e", t)][0], "inFlight": counts[self._subject("e", t)][1],
+                 "deadLetter": by_subject.get(self._subject("d", t), 0)} for t in topics]
+
+    async def _read(self, stream: str, subject: str, after: int, limit: int) -> list[tuple[int, dict]]:
+        """Up to `limit` (sequence, event) of `subject` in `stream` after sequence `after`, oldest first."""
+        out = []
+        seq = after + 1
+        while len(out) < limit:
+            try:
+                answer = await self._api(f"STREAM.MSG.GET.{stream}", {"seq": seq, "next_by_subj": subject})
+            except _ApiError as error:
+                if error.code == 10037:  # no message at or after seq
+                    break
+                raise
+            message = answer["message"]
+            out.append((message["seq"], json.loads(base64.b64decode(message["data"]))))
+            seq = message["seq"] + 1
+        return out
+
+    def dead_letters(self, topic: str, limit: int = 100) -> list[dict]:
+        rows = self._call(f"read the dead letters of {topic}", self._read(self._dlq, self._subject("d", topic), 0, limit))
+        return [event for _, event in rows]
+
+    def waiting(self, topic: str, group: str, limit: int = 100) -> list[dict]:
+        return self._call(f"read what {group} has not acknowledged on {topic}", self._waiting(topic, group, limit))
+
+    async def _waiting(self, topic: str, group: str, limit: int) -> list[dict]:
+        try:
+            info = await self._api(f"CONSUMER.INFO.{self._events}.{self._consumer(topic, group)}")
+        except _ApiError as error:
+            if error.code in (10014, 10059):  # group never declared
+                return []
+            raise
+        floor = info["ack_floor"]["stream_seq"]
+        return [event for _, event in await self._read(self._events, self._subject("e", topic), floor, limit)]
+
+    def replay(self, topic: str, ids=None) -> int:
+        return self._call(f"replay the dead letters of {topic}", self._replay(topic, None if ids is None else set(ids)))
+
+    async def _replay(self, topic: str, wanted: set | None) -> int:
+        moved = 0
+        after = 0
+        while True:
+            rows = await self._read(self._dlq, self._subject("d", topic), after, 100)
+            if not rows:
+                return moved
+            for seq, event in rows:
+                after = seq
+                if wanted is not None and event["id"] not in wanted:
+                    continue
+                event["topic"] = topic
+                event["headers"] = {k: v for k, v in (event.get("headers") or {}).items() if not k.startswith("x-")}
+                await self._publish(self._subject("e", topic), _encode(event), None)
+                await self._api(f"STREAM.MSG.DELETE.{self._dlq}", {"seq": seq})
+                moved += 1
+
+    def purge_dead_letters(self, topic: str) -> int:
+        answer = self._call(f"purge the dead letters of {topic}",
+                            self._api(f"STREAM.PURGE.{self._dlq}", {"filter": self._subject("d", topic)}))
+        return int(answer.get("purged", 0))
+
+    def ping(self) -> None:
+        self._call("reach JetStream", self._api("INFO"))
+
+    def destroy(self) -> None:
+        """Delete the streams (and with them the groups and dead letters) of this prefix."""
+        if self._loop.is_closed():
+            other = NatsBroker(self.url, prefix=self.prefix, timeout=self.timeout)
+            try:
+                other.destroy()
+            finally:
+                other.close()
+            return
+        self._call("delete the streams", self._destroy())
+        self._declared.clear()
+
+    async def _destroy(self) -> None:
+        for name in (self._events, self._dlq):
+            try:
+                await self._api(f"STREAM.DELETE.{name}")
+            except _ApiError as error:
+                if error.code != 10059:  # already gone
+                    raise
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        if self._nc is not None and self._thread.is_alive():
+            future = asyncio.run_coroutine_threadsafe(self._nc.close(), self._loop)
+            try:
+                future.result(self.timeout)
+            except Exception:  # noqa: BLE001 - closing a dead connection has nothing left to do
+                pass
+        self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(self.timeout)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+
+class _ApiError(Exception):
+    """An error answer of the JetStream API."""
+
+    def __init__(self, error: dict) -> None:
+        super().__init__(error.get("description") or "JetStream refused the request")
+        self.code = error.get("err_code")
+
+
+def _encode(event: dict) -> bytes:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
