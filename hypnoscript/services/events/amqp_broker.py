@@ -56,6 +56,7 @@ import asyncio
 import concurrent.futures
 import itertools
 import json
+import logging
 import threading
 import time
 from urllib.parse import urlsplit
@@ -86,6 +87,7 @@ class AmqpBroker(Broker):
         self._exchange = self.base + "#events"
         self._delay_exchange = self.base + "#delay"
         self._registry = self.base + "#names"
+        self._unrouted = self.base + "#unrouted"
         self._conn = None
         self._get_channel = None  # basic.get, ack and nack of fetched deliveries
         self._get_gen = 0  # delivery tags belong to one consuming channel
@@ -132,6 +134,8 @@ class AmqpBroker(Broker):
         if self._conn is None or self._conn.is_closed:
             import aio_pika
 
+            # a failed connect is reported as a BrokerError: the client's own log line would repeat it
+            logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
             self._drop_leases()
             self._get_channel = self._pub_channel = self._admin_channel = None
             self._wakeup = self._wakeup or asyncio.Event()
@@ -199,10 +203,19 @@ class AmqpBroker(Broker):
         self._declared[name] = time.monotonic()
 
     async def _ensure_exchange(self, name: str, kind: str) -> None:
-        if name not in self._declared:
-            admin = await self._channel("admin")
-            await admin.exchange_declare(name, exchange_type=kind, durable=True)
-            self._declared[name] = time.monotonic()
+        if name in self._declared:
+            return
+        admin = await self._channel("admin")
+        arguments = None
+        if name == self._exchange:
+            # events of a topic without groups go to a queue that keeps none, so a delayed one
+            # counts as routed and the at-least-once dead-lettering of its delay queue lets go of it
+            await admin.exchange_declare(self._unrouted, exchange_type="fanout", durable=True)
+            await self._ensure_queue(self._unrouted, {"x-queue-type": "classic", "x-max-length": 0}, {})
+            await admin.queue_bind(self._unrouted, self._unrouted)
+            arguments = {"alternate-exchange": self._unrouted}
+        await admin.exchange_declare(name, exchange_type=kind, durable=True, arguments=arguments)
+        self._declared[name] = time.monotonic()
 
     async def _ensure_group(self, topic: str, group: str) -> None:
         name = self._queue(topic, group)
@@ -507,11 +520,12 @@ class AmqpBroker(Broker):
     def destroy(self) -> None:
         """Delete every queue and exchange of the prefix (tests clean up with it)."""
         async def run(broker):
-            names = {r["queue"] for r in await broker._read_registry(remove=True)} | set(broker._declared)
+            exchanges = {broker._exchange, broker._delay_exchange, broker._unrouted}
+            queues = {r["queue"] for r in await broker._read_registry(remove=True)} | set(broker._declared)
             admin = await broker._channel("admin")
-            for name in sorted(names - {broker._exchange, broker._delay_exchange}) + [broker._registry]:
+            for name in sorted(queues - exchanges) + [broker._unrouted, broker._registry]:
                 await admin.queue_delete(name)
-            for name in (broker._exchange, broker._delay_exchange):
+            for name in sorted(exchanges):
                 await admin.exchange_delete(name)
 
         if self._closed:
