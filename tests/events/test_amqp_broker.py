@@ -1,0 +1,249 @@
+"""The RabbitMQ broker beyond the shared suite: several processes on one group, a killed
+consumer, what it keeps on the server and how it fails."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import pytest
+import servers
+
+from hypnoscript.services.events.broker import BrokerError, new_event
+
+
+@pytest.fixture
+def amqp():
+    """(factory, prefix): brokers on a fresh prefix, closed and deleted from the server afterwards."""
+    servers.require(servers.RABBITMQ)
+    from hypnoscript.services.events.amqp_broker import AmqpBroker
+
+    prefix = "t" + uuid.uuid4().hex[:10] + "."
+    opened = []
+
+    def factory(timeout=10):
+        broker = AmqpBroker(servers.RABBITMQ_URL, prefix=prefix, timeout=timeout)
+        opened.append(broker)
+        return broker
+
+    yield factory, prefix
+    for broker in opened:
+        broker.close()
+    if opened:
+        opened[0].destroy()
+
+
+@pytest.fixture
+def topic():
+    return "orders" + uuid.uuid4().hex[:8] + ".created"
+
+
+def _server(coro_fn):
+    """Run `coro_fn(channel)` on a connection of its own (to look at the server directly)."""
+    import aio_pika
+
+    async def run():
+        connection = await aio_pika.connect(servers.RABBITMQ_URL, timeout=10)
+        try:
+            channel = await connection.channel()
+            return await coro_fn(await channel.get_underlay_channel())
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def _exists(name):
+    import aiormq
+
+    async def probe(channel):
+        try:
+            await channel.queue_declare(name, passive=True)
+            return True
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            return False
+
+    return _server(probe)
+
+
+_CONSUMER = textwrap.dedent("""
+    import json, sys, time
+    from hypnoscript.services.events.amqp_broker import AmqpBroker
+    url, prefix, topic, mode = sys.argv[1:5]
+    broker = AmqpBroker(url, prefix=prefix, timeout=10)
+    print("ready", flush=True)
+    seen = []
+    idle_until = time.monotonic() + 20
+    while time.monotonic() < idle_until:
+        batch = broker.fetch(topic, "g", "p", 2, lease=60, wait=0.5)
+        for d in batch:
+            seen.append([d.event["id"], d.attempt])
+            if mode == "hold":
+                print(json.dumps(seen), flush=True)
+                time.sleep(60)
+            broker.ack(d)
+        if seen and not batch:
+            break
+    print(json.dumps(seen), flush=True)
+    broker.close()
+""")
+
+
+def _consumer(prefix, topic, mode):
+    process = subprocess.Popen([sys.executable, "-c", _CONSUMER, servers.RABBITMQ_URL, prefix, topic, mode],
+                               stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    assert process.stdout.readline().strip() == "ready"
+    return process
+
+
+def test_two_processes_share_a_group(amqp, topic):
+    factory, prefix = amqp
+    broker = factory()
+    broker.declare(topic, ["g"])
+    consumers = [_consumer(prefix, topic, "ack") for _ in range(2)]
+    published = []
+    for i in range(40):
+        event = new_event(topic, i)
+        published.append(event["id"])
+        broker.publish(event)
+    seen = []
+    for process in consumers:
+        out, _ = process.communicate(timeout=60)
+        seen += [tuple(pair) for pair in json.loads(out.strip().splitlines()[-1])]
+    assert sorted(i for i, _ in seen) == sorted(published), "each event once to the group"
+    assert {attempt for _, attempt in seen} == {1}
+    assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]
+
+
+def test_a_killed_consumer_gives_its_events_back_before_the_lease_ends(amqp, topic):
+    factory, prefix = amqp
+    broker = factory()
+    broker.declare(topic, ["g"])
+    event = new_event(topic, "held")
+    broker.publish(event)
+    process = _consumer(prefix, topic, "hold")
+    held = json.loads(process.stdout.readline())
+    assert held == [[event["id"], 1]]
+    process.kill()
+    process.wait(10)
+    (again,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=5)  # the lease was 60 s
+    assert (again.event["id"], again.attempt) == (event["id"], 2)
+    broker.ack(again)
+
+
+def test_a_retry_goes_to_its_group_only(amqp, topic):
+    broker = amqp[0]()
+    broker.declare(topic, ["a", "b"])
+    broker.publish(new_event(topic, "x"))
+    (for_a,) = broker.fetch(topic, "a", "c", 5, lease=30, wait=2)
+    (for_b,) = broker.fetch(topic, "b", "c", 5, lease=30, wait=2)
+    broker.ack(for_b)
+    broker.retry(for_a, 0.3)
+    (again,) = broker.fetch(topic, "a", "c", 5, lease=30, wait=3)
+    assert (again.event, again.attempt) == (for_a.event, 2)
+    broker.retry(again, 0)
+    (third,) = broker.fetch(topic, "a", "c", 5, lease=30, wait=3)
+    assert third.attempt == 3
+    broker.ack(third)
+    assert broker.fetch(topic, "b", "c", 5, lease=30, wait=0.5) == []
+
+
+def test_an_ack_after_the_lease_ran_out_changes_nothing(amqp, topic):
+    broker = amqp[0]()
+    broker.declare(topic, ["g"])
+    first, second = new_event(topic, 1), new_event(topic, 2)
+    broker.publish(first)
+    broker.publish(second)
+    late, kept = broker.fetch(topic, "g", "c", 2, lease=0.3, wait=2)
+    broker.ack(kept)
+    time.sleep(0.6)
+    broker.ack(late)  # its lease ran out: RabbitMQ has it again, the ack must not remove it
+    (again,) = broker.fetch(topic, "g", "c", 5, lease=30, wait=2)
+    assert (again.event["id"], again.attempt) == (first["id"], 2)
+    broker.ack(again)
+
+
+def test_events_are_kept_in_durable_quorum_queues_as_persistent_messages(amqp, topic):
+    factory, prefix = amqp
+    broker = factory()
+    broker.declare(topic, ["g"])
+    event = new_event(topic, "kept")
+    broker.publish(event)
+
+    async def look(channel):
+        # a declare whose properties differ from the queue's is refused, so this one passing
+        # says the queue is durable and a quorum queue (replicated, written to disk)
+        await channel.queue_declare(f"{prefix}{topic}/g", durable=True, arguments={"x-queue-type": "quorum"})
+        message = await channel.basic_get(f"{prefix}{topic}/g", no_ack=True)
+        return message.header.properties.delivery_mode, json.loads(message.body)
+
+    assert _server(look) == (2, event)
+
+
+def test_destroy_deletes_every_queue_of_the_prefix(amqp, topic):
+    factory, prefix = amqp
+    first, second = factory(), factory()
+    first.declare(topic, ["g"])
+    second.declare(topic + ".other", ["h"])  # declared by another broker object
+    second.publish(new_event(topic, "later"), delay=5)
+    first.publish(new_event(topic, "x"))
+    (delivery,) = first.fetch(topic, "g", "c", 1, lease=30, wait=2)
+    first.dead_letter(delivery, "boom")
+    names = [f"{prefix}{topic}/g", f"{prefix}{topic}.other/h", f"{prefix}{topic}.dlq", f"{prefix}#delay.publish.5000"]
+    assert [_exists(name) for name in names] == [True] * 4
+    second.close()
+    first.destroy()
+    assert [_exists(name) for name in names + [f"{prefix}#names"]] == [False] * 5
+
+
+def test_stats_of_another_process_find_the_groups(amqp, topic):
+    factory, _ = amqp
+    worker = factory()
+    worker.declare(topic, ["a", "b"])
+    for i in range(3):
+        worker.publish(new_event(topic, i))
+    assert factory().stats([topic]) == [{"topic": topic, "pending": 6, "inFlight": 0, "deadLetter": 0}]
+
+
+def test_a_fetch_for_an_undeclared_group_waits_and_finds_nothing(amqp, topic):
+    broker = amqp[0]()
+    started = time.monotonic()
+    assert broker.fetch(topic, "nobody", "c", 1, lease=30, wait=0.3) == []
+    assert time.monotonic() - started >= 0.3
+
+
+def test_unreachable_server_is_a_broker_error_within_the_timeout():
+    from hypnoscript.services.events.amqp_broker import AmqpBroker
+
+    started = time.monotonic()
+    with pytest.raises(BrokerError, match=r"^RabbitMQ at 127\.0\.0\.1:1: cannot connect: "):
+        AmqpBroker("amqp://guest:guest@127.0.0.1:1/", prefix="x.", timeout=2)
+    assert time.monotonic() - started < 3
+
+
+def test_refused_login_is_a_broker_error():
+    servers.require(servers.RABBITMQ)
+    from hypnoscript.services.events.amqp_broker import AmqpBroker
+
+    url = servers.RABBITMQ_URL.replace("guest:guest@", "guest:wrong@")
+    with pytest.raises(BrokerError, match=r"cannot connect: ACCESS_REFUSED"):
+        AmqpBroker(url, prefix="x.", timeout=5)
+
+
+def test_a_lost_connection_is_opened_again(amqp, topic):
+    broker = amqp[0]()
+    broker.declare(topic, ["g"])
+
+    async def drop():
+        await broker._conn.close()
+
+    broker._call(drop(), "drop the connection")
+    event = new_event(topic, "after")
+    broker.publish(event)
+    (delivery,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=2)
+    assert delivery.event == event
+    broker.ack(delivery)
