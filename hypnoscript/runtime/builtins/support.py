@@ -156,6 +156,14 @@ def parse_json(text: str | bytes, parse_constant=None) -> object:
         text = text.decode(detect_encoding(text), "surrogatepass")
     if text.startswith("\ufeff"):
         raise ValueError("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+    # the scanner alone, when the document fills the text: decode() runs the whitespace
+    # pattern twice; anything else goes through decode() for its exact errors
+    try:
+        value, end = decoder.scan_once(text, 0)
+    except (StopIteration, ValueError):
+        return decoder.decode(text)
+    if end == len(text):
+        return value
     return decoder.decode(text)
 
 

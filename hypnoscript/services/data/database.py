@@ -163,7 +163,16 @@ def bind_value(value: object, name: str, key: str) -> object:
 
 
 def bind_params(params: dict, name: str) -> dict:
-    return {str(k): bind_value(v, name, k) for k, v in params.items()}
+    bound = {}
+    for k, v in params.items():
+        t = type(v)
+        if t is str or v is None or t is bool or t is int:
+            bound[k] = v
+        elif t is float and not (v.is_integer() and -_EXACT < v < _EXACT):
+            bound[k] = v
+        else:
+            bound[k] = bind_value(v, name, k)
+    return bound
 
 
 def read_value(value: object) -> object:
@@ -203,13 +212,20 @@ def _read_json(value: object) -> object:
         return value
 
 
+def _keys(result) -> list[str]:
+    """The column names (from the cursor: cheaper than the result's key view)."""
+    description = result.cursor.description if result.cursor is not None else None
+    return [c[0] for c in description] if description else list(result.keys())
+
+
+def _row(keys: list[str], row) -> dict:
+    return {k: v if type(v) is str or v is None or type(v) is float else float(v) if type(v) is int else read_value(v)
+            for k, v in zip(keys, row)}
+
+
 def _rows(result) -> list[dict]:
-    keys = list(result.keys())
-    rows = []
-    for row in result:
-        rows.append({k: v if type(v) is str or v is None or type(v) is float else read_value(v)
-                     for k, v in zip(keys, row)})
-    return rows
+    keys = _keys(result)
+    return [_row(keys, row) for row in result]
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -362,16 +378,13 @@ class Database:
         if self.backend == "mysql":
             readers = self._mysql_readers(conn, result)
             if readers is not None:
-                keys = list(result.keys())
+                keys = _keys(result)
                 rows = [{k: f(v) for k, f, v in zip(keys, readers, row)} for row in result]
                 return (rows[0] if rows else None) if one else rows
         if one:
-            keys = list(result.keys())
+            keys = _keys(result)
             row = result.first()
-            if row is None:
-                return None
-            return {k: v if type(v) is str or v is None or type(v) is float else read_value(v)
-                    for k, v in zip(keys, row)}
+            return None if row is None else _row(keys, row)
         return _rows(result)
 
     def _mysql_readers(self, conn, result):

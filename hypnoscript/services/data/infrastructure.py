@@ -15,6 +15,7 @@ import threading
 from hypnoscript.runtime.errors import HypDatabaseError, HypError
 
 _instances: dict[tuple[str, str], Infrastructure] = {}  # (root, its settings as JSON) -> shared
+_resolved: dict[tuple, Infrastructure] = {}  # (root, profile, config file stamp, environment) -> shared
 _instances_lock = threading.Lock()
 
 
@@ -150,12 +151,22 @@ class Infrastructure:
 
 def for_project(root: str, profile: str | None = None, env=None) -> Infrastructure:
     """The shared infrastructure of the project at `root` (or of a folder without a project)."""
-    from hypnoscript.project.config import ConfigError, load_config
+    from hypnoscript.project.config import CONFIG_FILE, ConfigError, load_config
 
     import json
 
     env = os.environ if env is None else env
     root = os.path.abspath(root)
+    # what the effective configuration depends on: validating it again costs milliseconds
+    try:
+        stat = os.stat(os.path.join(root, CONFIG_FILE))
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None
+    seen = (root, profile, stamp, hash(frozenset(env.items())))  # ${env:...} may name any variable
+    infra = _resolved.get(seen)
+    if infra is not None:
+        return infra
     try:
         config = load_config(root, profile, env)
     except ConfigError as error:
@@ -171,6 +182,7 @@ def for_project(root: str, profile: str | None = None, env=None) -> Infrastructu
 
             infra = _instances[key] = Infrastructure(root, settings, name=_name(root),
                                                      topics=consumer_groups(config.get("services", {})))
+        _resolved[seen] = infra
     return infra
 
 
@@ -180,6 +192,7 @@ def close_all() -> None:
         for infra in _instances.values():
             infra.close()
         _instances.clear()
+        _resolved.clear()
 
 
 def _name(root: str) -> str:
