@@ -224,17 +224,25 @@ class NatsBroker(Broker):
     async def _fetch(self, topic: str, group: str, count: int, lease: float, wait: float) -> list[Delivery]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
+        if (topic, group) not in self._declared:  # a pull from a missing consumer gets no answer at all
+            try:
+                await self._api(f"CONSUMER.INFO.{self._events}.{self._consumer(topic, group)}")
+            except _ApiError as error:
+                if error.code in (10014, 10059):
+                    raise BrokerError(f"{self._where}: cannot fetch {topic}: the group {group} is not declared") from None
+                raise
+            self._declared.add((topic, group))
         api = f"$JS.API.CONSUMER.MSG.NEXT.{self._events}.{self._consumer(topic, group)}"
         out: list[Delivery] = []
         available_now = True  # first take what is there; only then wait, for one, then top up
         while len(out) < count:
             if available_now:
-                messages = await self._pull(api, count - len(out), None, topic, group)
+                messages = await self._pull(api, count - len(out), None)
             else:
                 left = deadline - loop.time()
                 if left < 0.01:
                     break
-                messages = await self._pull(api, 1, left, topic, group)
+                messages = await self._pull(api, 1, left)
             got = [d for d in [await self._accept(topic, group, m, lease) for m in messages] if d]
             out += got
             if available_now:
@@ -248,7 +256,7 @@ class NatsBroker(Broker):
                 break
         return out
 
-    async def _pull(self, api: str, batch: int, expires: float | None, topic: str, group: str) -> list:
+    async def _pull(self, api: str, batch: int, expires: float | None) -> list:
         """One pull request, read until the server ends it (batch filled, nothing there, expired)."""
         import nats.errors
 
@@ -260,7 +268,7 @@ class NatsBroker(Broker):
             request["no_wait"] = True
         else:
             request["expires"] = int(expires * 1e9)
-        messages = []
+        messages: list = []
         try:
             await self._nc.publish(api, json.dumps(request).encode(), reply=inbox)
             until = loop.time() + (expires or 0.0) + self.timeout
@@ -274,8 +282,6 @@ class NatsBroker(Broker):
                 status = (message.headers or {}).get("Status")
                 if status is None:
                     messages.append(message)
-                elif status == "503":
-                    raise BrokerError(f"{self._where}: cannot fetch {topic}: the group {group} is not declared")
                 elif status != "100":  # 404 nothing there, 408 expired, 409 consumer changed
                     break
         finally:
