@@ -539,16 +539,22 @@ class RouteCall:
             return self._failure(exc, info)
 
     def _failure(self, exc: BaseException, info) -> Outcome:
-        from hypnoscript.engine.runner import diagnostic_for
-        from hypnoscript.syntax.diagnostics import render
+        details = failure_report(self.service, exc, self.sources)
+        return error_outcome(500, details["error"], info.request_id, "error", details, details["code"])
 
-        report = self.service.program.run_error(exc)
-        err = report.error
-        message = err.message if type(err) is HypError else f"{err.kind}: {err.message}"
-        diag = diagnostic_for(report, self.sources)
-        details = {"error": message, "code": err.code, "hyp_stack": render(diag, self.sources.get(diag.path)),
-                   "frames": [f"{f.function} at {f.path}:{f.line}:{f.col}" for f in reversed(report.frames)]}
-        return error_outcome(500, message, info.request_id, "error", details, err.code)
+
+def failure_report(service, exc: BaseException, sources: dict) -> dict:
+    """What a failed handler (route, event or scheduled) reports: the error, its code, the
+    HypnoScript diagnostic with its source excerpt, and the HypnoScript call stack."""
+    from hypnoscript.engine.runner import diagnostic_for
+    from hypnoscript.syntax.diagnostics import render
+
+    report = service.program.run_error(exc)
+    err = report.error
+    message = err.message if type(err) is HypError else f"{err.kind}: {err.message}"
+    diag = diagnostic_for(report, sources)
+    return {"error": message, "code": err.code, "hyp_stack": render(diag, sources.get(diag.path)),
+            "frames": [f"{f.function} at {f.path}:{f.line}:{f.col}" for f in reversed(report.frames)]}
 
 
 def _with_span(info, span):

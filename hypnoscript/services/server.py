@@ -92,7 +92,7 @@ def serve(options: ServeOptions) -> int:
     try:
         if options.workers == 1 and not options.reload:
             settings, app = _build(options)
-            return _run_single(app, _uvicorn_config(options, settings))
+            return run_single(app, _uvicorn_config(options, settings))
         from hypnoscript.services.loading import ServiceModules
         from hypnoscript.services.settings import load_settings
 
@@ -104,7 +104,7 @@ def serve(options: ServeOptions) -> int:
     return _run_supervised(options, _uvicorn_config(options, settings))
 
 
-def _run_single(app, config: dict) -> int:
+def run_single(app, config: dict) -> int:
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, **config))

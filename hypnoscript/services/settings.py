@@ -44,7 +44,8 @@ class RouteSpec:
 class ConsumerSpec:
     """`services.<name>.events[i]`: a handler for the events of a topic, in a consumer group."""
 
-    __slots__ = ("attempts", "backoff", "concurrency", "group", "handler", "index", "service", "timeout", "topic")
+    __slots__ = ("attempts", "backoff", "concurrency", "group", "handler", "index", "prefetch", "service", "timeout",
+                 "topic", "visibility")
 
     def __init__(self, service: str, index: int, body: dict) -> None:
         self.service = service
@@ -55,6 +56,9 @@ class ConsumerSpec:
         self.attempts = int(body["attempts"])
         self.concurrency = int(body["concurrency"])
         self.timeout = float(body["timeout"])
+        self.prefetch = int(body["prefetch"])
+        # long enough for a whole prefetched batch; a worker that died delivers again after it
+        self.visibility = float(body.get("visibilityTimeout") or self.timeout * self.prefetch + 30.0)
         backoff = body["backoff"]
         self.backoff = (float(backoff["initial"]), float(backoff["multiplier"]), float(backoff["max"]))
 

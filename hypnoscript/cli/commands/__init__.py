@@ -21,3 +21,4 @@ register("optimize", "optimize_cmd", "Fold constants, inline small suggestions a
 register("lsp", "lsp_cmd", "Language server over stdio")
 register("db", "db_cmd", "Database migrations")
 register("backup", "backup_cmd", "Back up, verify and restore the project's database and data")
+register("worker", "worker_cmd", "Run the event consumers and schedules")

@@ -99,6 +99,7 @@ class AmqpBroker(Broker):
         self._groups: dict[str, set[str]] = {}
         self._wakeup: asyncio.Event | None = None
         self._closed = False
+        self._closing = False  # set by close(): waiting fetches return at once
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="hyp-amqp-broker", daemon=True)
         self._thread.start()
@@ -119,6 +120,8 @@ class AmqpBroker(Broker):
             return future.result(self.timeout + extra)
         except BrokerError:
             raise
+        except concurrent.futures.CancelledError:
+            raise BrokerError(f"{self.where}: cannot {what}: the broker was closed meanwhile") from None
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise BrokerError(f"{self.where}: cannot {what}: no answer within {self.timeout:g} s") from None
@@ -126,7 +129,11 @@ class AmqpBroker(Broker):
             raise BrokerError(f"{self.where}: cannot {what}: {_reason(error)}") from None
 
     def _stop_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        def stop():
+            for task in asyncio.all_tasks(self._loop):
+                task.cancel()  # callers in other threads get a BrokerError now, not after their timeout
+            self._loop.stop()
+        self._loop.call_soon_threadsafe(stop)
         self._thread.join(self.timeout)
 
     async def _ready(self):
@@ -344,6 +351,8 @@ class AmqpBroker(Broker):
         return self._call(self._fetch(topic, group, count, lease, wait), f"fetch from {topic} for {group}", wait)
 
     async def _fetch(self, topic, group, count, lease, wait) -> list[Delivery]:
+        import aiormq
+
         loop = asyncio.get_running_loop()
         name = self._queue(topic, group)
         deadline = loop.time() + wait
@@ -359,14 +368,20 @@ class AmqpBroker(Broker):
                 raw = await self._channel("get")
                 gen = self._get_gen
                 while len(got) < count:
-                    message = await raw.basic_get(name, no_ack=False)
+                    try:
+                        message = await raw.basic_get(name, no_ack=False)
+                    except aiormq.exceptions.ChannelNotFoundEntity:
+                        exists = False  # deleted meanwhile (its channel closed; the next fetch opens another)
+                        self._declared.pop(name, None)
+                        self._groups.get(topic, set()).discard(group)
+                        break
                     if message.delivery_tag is None:
                         break
                     got.append(self._lease(topic, group, gen, message, lease))
             if got:
                 return got
             left = deadline - loop.time()
-            if left <= 0 or self._closed:
+            if left <= 0 or self._closing:
                 return []
             self._wakeup.clear()
             try:
@@ -386,7 +401,13 @@ class AmqpBroker(Broker):
 
     def _expire(self, key) -> None:
         if self._leases.pop(key, None) is not None:
-            asyncio.ensure_future(self._settle(key, requeue=True))
+            asyncio.ensure_future(self._give_back(key))
+
+    async def _give_back(self, key) -> None:
+        try:
+            await self._settle(key, requeue=True)
+        except Exception:  # noqa: BLE001 - the channel is gone, and RabbitMQ requeued the delivery with it
+            pass
 
     async def _settle(self, key, requeue: bool | None) -> None:
         """Ack (requeue None), or nack with or without requeue, a delivery of the current channel."""
@@ -541,6 +562,7 @@ class AmqpBroker(Broker):
     def close(self) -> None:
         if self._closed:
             return
+        self._closing = True
 
         async def run():
             self._drop_leases()

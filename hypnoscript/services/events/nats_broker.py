@@ -30,6 +30,11 @@ its time (or at once, when it is already due), so the count of turned-away deliv
 and `attempt` starts at 1 again when it is handed out.
 
 Differences:
+- Durability: the PubAck means the event is in the stream's file (a crash of the server keeps
+  it). The server syncs its files to disk on its own interval (`sync_interval`, two minutes
+  unless configured; `always` on servers that have it), so only that setting makes a publish
+  survive a power cut the way the embedded queue's synced commit does. Streams have one replica;
+  a clustered server keeps them on one node.
 - `stats`: JetStream counts a delivery waiting out a retry delay, or a delayed publish after
   its first (turned-away) delivery, as unacknowledged like a leased one, so these show under
   `inFlight`, not `pending`.

@@ -147,6 +147,22 @@ class Tracing:
         """A span under the current one (a handler's, in its thread); the caller ends it."""
         return self._tracer.start_span(name, attributes=attributes)
 
+    def consumer_start(self, name: str, headers: dict, attributes: dict):
+        """In a handler thread: a span for an event or scheduled run, continuing the publisher's
+        trace when the event's headers carry one; made current. Returns what `consumer_end` needs,
+        then the trace and span ids."""
+        from opentelemetry.trace import SpanKind
+
+        carrier = {k: headers[k] for k in ("traceparent", "tracestate") if isinstance(headers.get(k), str)}
+        parent = self._propagator.extract(carrier) if carrier else None
+        span = self._tracer.start_span(name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes)
+        token = self._context.attach(self._trace.set_span_in_context(span))
+        ctx = span.get_span_context()
+        return span, token, format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")
+
+    def consumer_end(self, started, error: str | None) -> None:
+        self.handler_end(started[:2], error)
+
     def inject(self) -> dict:
         """The W3C trace context of the current span, as headers."""
         carrier: dict = {}
