@@ -40,8 +40,8 @@ Differences from the interface:
   that time receives it too; `waiting` lists delayed events by their publish time.
 - A lease that runs out while a fetch of the same group waits is picked up when that fetch's wait
   ends (or when anything is published or retried on the topic), not at the moment it runs out.
-- One Redis server (or a primary with replicas); Redis Cluster is not supported, since the
-  scripts touch several keys of a topic at once.
+- One Redis server (or a primary with replicas), version 6.2 or later (XTRIM MINID, exclusive
+  ranges); Redis Cluster is not supported, since the scripts touch several keys of a topic at once.
 """
 
 from __future__ import annotations
