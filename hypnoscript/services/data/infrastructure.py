@@ -180,7 +180,7 @@ def for_project(root: str, profile: str | None = None, env=None) -> Infrastructu
         if infra is None:
             from hypnoscript.services.events.publisher import consumer_groups
 
-            infra = _instances[key] = Infrastructure(root, settings, name=_name(root),
+            infra = _instances[key] = Infrastructure(root, settings, name=project_name(root),
                                                      topics=consumer_groups(config.get("services", {})))
         _resolved[seen] = infra
     return infra
@@ -195,7 +195,7 @@ def close_all() -> None:
         _resolved.clear()
 
 
-def _name(root: str) -> str:
+def project_name(root: str) -> str:
     from hypnoscript.project.manifest import MANIFEST
 
     try:

@@ -358,7 +358,7 @@ class AmqpBroker(Broker):
         deadline = loop.time() + wait
         pause = _POLL_FIRST
         exists = name in self._declared
-        while True:
+        while not self._closing:
             got = []
             if not exists:
                 exists = await self._count(name) is not None
@@ -389,6 +389,7 @@ class AmqpBroker(Broker):
                 pause = _POLL_FIRST
             except asyncio.TimeoutError:
                 pause = min(pause * 2, _POLL_MAX)
+        return []
 
     def _lease(self, topic, group, gen, message, lease) -> Delivery:
         headers = message.header.properties.headers or {}
