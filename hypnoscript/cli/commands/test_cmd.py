@@ -31,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
         settings = config.load_config(root, args.profile)
         # the tests get a scratch database and cache of the configured kinds, never the project's own
-        with scratch_infrastructure(root, settings.get("infrastructure", {})) as scratch:
+        from hypnoscript.services.events.publisher import consumer_groups
+
+        with scratch_infrastructure(root, settings.get("infrastructure", {}),
+                                    topics=consumer_groups(settings.get("services", {}))) as scratch:
             infrastructure.register(lambda ctx: scratch)
             return run_tests(root, args.paths, args.keyword, args.junit, args.verbose, not args.no_cache)
 

@@ -121,6 +121,9 @@ class Infrastructure:
     def messaging_url(self) -> str:
         return self.settings.get("messaging", {}).get("url", "sqlite:///data/queue.db")
 
+    def events_broker_if_open(self):
+        return None if self._events is None else self._events._broker
+
     def database_if_open(self):
         return self._database
 

@@ -2,7 +2,8 @@
 
 Tests never touch the project's own data: a SQLite project gets a temporary file, a PostgreSQL or
 MariaDB project a database of its own on the same server (`<name>_test_<random>`, dropped at the
-end), and the cache a fresh memory cache or a Redis key prefix of its own (deleted at the end).
+end), the cache a fresh memory cache or a Redis key prefix of its own (deleted at the end), and the
+events a temporary embedded queue or a broker prefix of their own (deleted at the end).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ CODE_SCRATCH = "HYP5060"
 class ScratchInfrastructure(Infrastructure):
     """Makes its database on first use: a project whose tests store nothing creates none."""
 
-    def __init__(self, root: str, settings: dict, folder: str, token: str, name: str | None = None) -> None:
-        super().__init__(root, settings, name=name)
+    def __init__(self, root: str, settings: dict, folder: str, token: str, name: str | None = None,
+                 topics: dict | None = None) -> None:
+        super().__init__(root, settings, name=name, topics=topics)
         self.folder = folder
         self.token = token
         self.drop = None
@@ -36,7 +38,7 @@ class ScratchInfrastructure(Infrastructure):
 
 
 @contextlib.contextmanager
-def scratch_infrastructure(root: str, settings: dict, name: str | None = None):
+def scratch_infrastructure(root: str, settings: dict, name: str | None = None, topics: dict | None = None):
     """An Infrastructure like the configured one, on a scratch database and cache."""
     settings = copy.deepcopy(settings)
     settings.setdefault("database", {})
@@ -45,7 +47,12 @@ def scratch_infrastructure(root: str, settings: dict, name: str | None = None):
     folder = tempfile.mkdtemp(prefix="hyp-test-")
     if not cache.get("url", "memory://").startswith("memory:"):
         cache["prefix"] = f"{cache.get('prefix') or 'hyp:'}test:{token}:"
-    infra = ScratchInfrastructure(root, settings, folder, token, name=name)
+    messaging = settings.setdefault("messaging", {})
+    if messaging.get("url", "sqlite:///data/queue.db").startswith("sqlite:"):
+        messaging["url"] = f"sqlite:///{os.path.join(folder, 'queue.db')}"
+    else:
+        messaging["prefix"] = f"{messaging.get('prefix') or 'hyp'}_test_{token}"
+    infra = ScratchInfrastructure(root, settings, folder, token, name=name, topics=topics)
     try:
         infra.migrate()
         yield infra
@@ -53,6 +60,9 @@ def scratch_infrastructure(root: str, settings: dict, name: str | None = None):
         try:
             if infra.opened()[1] and not cache.get("url", "memory://").startswith("memory:"):
                 _delete_prefix(infra.cache(), cache["prefix"])
+            broker = infra.events_broker_if_open()
+            if broker is not None and hasattr(broker, "destroy"):
+                broker.destroy()  # the streams, keys or queues under the run's own prefix
             infra.close()
         finally:
             if infra.drop is not None:

@@ -381,7 +381,7 @@ class AmqpBroker(Broker):
             if got:
                 return got
             left = deadline - loop.time()
-            if left <= 0 or self._closing:
+            if left <= 0:
                 return []
             self._wakeup.clear()
             try:

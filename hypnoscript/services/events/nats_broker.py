@@ -234,7 +234,8 @@ class NatsBroker(Broker):
                 await self._api(f"CONSUMER.INFO.{self._events}.{self._consumer(topic, group)}")
             except _ApiError as error:
                 if error.code in (10014, 10059):
-                    raise BrokerError(f"{self._where}: cannot fetch {topic}: the group {group} is not declared") from None
+                    raise BrokerError(f"{self._where}: cannot fetch {topic}: "
+                                      f"the group {group} is not declared") from None
                 raise
             self._declared.add((topic, group))
         api = f"$JS.API.CONSUMER.MSG.NEXT.{self._events}.{self._consumer(topic, group)}"
@@ -398,7 +399,8 @@ class NatsBroker(Broker):
         return out
 
     def dead_letters(self, topic: str, limit: int = 100) -> list[dict]:
-        rows = self._call(f"read the dead letters of {topic}", self._read(self._dlq, self._subject("d", topic), 0, limit))
+        rows = self._call(f"read the dead letters of {topic}",
+                          self._read(self._dlq, self._subject("d", topic), 0, limit))
         return [event for _, event in rows]
 
     def waiting(self, topic: str, group: str, limit: int = 100) -> list[dict]:
