@@ -77,16 +77,16 @@ _CONSUMER = textwrap.dedent("""
     broker = AmqpBroker(url, prefix=prefix, timeout=10)
     print("ready", flush=True)
     seen = []
-    idle_until = time.monotonic() + 20
-    while time.monotonic() < idle_until:
-        batch = broker.fetch(topic, "g", "p", 2, lease=60, wait=0.5)
+    while True:
+        batch = broker.fetch(topic, "g", "p", 2, lease=60, wait=5 if mode == "hold" else 0.5)
         for d in batch:
             seen.append([d.event["id"], d.attempt])
             if mode == "hold":
                 print(json.dumps(seen), flush=True)
                 time.sleep(60)
+            time.sleep(0.05)  # some work, so that the other process gets its share
             broker.ack(d)
-        if seen and not batch:
+        if not batch:
             break
     print(json.dumps(seen), flush=True)
     broker.close()
@@ -104,16 +104,18 @@ def test_two_processes_share_a_group(amqp, topic):
     factory, prefix = amqp
     broker = factory()
     broker.declare(topic, ["g"])
-    consumers = [_consumer(prefix, topic, "ack") for _ in range(2)]
     published = []
     for i in range(40):
         event = new_event(topic, i)
         published.append(event["id"])
         broker.publish(event)
+    consumers = [_consumer(prefix, topic, "ack") for _ in range(2)]
     seen = []
     for process in consumers:
         out, _ = process.communicate(timeout=60)
-        seen += [tuple(pair) for pair in json.loads(out.strip().splitlines()[-1])]
+        mine = [tuple(pair) for pair in json.loads(out.strip().splitlines()[-1])]
+        assert mine, "both processes get some of the group's events"
+        seen += mine
     assert sorted(i for i, _ in seen) == sorted(published), "each event once to the group"
     assert {attempt for _, attempt in seen} == {1}
     assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]
@@ -247,3 +249,21 @@ def test_a_lost_connection_is_opened_again(amqp, topic):
     (delivery,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=2)
     assert delivery.event == event
     broker.ack(delivery)
+
+
+def test_close_ends_a_waiting_fetch(amqp, topic):
+    import threading
+
+    broker = amqp[0]()
+    broker.declare(topic, ["g"])
+    got = []
+    waiting = threading.Thread(target=lambda: got.append(broker.fetch(topic, "g", "c", 1, lease=30, wait=10)))
+    waiting.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    broker.close()
+    waiting.join(5)
+    assert got == [[]]
+    assert time.monotonic() - started < 2
+    with pytest.raises(BrokerError, match="the broker is closed"):
+        broker.publish(new_event(topic, "late"))
