@@ -1,0 +1,243 @@
+"""`hyp worker` end to end: projects in tmp_path, events published with `hyp exec` or the broker
+API, workers as subprocesses on loopback, and what the handlers recorded in data/app.db counted
+exactly."""
+
+import datetime
+import json
+import signal
+import time
+import uuid
+
+import pytest
+from conftest import BACKENDS
+from worker_helpers import (
+    SERVICE, Worker, consumer, hyp, hyp_exec, open_project_broker, rows, setup_sql, wait_until, write_project,
+)
+
+TOPIC = "orders.created"
+NOW_SECONDS = "(julianday('now') - 2440587.5) * 86400.0"  # SQLite's clock, in Unix seconds
+
+
+@pytest.fixture(params=[b for b in ("sqlite", "redis") if b in BACKENDS])
+def messaging(request):
+    """The project's `infrastructure.messaging`: the embedded queue, or Redis under a fresh prefix
+    (its keys deleted afterwards)."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    import servers
+
+    servers.require(servers.REDIS)
+    settings = {"url": f"redis://{servers.REDIS[1]}:{servers.REDIS[2]}/0", "prefix": "wt" + uuid.uuid4().hex[:10]}
+    yield settings
+    broker = open_project_broker("/nonexistent", settings)
+    broker.destroy()
+    broker.close()
+
+
+@pytest.fixture
+def workers():
+    """Workers a test started; any still running at its end is killed."""
+    started = []
+
+    def start(root, *args, name=None):
+        worker = Worker(root, *args, name=name or f"worker{len(started) + 1}")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()
+
+
+def published_ids(output: str) -> list[str]:
+    return [line for line in output.splitlines() if len(line) == 32]
+
+
+# 1. round trip
+
+RECORDER = """Focus {
+    suggestion onOrder(event) {
+        DbExecute("INSERT INTO handled (event_id, topic, n, attempt, headers, published_at, event_key) "
+                  + "VALUES (:id, :topic, :n, :attempt, :headers, :published, :key)",
+                  { id: event.id, topic: event.topic, n: event.payload.n, attempt: event.attempt,
+                    headers: event.headers, published: event.publishedAt, key: event.key });
+    }
+} Relax
+"""
+HANDLED = ("CREATE TABLE handled (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT, topic TEXT, n INTEGER, "
+           "attempt INTEGER, headers TEXT, published_at TEXT, event_key TEXT)")
+
+
+def test_published_events_are_handled_once_each_in_order(tmp_path, messaging, workers):
+    root = write_project(tmp_path, RECORDER, messaging=messaging,
+                         events=[consumer(TOPIC, "onOrder", prefetch=4, concurrency=1)])
+    setup_sql(root, HANDLED)
+    before = datetime.datetime.now(datetime.timezone.utc)
+    ids = published_ids(hyp_exec(root, 'loop (induce i = 1; i <= 12; i = i + 1) { '
+                                       f'observe Publish("{TOPIC}", {{ n: i }}, '
+                                       '{ key: "customer-" + (i % 3), headers: { source: "test", n: "" + i } }); }'))
+    after = datetime.datetime.now(datetime.timezone.utc)
+    assert len(ids) == 12
+    worker = workers(root)
+    worker.wait_up()
+    wait_until(lambda: rows(root, "SELECT COUNT(*) FROM handled")[0][0] >= 12, message="12 events handled")
+    time.sleep(0.5)  # nothing more arrives
+    assert worker.stop() == 0
+    handled = rows(root, "SELECT event_id, topic, n, attempt, headers, published_at, event_key FROM handled "
+                         "ORDER BY seq")
+    assert [h[0] for h in handled] == ids
+    assert [h[2] for h in handled] == list(range(1, 13))
+    for event_id, topic, n, attempt, headers, published, key in handled:
+        assert topic == TOPIC and attempt == 1
+        assert json.loads(headers) == {"source": "test", "n": str(n)}
+        assert key == f"customer-{n % 3}"
+        stamp = datetime.datetime.fromisoformat(published.replace("Z", "+00:00"))
+        assert published.endswith("Z") and before - datetime.timedelta(seconds=1) <= stamp <= after
+    broker = open_project_broker(root, messaging)
+    try:
+        assert broker.stats([TOPIC]) == [{"topic": TOPIC, "pending": 0, "inFlight": 0, "deadLetter": 0}]
+    finally:
+        broker.close()
+
+
+# 2. retries, dead letters, replay
+
+FLAKY = f"""Focus {{
+    suggestion onOrder(event) {{
+        DbExecute("INSERT INTO attempts (event_id, n, attempt, at) VALUES (:id, :n, :attempt, {NOW_SECONDS})",
+                  {{ id: event.id, n: event.payload.n, attempt: event.attempt }});
+        if (event.payload.broken && DbQueryOne("SELECT 1 AS one FROM fixed") == null) {{
+            throw "order " + event.payload.n + " is broken";
+        }}
+        DbExecute("INSERT INTO handled (event_id, n, attempt) VALUES (:id, :n, :attempt)",
+                  {{ id: event.id, n: event.payload.n, attempt: event.attempt }});
+    }}
+}} Relax
+"""
+
+
+def test_failures_retry_with_back_off_then_dead_letter_and_replay(tmp_path, messaging, workers):
+    root = write_project(tmp_path, FLAKY, messaging=messaging,
+                         events=[consumer(TOPIC, "onOrder", attempts=3, prefetch=1,
+                                          backoff={"initial": 0.6, "multiplier": 2, "max": 5})])
+    setup_sql(root, "CREATE TABLE attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT, n INTEGER, "
+                    "attempt INTEGER, at REAL)",
+              "CREATE TABLE handled (event_id TEXT, n INTEGER, attempt INTEGER)", "CREATE TABLE fixed (one INTEGER)")
+    ids = published_ids(hyp_exec(root, f'observe Publish("{TOPIC}", {{ n: 1 }}); '
+                                       f'observe Publish("{TOPIC}", {{ n: 2, broken: true }}); '
+                                       f'observe Publish("{TOPIC}", {{ n: 3 }});'))
+    worker = workers(root)
+    worker.wait_up()
+    broker = open_project_broker(root, messaging)
+    try:
+        dead = wait_until(lambda: broker.dead_letters(TOPIC), timeout=20, message="a dead letter")
+        assert [d["id"] for d in dead] == [ids[1]]
+        assert dead[0]["payload"] == {"n": 2, "broken": True}
+        headers = dead[0]["headers"]
+        assert headers["x-attempts"] == "3" and headers["x-group"] == SERVICE
+        assert "order 2 is broken" in headers["x-error"]
+        assert broker.stats([TOPIC])[0]["deadLetter"] == 1
+        tries = rows(root, "SELECT attempt, at FROM attempts WHERE n = 2 ORDER BY seq")
+        assert [t[0] for t in tries] == [1, 2, 3]
+        gaps = [b[1] - a[1] for a, b in zip(tries, tries[1:])]
+        assert 0.55 <= gaps[0] < 0.6 + 1.5 and 1.15 <= gaps[1] < 1.2 + 1.5, gaps
+        assert sorted(rows(root, "SELECT n, attempt FROM handled")) == [(1, 1), (3, 1)]
+        assert worker.records(event="event dead-lettered")[0]["event_id"] == ids[1]
+
+        setup_sql(root, "INSERT INTO fixed VALUES (1)")
+        assert broker.replay(TOPIC) == 1
+        wait_until(lambda: rows(root, "SELECT n FROM handled WHERE n = 2"), message="the replayed event handled")
+        assert broker.dead_letters(TOPIC) == []
+    finally:
+        broker.close()
+    assert worker.stop() == 0
+    assert rows(root, "SELECT event_id, n, attempt FROM handled WHERE n = 2") == [(ids[1], 2, 1)]
+    assert rows(root, "SELECT COUNT(*) FROM attempts WHERE n = 2")[0][0] == 4
+
+
+# 3. an idempotent handler and duplicates
+
+IDEMPOTENT = """Focus {
+    suggestion onOrder(event) {
+        DbExecute("INSERT INTO deliveries (event_id) VALUES (:id)", { id: event.id });
+        try {
+            DbTransaction(suggestion() {
+                DbExecute("INSERT INTO processed (event_id) VALUES (:id)", { id: event.id });
+                DbExecute("UPDATE totals SET amount = amount + :amount", { amount: event.payload.amount });
+            });
+        } catch (e) {
+            if (!Contains(e, "UNIQUE")) { throw e; }
+            DbExecute("INSERT INTO duplicates (event_id) VALUES (:id)", { id: event.id });
+        }
+    }
+} Relax
+"""
+
+
+def test_an_idempotent_handler_applies_a_duplicate_once_and_counts_it(tmp_path, workers):
+    root = write_project(tmp_path, IDEMPOTENT, events=[consumer(TOPIC, "onOrder", prefetch=10)])
+    setup_sql(root, "CREATE TABLE deliveries (event_id TEXT)", "CREATE TABLE processed (event_id TEXT PRIMARY KEY)",
+              "CREATE TABLE totals (amount INTEGER)", "INSERT INTO totals VALUES (0)",
+              "CREATE TABLE duplicates (event_id TEXT)")
+    ids = published_ids(hyp_exec(root, f'observe Publish("{TOPIC}", {{ amount: 5 }}); '
+                                       f'observe Publish("{TOPIC}", {{ amount: 7 }}); '
+                                       f'observe Publish("{TOPIC}", {{ amount: 11 }});'))
+    broker = open_project_broker(root)
+    try:
+        waiting = broker.waiting(TOPIC, SERVICE)
+        assert [e["id"] for e in waiting] == ids
+        for event in (waiting[0], waiting[2], waiting[0]):
+            broker.publish(dict(event))  # the same event again, with its id (as a relay run twice sends it)
+    finally:
+        broker.close()
+    worker = workers(root)
+    worker.wait_up()
+    wait_until(lambda: rows(root, "SELECT COUNT(*) FROM deliveries")[0][0] >= 6, message="6 deliveries")
+    time.sleep(0.3)
+    assert worker.stop() == 0
+    assert sorted(r[0] for r in rows(root, "SELECT event_id FROM deliveries")) == sorted(ids + [ids[0], ids[2], ids[0]])
+    assert sorted(r[0] for r in rows(root, "SELECT event_id FROM processed")) == sorted(ids)
+    assert rows(root, "SELECT amount FROM totals") == [(23,)]
+    assert sorted(r[0] for r in rows(root, "SELECT event_id FROM duplicates")) == sorted([ids[0], ids[0], ids[2]])
+
+
+# 4. the transactional outbox
+
+def test_the_outbox_publishes_what_commits_and_the_relay_sends_rows_left_behind(tmp_path, workers):
+    root = write_project(tmp_path, RECORDER, events=[consumer(TOPIC, "onOrder")])
+    setup_sql(root, HANDLED, "CREATE TABLE notes (body TEXT)")
+    out = hyp_exec(root, f"""
+        try {{
+            DbTransaction(suggestion() {{
+                DbExecute("INSERT INTO notes (body) VALUES ('rolled back')");
+                Publish("{TOPIC}", {{ n: 1 }});
+                throw "changed my mind";
+            }});
+        }} catch (e) {{ observe "caught " + e; }}
+        DbTransaction(suggestion() {{
+            DbExecute("INSERT INTO notes (body) VALUES ('kept')");
+            observe Publish("{TOPIC}", {{ n: 2 }});
+            observe Publish("{TOPIC}", {{ n: 3 }});
+        }});""")
+    assert out.splitlines()[0] == "caught changed my mind"
+    committed = published_ids(out)
+    assert len(committed) == 2
+    assert rows(root, "SELECT body FROM notes") == [("kept",)]
+    assert rows(root, "SELECT COUNT(*) FROM hyp_outbox") == [(0,)]  # relayed right after the commit
+
+    from hypnoscript.services.events.broker import new_event
+
+    left = new_event(TOPIC, {"n": 4})
+    # as the publisher writes it, left behind by a process that died before relaying it
+    rows(root, "INSERT INTO hyp_outbox (id, topic, body, delay_seconds, created_at) VALUES (?, ?, ?, 0, ?)",
+         (left["id"], TOPIC, json.dumps(left), time.time() - 5))
+
+    worker = workers(root)
+    worker.wait_up()
+    wait_until(lambda: rows(root, "SELECT COUNT(*) FROM handled")[0][0] >= 3, message="3 events handled")
+    wait_until(lambda: rows(root, "SELECT COUNT(*) FROM hyp_outbox") == [(0,)], message="the outbox emptied")
+    time.sleep(1.2)  # one more relay round: nothing is sent twice
+    assert worker.stop() == 0
+    assert sorted(rows(root, "SELECT event_id, n FROM handled")) == sorted(
+        [(committed[0], 2), (committed[1], 3), (left["id"], 4)])
