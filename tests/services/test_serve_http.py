@@ -161,7 +161,7 @@ def test_healthz_and_readyz(server):
     r = server.client.get("/readyz")
     assert r.status_code == 200
     assert r.json() == {"status": "ready", "services": ["api"],
-                        "checks": {"config": "ok", "modules": "ok", "database": "ok", "cache": "ok"}}
+                        "checks": {"config": "ok", "modules": "ok", "database": "ok", "cache": "ok", "broker": "ok"}}
 
 
 def test_readyz_reports_a_failing_check(server):

@@ -63,7 +63,7 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
     pool = HandlerPool(threads or max(4, sum(c.concurrency if concurrency is None else concurrency
                                              for c in consumers_wanted) + len(schedules_wanted)))
     health = Health([s.spec.name for s in services])
-    add_data_checks(health, infrastructure)
+    add_data_checks(health, infrastructure, with_broker=False)
     events = infrastructure.events()
 
     async def broker_check() -> str | None:
@@ -75,7 +75,7 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
             return str(error)
         return None
 
-    health.add_check("broker", broker_check)
+    health.add_check("broker", broker_check)  # the worker's broker is always in use
     relay = Relay(events)
     calls = {}
     for service in services:
