@@ -267,3 +267,9 @@ def test_close_ends_a_waiting_fetch(amqp, topic):
     assert time.monotonic() - started < 2
     with pytest.raises(BrokerError, match="the broker is closed"):
         broker.publish(new_event(topic, "late"))
+
+
+def test_a_topic_name_amqp_refuses_is_a_broker_error(amqp):
+    broker = amqp[0]()
+    with pytest.raises(BrokerError, match=r'cannot name the queue ".*orders\?/g": RabbitMQ allows up to 255'):
+        broker.declare("orders?", ["g"])

@@ -4,13 +4,16 @@ aio-pika is asyncio-based and the interface is synchronous and thread-safe, so e
 runs one private event loop in a daemon thread; every method submits a coroutine to it and waits
 for the result. All state of the object (channels, leases) is only touched on that loop.
 
-Names (all under the prefix, `P`):
+Names (all under the prefix, `P`; AMQP allows letters, digits, `-_.:@#,/+` and spaces in them):
 - `P#events`: a durable direct exchange; an event is published with its topic as routing key.
+  Its alternate exchange `P#unrouted` leads to a queue of length 0, so an event of a topic without
+  groups counts as routed and is dropped.
 - `P<topic>/<group>`: per group a durable quorum queue bound to `P#events` with the topic as key,
   declared by `declare`, so the group gets every event published after that.
 - `P<topic>.dlq`: the dead letters of a topic (durable quorum queue).
 - `P#delay.<kind>.<ms>`: quorum queues with `x-message-ttl` that dead-letter their messages when
-  the delay is over, at least once: kind `publish` back to `P#events` (a delayed publish keeps its
+  the delay is over, at least once (a message that routes nowhere would be kept and tried again
+  for ever, hence `P#unrouted`): kind `publish` back to `P#events` (a delayed publish keeps its
   topic as routing key), kind `retry` to the default exchange (a retry is published with the
   group's queue as routing key, so it reaches that group only). They are reached through the
   headers exchange `P#delay` (the routing key must stay the final one) and expire when unused.
@@ -57,6 +60,7 @@ import concurrent.futures
 import itertools
 import json
 import logging
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -64,6 +68,7 @@ from urllib.parse import urlsplit
 from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
 
 _SEPARATORS = ":._-/"
+_NAME = re.compile(r"[a-zA-Z0-9\-_.:@#,/+ ]*")
 _POLL_FIRST, _POLL_MAX = 0.02, 0.2  # seconds between basic.get polls while a fetch waits
 _DELAY_GRACE = 60.0  # a delay queue outlives its last use by its delay plus this
 
@@ -176,10 +181,16 @@ class AmqpBroker(Broker):
     # names and declarations
 
     def _queue(self, topic: str, group: str) -> str:
-        return f"{self.base}{topic}/{group}"
+        return self._checked(f"{self.base}{topic}/{group}")
 
     def _dlq(self, topic: str) -> str:
-        return self.base + dlq_topic(topic)
+        return self._checked(self.base + dlq_topic(topic))
+
+    def _checked(self, name: str) -> str:
+        if not _NAME.fullmatch(name) or len(name.encode()) > 255:
+            raise BrokerError(f"{self.where}: cannot name the queue \"{name}\": RabbitMQ allows up to 255 "
+                              "letters, digits, spaces and -_.:@#,/+ in topic and group names")
+        return name
 
     async def _count(self, name: str) -> int | None:
         """Ready messages of queue `name`, None when it does not exist."""
