@@ -222,8 +222,9 @@ def test_unreachable_server_is_a_broker_error_within_the_timeout():
     from hypnoscript.services.events.amqp_broker import AmqpBroker
 
     started = time.monotonic()
-    with pytest.raises(BrokerError, match=r"^RabbitMQ at 127\.0\.0\.1:1: cannot connect: "):
+    with pytest.raises(BrokerError) as refused:
         AmqpBroker("amqp://guest:guest@127.0.0.1:1/", prefix="x.", timeout=2)
+    assert str(refused.value) == "RabbitMQ at 127.0.0.1:1: cannot connect: connection refused"
     assert time.monotonic() - started < 3
 
 

@@ -74,10 +74,10 @@ _DELAY_GRACE = 60.0  # a delay queue outlives its last use by its delay plus thi
 
 
 class _Lease:
-    __slots__ = ("event", "group", "seq", "tag", "timer", "topic")
+    __slots__ = ("event", "group", "seq", "timer", "topic")
 
-    def __init__(self, topic, group, event, tag, seq, timer) -> None:
-        self.topic, self.group, self.event, self.tag, self.seq, self.timer = topic, group, event, tag, seq, timer
+    def __init__(self, topic, group, event, seq, timer) -> None:
+        self.topic, self.group, self.event, self.seq, self.timer = topic, group, event, seq, timer
 
 
 class AmqpBroker(Broker):
@@ -140,6 +140,8 @@ class AmqpBroker(Broker):
             self._loop.stop()
         self._loop.call_soon_threadsafe(stop)
         self._thread.join(self.timeout)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     async def _ready(self):
         """The connection, opened again if it was lost (its leases are gone: RabbitMQ requeued them)."""
@@ -408,7 +410,7 @@ class AmqpBroker(Broker):
         event = json.loads(message.body)
         key = (gen, message.delivery_tag)
         timer = asyncio.get_running_loop().call_later(max(lease, 0.0), self._expire, key)
-        self._leases[key] = _Lease(topic, group, event, message.delivery_tag, next(self._lease_seq), timer)
+        self._leases[key] = _Lease(topic, group, event, next(self._lease_seq), timer)
         return Delivery(topic, group, event, attempt, key)
 
     def _expire(self, key) -> None:
@@ -591,8 +593,21 @@ class AmqpBroker(Broker):
 
 
 def _reason(error: BaseException) -> str:
+    """The client library's error in a few plain words."""
+    import socket
+
+    seen = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "unknown host"
+        seen = seen.__cause__
     text = str(error).strip()
-    name = type(error).__name__
+    if "got <Connection.Close" in text:
+        return "the server closed the connection while opening it (does the virtual host exist?)"
+    if "connection unexpectedly closed" in text.lower():
+        return "the server closed the connection (is it RabbitMQ?)"
     if not text or text == "None":
-        return name
+        return type(error).__name__
     return text if len(text) < 300 else text[:300] + "..."
