@@ -274,3 +274,19 @@ def test_a_topic_name_amqp_refuses_is_a_broker_error(amqp):
     broker = amqp[0]()
     with pytest.raises(BrokerError, match=r'cannot name the queue ".*orders\?/g": RabbitMQ allows up to 255'):
         broker.declare("orders?", ["g"])
+
+
+def test_a_server_that_never_answers_is_a_broker_error_after_the_timeout():
+    import socket
+
+    from hypnoscript.services.events.amqp_broker import AmqpBroker
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(BrokerError) as timed_out:
+            AmqpBroker(f"amqp://guest:guest@127.0.0.1:{port}/", prefix="x.", timeout=1)
+        assert str(timed_out.value) == f"RabbitMQ at 127.0.0.1:{port}: cannot connect: no answer within 1 s"
+        assert time.monotonic() - started < 2.5

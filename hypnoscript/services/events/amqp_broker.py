@@ -134,11 +134,19 @@ class AmqpBroker(Broker):
             raise BrokerError(f"{self.where}: cannot {what}: {_reason(error)}") from None
 
     def _stop_loop(self) -> None:
-        def stop():
-            for task in asyncio.all_tasks(self._loop):
-                task.cancel()  # callers in other threads get a BrokerError now, not after their timeout
-            self._loop.stop()
-        self._loop.call_soon_threadsafe(stop)
+        async def drain():
+            # callers in other threads get a BrokerError now, not after their timeout
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=1.0)
+
+        try:
+            asyncio.run_coroutine_threadsafe(drain(), self._loop).result(2.0)
+        except Exception:  # noqa: BLE001 - stopping goes on whatever the tasks did
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
         if not self._thread.is_alive():
             self._loop.close()
