@@ -150,8 +150,11 @@ class SqliteBroker(Broker):
 
     def _forget(self, db, seq: int) -> None:
         """Drop an event no group waits for any more (dead letters stay until replayed or purged)."""
-        db.execute("DELETE FROM hyp_events WHERE seq = ? AND topic NOT LIKE '%.dlq' "
-                   "AND NOT EXISTS (SELECT 1 FROM hyp_deliveries WHERE seq = ?)", (seq, seq))
+        # through the topic's groups, so the primary key of hyp_deliveries finds the rows: a
+        # lookup by seq alone would scan every waiting delivery on each ack
+        db.execute("DELETE FROM hyp_events WHERE seq = ? AND topic NOT LIKE '%.dlq' AND NOT EXISTS "
+                   "(SELECT 1 FROM hyp_groups g JOIN hyp_deliveries d ON d.grp = g.grp AND d.seq = ? "
+                   "WHERE g.topic = hyp_events.topic)", (seq, seq))
 
     def retry(self, delivery: Delivery, delay: float) -> None:
         seq, attempt = delivery.handle
