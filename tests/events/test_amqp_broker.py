@@ -290,3 +290,33 @@ def test_a_server_that_never_answers_is_a_broker_error_after_the_timeout():
             AmqpBroker(f"amqp://guest:guest@127.0.0.1:{port}/", prefix="x.", timeout=1)
         assert str(timed_out.value) == f"RabbitMQ at 127.0.0.1:{port}: cannot connect: no answer within 1 s"
         assert time.monotonic() - started < 2.5
+
+
+def test_threads_share_one_broker(amqp, topic):
+    import threading
+
+    broker = amqp[0]()
+    broker.declare(topic, ["g"])
+    published = [new_event(topic, i) for i in range(60)]
+    seen = []
+    lock = threading.Lock()
+
+    def consume(name):
+        while True:
+            batch = broker.fetch(topic, "g", name, 3, lease=30, wait=1)
+            if not batch:
+                return
+            for d in batch:
+                with lock:
+                    seen.append(d.event["id"])
+                broker.ack(d) if d.event["payload"] % 5 else broker.retry(d, 0) if d.attempt == 1 else broker.ack(d)
+
+    producer = threading.Thread(target=lambda: [broker.publish(e) for e in published])
+    consumers = [threading.Thread(target=consume, args=(f"c{i}",)) for i in range(4)]
+    for thread in [producer, *consumers]:
+        thread.start()
+    for thread in [producer, *consumers]:
+        thread.join(60)
+    retried = [e["id"] for e in published if e["payload"] % 5 == 0]
+    assert sorted(seen) == sorted([e["id"] for e in published] + retried)
+    assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]

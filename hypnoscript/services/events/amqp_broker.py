@@ -103,6 +103,8 @@ class AmqpBroker(Broker):
         self._declared: dict[str, float] = {}  # queue/exchange name -> when this object declared it
         self._groups: dict[str, set[str]] = {}
         self._wakeup: asyncio.Event | None = None
+        self._connecting = asyncio.Lock()
+        self._opening = asyncio.Lock()
         self._closed = False
         self._closing = False  # set by close(): waiting fetches return at once
         self._loop = asyncio.new_event_loop()
@@ -153,28 +155,37 @@ class AmqpBroker(Broker):
 
     async def _ready(self):
         """The connection, opened again if it was lost (its leases are gone: RabbitMQ requeued them)."""
-        if self._conn is None or self._conn.is_closed:
-            import aio_pika
-
-            # a failed connect is reported as a BrokerError: the client's own log line would repeat it
-            logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
-            self._drop_leases()
-            self._get_channel = self._pub_channel = self._admin_channel = None
-            self._wakeup = self._wakeup or asyncio.Event()
-            self._conn = await aio_pika.connect(self.url, timeout=self.timeout)
+        if self._conn is not None and not self._conn.is_closed:
+            return self._conn
+        async with self._connecting:  # one connect, whichever threads' calls wait for it
+            if self._conn is None or self._conn.is_closed:
+                await self._connect()
         return self._conn
+
+    async def _connect(self) -> None:
+        import aio_pika
+
+        # a failed connect is reported as a BrokerError: the client's own log line would repeat it
+        logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
+        self._drop_leases()
+        self._get_channel = self._pub_channel = self._admin_channel = None
+        self._wakeup = self._wakeup or asyncio.Event()
+        self._conn = await aio_pika.connect(self.url, timeout=self.timeout)
 
     async def _channel(self, which: str):
         """The open underlying channel `which` (get, pub or admin), opened again if it closed."""
         conn = await self._ready()
         channel = getattr(self, f"_{which}_channel")
         if channel is None or channel.is_closed:
-            if which == "get":
-                self._drop_leases()
-                self._get_gen += 1
-            confirms = which == "pub"
-            channel = await conn.channel(publisher_confirms=confirms, on_return_raises=confirms)
-            setattr(self, f"_{which}_channel", channel)
+            async with self._opening:  # two channels opened at once would mix up delivery tags
+                channel = getattr(self, f"_{which}_channel")
+                if channel is None or channel.is_closed:
+                    if which == "get":
+                        self._drop_leases()
+                        self._get_gen += 1
+                    confirms = which == "pub"
+                    channel = await conn.channel(publisher_confirms=confirms, on_return_raises=confirms)
+                    setattr(self, f"_{which}_channel", channel)
         return await channel.get_underlay_channel()
 
     async def _scratch(self):
