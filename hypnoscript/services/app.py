@@ -38,12 +38,15 @@ from hypnoscript.services.observability.logging import Logs, ObserveStream
 from hypnoscript.services.observability.metrics import Metrics
 from hypnoscript.services.observability.tracing import Tracing
 from hypnoscript.services.openapi import openapi_document
+from hypnoscript.services.security import methods
+from hypnoscript.services.security.guard import GuardedEndpoint, RouteGuard
 from hypnoscript.services.settings import (
     HEALTH_PATH,
     OPENAPI_PATH,
     READY_PATH,
     ServeSettings,
 )
+from hypnoscript.syntax.diagnostics import DiagnosticError
 
 
 class ServiceApp(Starlette):
@@ -58,20 +61,6 @@ class ServiceApp(Starlette):
 
 def default_threads() -> int:
     return min(32, (os.cpu_count() or 1) + 4)
-
-
-class Unauthenticated:
-    """The endpoint of a route that requires authentication while `hyp serve` verifies none:
-    such routes are refused (401), never served open."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    async def __call__(self, scope, receive, send) -> None:
-        info = scope["hyp.request"]
-        outcome = error_outcome(401, f"this route requires {self.kind} authentication, which this server "
-                                     "does not verify", info.request_id)
-        await respond(scope, info, outcome)
 
 
 class MethodDispatch:
@@ -130,7 +119,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     stream = ObserveStream(logs)
     infrastructure = Infrastructure(settings.root, settings.config.get("infrastructure", {}), name=settings.name,
                                     observer=DataObserver(metrics, tracing),
-                                    topics=consumer_groups(settings.config.get("services", {})))
+                                    topics=consumer_groups(settings.config.get("services", {})),
+                                    security=settings.config.get("security", {}))
     relay = Relay(infrastructure.events())
     if infrastructure.settings.get("database", {}).get("autoMigrate"):
         infrastructure.migrate()  # before any module's top level can use the tables
@@ -143,18 +133,26 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
 
     endpoints: dict[str, dict[str, object]] = {}  # path -> method -> endpoint
     owners: dict[str, str] = {}  # path -> service (the labels of a 405 on that path)
+    security = settings.config.get("security", {})
+    authenticators = methods.build(security, settings.root)
+    problems = []
     for service in services:
         for spec in service.spec.routes:
+            call = RouteCall(service, service.handlers[spec.handler], tracing, modules.sources(), stream.flush)
+            endpoint = RouteEndpoint(call, spec.path, pool, settings.timeout_for(spec), settings.max_body_bytes,
+                                     metrics, logs)
             if spec.auth != "none":
-                endpoint = Unauthenticated(spec.auth)
-                logs.event("warning", "route refused: authentication is not verified by this server",
-                           service=spec.service, route=spec.path, method=spec.method, auth=spec.auth)
-            else:
-                call = RouteCall(service, service.handlers[spec.handler], tracing, modules.sources(), stream.flush)
-                endpoint = RouteEndpoint(call, spec.path, pool, settings.timeout_for(spec), settings.max_body_bytes,
-                                         metrics, logs)
+                try:
+                    chosen = methods.for_route(spec.auth, authenticators,
+                                               lambda m, s=spec: methods.problem(settings.config, s.key + ("auth",), m))
+                except DiagnosticError as error:
+                    problems += error.diagnostics
+                    continue
+                endpoint = GuardedEndpoint(RouteGuard(chosen, spec.roles), endpoint)
             endpoints.setdefault(spec.path, {})[spec.method] = endpoint
             owners.setdefault(spec.path, spec.service)
+    if problems:
+        raise DiagnosticError(problems)
     routes: list[Route] = []  # the configured ones first (system paths cannot be configured)
     for path, by_method in endpoints.items():
         # one method: its endpoint serves HEAD too when it is GET (Starlette adds HEAD to GET routes)

@@ -162,7 +162,8 @@ def request_value(scope: dict, body: bytes, request_id: str, reads: frozenset[st
     if headers is not None:
         request["headers"] = headers
     request["body"] = parsed
-    request["user"] = None
+    user = scope.get("hyp.user")
+    request["user"] = None if user is None else user.value()
     request["id"] = request_id
     return request
 

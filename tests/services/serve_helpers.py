@@ -75,6 +75,8 @@ MODULE = """Focus {
 } Relax
 """
 
+JWT_SECRET = "serve-test-secret-of-enough-length-for-hs256"
+
 ROUTES = [
     {"method": "GET", "path": "/hello/{name}", "handler": "hello"},
     {"method": "POST", "path": "/hello/{name}", "handler": "hello"},
@@ -107,6 +109,7 @@ def write_project(root, *, module: str = MODULE, routes: list | None = None, con
     data = {"services": {"api": {"module": "modules/api/api.hyp", "routes": ROUTES if routes is None else routes}}}
     for key, value in (config or {}).items():
         data[key] = value
+    data.setdefault("security", {}).setdefault("auth", {"jwt": {"secret": JWT_SECRET}})
     with open(os.path.join(root, "config", "hypnoscript.config.json"), "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)
     return root

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         from hypnoscript.services.events.publisher import consumer_groups
 
         with scratch_infrastructure(root, settings.get("infrastructure", {}),
-                                    topics=consumer_groups(settings.get("services", {}))) as scratch:
+                                    topics=consumer_groups(settings.get("services", {})),
+                                    security=settings.get("security", {})) as scratch:
             infrastructure.register(lambda ctx: scratch)
             return run_tests(root, args.paths, args.keyword, args.junit, args.verbose, not args.no_cache)
 

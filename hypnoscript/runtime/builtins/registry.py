@@ -45,6 +45,7 @@ _MODULES = (
     "database",
     "cache",
     "events",
+    "security",
 )
 
 CATEGORY_TITLES = {
@@ -75,6 +76,7 @@ CATEGORY_TITLES = {
     "database": "Database",
     "cache": "Cache",
     "events": "Events",
+    "security": "Security",
 }
 
 # The 137 names the reference interpreter dispatches (BUILTINS.md A.11).

@@ -21,12 +21,14 @@ _instances_lock = threading.Lock()
 
 class Infrastructure:
     def __init__(self, root: str, settings: dict, *, name: str | None = None, observer=None,
-                 topics: dict | None = None) -> None:
+                 topics: dict | None = None, security: dict | None = None) -> None:
         self.root = root
         self.settings = settings  # the configuration's `infrastructure` section, defaults applied
         self.name = name or os.path.basename(os.path.abspath(root)) or "hyp"
         self.observer = observer
         self.topics = topics or {}  # topic -> the consumer groups the configuration declares
+        self.security = security or {}  # the configuration's `security` section (JwtSign's key)
+        self._signer = None
         self._database = None
         self._cache = None
         self._events = None
@@ -117,6 +119,21 @@ class Infrastructure:
                                           timeout=messaging.get("timeout", 10), observer=self.observer)
         return self._events
 
+    def signer(self):
+        """`JwtSign`'s signer, from `security.auth.jwt`."""
+        if self._signer is None:
+            jwt_settings = (self.security.get("auth") or {}).get("jwt")
+            if jwt_settings is None:
+                raise HypError("JwtSign needs security.auth.jwt in the project configuration (a secret, or a "
+                               "signingKeyFile)")
+            from hypnoscript.services.security.jwt_auth import JwtSigner
+
+            try:
+                self._signer = JwtSigner(jwt_settings, self.root)
+            except OSError as error:
+                raise HypError(f"JwtSign cannot read security.auth.jwt.signingKeyFile: {error.strerror}") from None
+        return self._signer
+
     @property
     def messaging_url(self) -> str:
         return self.settings.get("messaging", {}).get("url", "sqlite:///data/queue.db")
@@ -177,14 +194,15 @@ def for_project(root: str, profile: str | None = None, env=None) -> Infrastructu
         where = f" ({first.path})" if first.path else ""
         raise HypError(f"the project configuration is invalid{where}: {first.message}") from None
     settings = config.get("infrastructure", {})
-    key = (root, json.dumps(settings, sort_keys=True))
+    key = (root, json.dumps([settings, config.get("security", {}), config.get("services", {})], sort_keys=True))
     with _instances_lock:
         infra = _instances.get(key)
         if infra is None:
             from hypnoscript.services.events.publisher import consumer_groups
 
             infra = _instances[key] = Infrastructure(root, settings, name=project_name(root),
-                                                     topics=consumer_groups(config.get("services", {})))
+                                                     topics=consumer_groups(config.get("services", {})),
+                                                     security=config.get("security", {}))
         _resolved[seen] = infra
     return infra
 

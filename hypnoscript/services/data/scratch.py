@@ -25,8 +25,8 @@ class ScratchInfrastructure(Infrastructure):
     """Makes its database on first use: a project whose tests store nothing creates none."""
 
     def __init__(self, root: str, settings: dict, folder: str, token: str, name: str | None = None,
-                 topics: dict | None = None) -> None:
-        super().__init__(root, settings, name=name, topics=topics)
+                 topics: dict | None = None, security: dict | None = None) -> None:
+        super().__init__(root, settings, name=name, topics=topics, security=security)
         self.folder = folder
         self.token = token
         self.drop = None
@@ -38,7 +38,8 @@ class ScratchInfrastructure(Infrastructure):
 
 
 @contextlib.contextmanager
-def scratch_infrastructure(root: str, settings: dict, name: str | None = None, topics: dict | None = None):
+def scratch_infrastructure(root: str, settings: dict, name: str | None = None, topics: dict | None = None,
+                           security: dict | None = None):
     """An Infrastructure like the configured one, on a scratch database and cache."""
     settings = copy.deepcopy(settings)
     settings.setdefault("database", {})
@@ -52,7 +53,7 @@ def scratch_infrastructure(root: str, settings: dict, name: str | None = None, t
         messaging["url"] = f"sqlite:///{os.path.join(folder, 'queue.db')}"
     else:
         messaging["prefix"] = f"{messaging.get('prefix') or 'hyp'}_test_{token}"
-    infra = ScratchInfrastructure(root, settings, folder, token, name=name, topics=topics)
+    infra = ScratchInfrastructure(root, settings, folder, token, name=name, topics=topics, security=security)
     try:
         infra.migrate()
         yield infra

@@ -53,7 +53,8 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
     event_metrics = EventMetrics(metrics.registry)
     infrastructure = Infrastructure(settings.root, settings.config.get("infrastructure", {}), name=settings.name,
                                     observer=DataObserver(metrics, tracing),
-                                    topics=consumer_groups(settings.config.get("services", {})))
+                                    topics=consumer_groups(settings.config.get("services", {})),
+                                    security=settings.config.get("security", {}))
     if infrastructure.settings.get("database", {}).get("autoMigrate"):
         infrastructure.migrate()
     stream = ObserveStream(logs)
