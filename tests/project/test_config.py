@@ -42,7 +42,7 @@ def test_file_values_and_nested_defaults(tmp_path):
     config = load_config(str(tmp_path), env={})
     route = config["services"]["api"]["routes"][0]
     assert route == {"method": "GET", "path": "/items", "handler": "listItems", "auth": "none", "roles": [],
-                     "timeout": 30}
+                     "timeout": 30, "rateLimitKey": "ip"}
     assert config["services"]["api"]["events"] == []
     assert config.lookup("gateway.port") == 9000 and config.lookup("gateway.host") == "0.0.0.0"
     assert "profiles" not in config
