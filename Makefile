@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test test-slow bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# the long suites too (soak and crash tests); .ci/run runs it after `make test`
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q --slow -m slow
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
