@@ -25,7 +25,7 @@ test: $(STAMP)
 
 # the long suites too (soak and crash tests); .ci/run runs it after `make test`
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q --slow -m slow
+	$(BIN)/python -m pytest -q --slow -m slow || test $$? -eq 5  # 5: none marked slow
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
