@@ -53,3 +53,17 @@ def test_a_route_whose_method_is_not_configured_does_not_start(tmp_path):
         with serving(root):
             pass
     assert "security.auth.jwt is not configured" in error.value.diagnostics[0].message
+
+
+def test_hyp_validate_refuses_what_serve_would_refuse(tmp_path, capsys, monkeypatch):
+    from hypnoscript.cli.main import main
+
+    routes = [{"method": "GET", "path": "/me", "handler": "whoami", "auth": "apikey"},
+              {"method": "GET", "path": "/open", "handler": "whoami", "roles": ["admin"]}]
+    root = write_project(tmp_path, routes=routes)
+    monkeypatch.chdir(root)
+    assert main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert "routes[0].auth: this route requires apikey authentication, but security.auth.apikeys is not configured" in err
+    assert "routes[1].roles: roles need an authentication method" in err
+    assert "Traceback" not in err

@@ -25,6 +25,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     config_problems, profiles = config.validate_all(project.root)
     problems += config_problems
+    if not problems:
+        from hypnoscript.services.checks import start_problems
+
+        try:
+            problems += start_problems(project.root)
+        except DiagnosticError as exc:
+            problems += exc.diagnostics
     if problems:
         emit(problems, args.format)
         return 1
