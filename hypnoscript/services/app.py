@@ -141,6 +141,10 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             call = RouteCall(service, service.handlers[spec.handler], tracing, modules.sources(), stream.flush)
             endpoint = RouteEndpoint(call, spec.path, pool, settings.timeout_for(spec), settings.max_body_bytes,
                                      metrics, logs)
+            if spec.auth == "none" and spec.roles:
+                problems.append(methods.problem(settings.config, spec.key + ("roles",),
+                                                "roles need an authentication method (auth) to check them"))
+                continue
             if spec.auth != "none":
                 try:
                     chosen = methods.for_route(spec.auth, authenticators,
