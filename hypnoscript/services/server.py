@@ -80,11 +80,14 @@ def worker_app():
 
 
 def _uvicorn_config(options: ServeOptions, settings) -> dict:
+    """uvicorn's options; DiagnosticError when `security.tls` names files that cannot serve."""
     from hypnoscript.services.observability.logging import uvicorn_log_config
+    from hypnoscript.services.security import tls
 
     return {"host": options.host, "port": options.port, "lifespan": "on", "access_log": False,
             "server_header": False, "timeout_graceful_shutdown": options.grace,
-            "log_config": uvicorn_log_config(settings.log_level, settings.log_format)}
+            "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
+            **tls.uvicorn_options(tls.tls_settings(settings.config, settings.root))}
 
 
 def serve(options: ServeOptions) -> int:
@@ -98,10 +101,11 @@ def serve(options: ServeOptions) -> int:
 
         settings = load_settings(options.root, options.profile, options.services)
         ServiceModules(settings).compile()
+        config = _uvicorn_config(options, settings)
     except DiagnosticError as exc:
         emit(exc.diagnostics)
         return 1
-    return _run_supervised(options, _uvicorn_config(options, settings))
+    return _run_supervised(options, config)
 
 
 def run_single(app, config: dict) -> int:

@@ -24,3 +24,4 @@ register("backup", "backup_cmd", "Back up, verify and restore the project's data
 register("worker", "worker_cmd", "Run the event consumers and schedules")
 register("events", "events_cmd", "List, inspect, replay, publish and purge events")
 register("keys", "keys_cmd", "Create, list and revoke API keys")
+register("cert", "cert_cmd", "Make a TLS certificate for development (hyp cert dev)")

@@ -178,6 +178,9 @@ def work(root: str, profile: str | None, services: list[str], host: str, port: i
 
             trace.set_tracer_provider(tracing.provider)
         logs = Logs(settings.log_level, settings.log_format)
+        from hypnoscript.services.security import tls
+
+        secure = tls.uvicorn_options(tls.tls_settings(settings.config, settings.root))  # the same TLS as hyp serve
         app = build_worker(settings, logs=logs, tracing=tracing, threads=threads, concurrency=concurrency,
                            grace=grace)
     except DiagnosticError as exc:
@@ -187,5 +190,5 @@ def work(root: str, profile: str | None, services: list[str], host: str, port: i
 
     config = {"host": host, "port": port, "lifespan": "on", "access_log": False, "server_header": False,
               "timeout_graceful_shutdown": grace,
-              "log_config": uvicorn_log_config(settings.log_level, settings.log_format)}
+              "log_config": uvicorn_log_config(settings.log_level, settings.log_format), **secure}
     return run_single(app, config)
