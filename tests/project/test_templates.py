@@ -105,3 +105,94 @@ def test_end_to_end_in_a_child_process(tmp_path):
     assert (tmp_path / "report.xml").is_file()
     r = run_cli("validate", cwd=tmp_path)
     assert r.returncode == 0 and "✅ Configuration is valid (profiles: prod)" in r.stdout
+
+
+def _serve(args: list[str], cwd, port: int):
+    """A `hyp serve`/`hyp worker` child process, once its /readyz answers 200."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYP_") and k != "JWT_SECRET"}
+    log = open(os.path.join(cwd, f"{args[0]}.log"), "w")  # the child keeps its own handle
+    proc = subprocess.Popen([sys.executable, "-m", "hypnoscript", *args, "--port", str(port)], cwd=cwd, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        assert proc.poll() is None, open(os.path.join(cwd, f"{args[0]}.log")).read()
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"hyp {args[0]} did not become ready")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_enterprise_template_served_with_jwt_logins(tmp_path):
+    import sqlite3
+    import time
+
+    import httpx
+
+    assert run_cli("init", "--template", "enterprise", "--name", "acme", cwd=tmp_path).returncode == 0
+    port = _free_port()
+    server = _serve(["serve"], tmp_path, port)
+    worker = None
+    try:
+        worker = _serve(["worker"], tmp_path, _free_port())
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            def login(name, password):
+                r = client.post("/auth/login", json={"username": name, "password": password})
+                assert r.status_code == 200, r.text
+                body = r.json()
+                assert (body["user"], body["roles"]) == (name, ["billing", "finance"] if name == "ada" else ["billing"])
+                return {"Authorization": f"Bearer {body['token']}"}
+
+            ada, bob = login("ada", "lovelace"), login("bob", "builder")
+            assert client.post("/auth/login", json={"username": "ada", "password": "nope"}).status_code == 401
+            assert client.get("/auth/me", headers=ada).json() == {"user": "ada", "roles": ["billing", "finance"]}
+            r = client.post("/invoices", headers=ada, json={"customer": "ACME", "lines": [
+                {"description": "Hypnosis session", "quantity": 2, "unitPrice": 120}]})
+            assert r.status_code == 201, r.text
+            invoice = r.json()["invoice"]
+            assert (invoice["state"], invoice["totals"]["gross"]) == ("issued", 285.6)
+            r = client.post(f"/invoices/{invoice['id']}/pay", headers=ada)
+            assert (r.status_code, r.json()["invoice"]["state"]) == (200, "paid")
+            # the worker counts invoice.created; the report is read once it has
+            deadline = time.time() + 20
+            while True:
+                with sqlite3.connect(tmp_path / "data" / "app.db") as db:
+                    if db.execute("SELECT gross FROM revenue WHERE customer = 'ACME'").fetchall():
+                        break
+                assert time.time() < deadline, "the worker did not handle invoice.created"
+                time.sleep(0.1)
+            r = client.get("/reports/revenue", headers=ada)
+            assert r.status_code == 200, r.text
+            assert r.json() == {"currency": "EUR", "customers": {"ACME": 285.6}, "total": 285.6}
+            r = client.get("/reports/revenue", headers=bob)
+            assert (r.status_code, r.json()["message"]) == (403, "this route requires the role finance")
+            for path in ("/reports/revenue", "/auth/me"):
+                r = client.get(path)
+                assert r.status_code == 401 and r.headers["www-authenticate"] == 'Bearer realm="hyp"'
+            assert client.post("/invoices", json={"customer": "ACME", "lines": []}).status_code == 401
+    finally:
+        for proc in (worker, server):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(30)
+    for name in ("serve.log", "worker.log"):
+        log = (tmp_path / name).read_text()
+        assert "InsecureKeyLengthWarning" not in log and "Traceback" not in log
