@@ -99,26 +99,34 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
         consumers: list[Consumer] = []
         schedulers: list[Scheduler] = []
         tasks: list[asyncio.Task] = []
-        broker = await _open_broker(events, logs)
+        background = [asyncio.create_task(logs.flush_periodically())]
         for service in services:
-            for spec in service.spec.consumers:
-                consumer = Consumer(spec, calls[id(spec)], broker, pool, event_metrics, logs, concurrency)
-                consumers.append(consumer)
-                tasks.append(asyncio.create_task(consumer.run()))
             if service.spec.schedules:
                 claims = await asyncio.to_thread(Claims, infrastructure.database())
                 for spec in service.spec.schedules:
                     scheduler = Scheduler(spec, calls[id(spec)], claims, pool, event_metrics, logs)
                     schedulers.append(scheduler)
                     tasks.append(asyncio.create_task(scheduler.run()))
-        topics = sorted({c.spec.topic for c in consumers})
-        background = [asyncio.create_task(logs.flush_periodically()),
-                      asyncio.create_task(_queue_stats(broker, topics, event_metrics))]
-        logs.event("info", "worker started", services=health.services, consumers=len(consumers),
-                   schedules=len(schedulers), broker=events.backend, pid=os.getpid())
+
+        async def start_consumers() -> None:
+            broker = await _open_broker(events, logs)
+            for service in services:
+                for spec in service.spec.consumers:
+                    consumer = Consumer(spec, calls[id(spec)], broker, pool, event_metrics, logs, concurrency)
+                    consumers.append(consumer)
+                    tasks.append(asyncio.create_task(consumer.run()))
+            topics = sorted({c.spec.topic for c in consumers})
+            background.append(asyncio.create_task(_queue_stats(broker, topics, event_metrics)))
+            logs.event("info", "worker started", services=health.services, consumers=len(consumers),
+                       schedules=len(schedulers), broker=events.backend, pid=os.getpid())
+
+        # while the broker is away the server already answers: /healthz 200, /readyz 503 naming it
+        starting = asyncio.create_task(start_consumers())
         try:
             yield
         finally:
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
             for consumer in consumers:
                 consumer.stop()
             await asyncio.wait_for(asyncio.gather(*(s.stop() for s in schedulers), return_exceptions=True), grace)
@@ -166,9 +174,9 @@ async def _queue_stats(broker, topics: list[str], metrics: EventMetrics) -> None
 def work(root: str, profile: str | None, services: list[str], host: str, port: int, *, threads: int | None = None,
          concurrency: int | None = None, grace: float = 30.0) -> int:
     """Run until SIGTERM or Ctrl+C; 0 after a clean stop, 1 for a project that cannot run."""
+    from hypnoscript.project.report import emit
     from hypnoscript.services.server import run_single
     from hypnoscript.services.settings import load_settings
-    from hypnoscript.syntax.diagnostics import emit
 
     try:
         settings = load_settings(root, profile, services)
