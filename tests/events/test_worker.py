@@ -8,6 +8,7 @@ import signal
 import time
 import uuid
 
+import httpx
 import pytest
 from conftest import BACKENDS
 from worker_helpers import (
@@ -40,8 +41,8 @@ def workers():
     """Workers a test started; any still running at its end is killed."""
     started = []
 
-    def start(root, *args, name=None):
-        worker = Worker(root, *args, name=name or f"worker{len(started) + 1}")
+    def start(root, *args, name=None, command="worker"):
+        worker = Worker(root, *args, name=name or f"worker{len(started) + 1}", command=command)
         started.append(worker)
         return worker
 
@@ -388,3 +389,106 @@ def test_a_schedule_runs_once_per_slot_with_two_workers(tmp_path, workers):
     ticks = [r[0] for r in rows(root, "SELECT at FROM ticks ORDER BY at")]
     assert len(ticks) == len(runs)
     assert [int(t) for t in ticks] == [int(s) for s in slots]  # each tick in its own slot's second
+
+
+# 9. one trace from the request that publishes to the handler that consumes
+
+TRACED = """Focus {
+    suggestion placeOrder(request) {
+        awaken { id: Publish("orders.created", { n: 1 }) };
+    }
+    suggestion onOrder(event) {
+        DbExecute("INSERT INTO handled (event_id, traceparent) VALUES (:id, :traceparent)",
+                  { id: event.id, traceparent: event.headers.traceparent });
+    }
+} Relax
+"""
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_the_consumer_span_continues_the_trace_of_the_request_that_published(tmp_path, workers):
+    root = write_project(tmp_path, TRACED, events=[consumer(TOPIC, "onOrder")],
+                         routes=[{"method": "POST", "path": "/orders", "handler": "placeOrder"}],
+                         config={"observability": {"tracing": {"exporter": "console"}}})
+    setup_sql(root, "CREATE TABLE handled (event_id TEXT, traceparent TEXT)")
+    server = workers(root, name="serve", command="serve")
+    server.wait_up()
+    answer = httpx.post(server.url("/orders"), headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
+                        timeout=10)
+    assert answer.status_code == 200
+    event_id = answer.json()["id"]
+    worker = workers(root)
+    worker.wait_up()
+    wait_until(lambda: rows(root, "SELECT COUNT(*) FROM handled")[0][0] >= 1, message="the event handled")
+    assert server.stop() == 0 and worker.stop() == 0  # their spans are exported by now
+
+    ((handled_id, traceparent),) = rows(root, "SELECT event_id, traceparent FROM handled")
+    assert handled_id == event_id
+    version, trace_id, parent, flags = traceparent.split("-")
+    assert (version, trace_id, flags) == ("00", TRACE_ID, "01")
+    serve_spans = [s for s in server.spans() if s["context"]["trace_id"] == "0x" + TRACE_ID]
+    assert {s["kind"] for s in serve_spans} >= {"SpanKind.SERVER"}
+    assert "0x" + parent in {s["context"]["span_id"] for s in serve_spans}  # the event's parent is a request span
+    (consumed,) = [s for s in worker.spans() if s["kind"] == "SpanKind.CONSUMER"]
+    assert consumed["name"] == f"event {SERVICE}.onOrder"
+    assert consumed["context"]["trace_id"] == "0x" + TRACE_ID
+    assert consumed["parent_id"] == "0x" + parent
+    assert consumed["attributes"]["messaging.message.id"] == event_id
+    assert consumed["attributes"]["messaging.destination.name"] == TOPIC
+
+
+# 10. bad input
+
+def test_a_handler_that_does_not_exist_stops_the_worker_with_a_diagnostic(tmp_path):
+    root = write_project(tmp_path, COUNTER, events=[consumer(TOPIC, "onOrder"), consumer(TOPIC, "onOrdr")])
+    done = hyp(root, "worker", "--port", "1")  # never bound: the project is checked first
+    assert done.returncode == 1
+    assert done.stderr.startswith('error[HYP5030]: $.services.orders.events[1].handler: "onOrdr" is not a '
+                                  "top-level suggestion of modules/orders.hyp\n")
+    assert "config/hypnoscript.config.json:" in done.stderr and "help: defined: onOrder" in done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_bad_publish_calls_are_catchable_errors(tmp_path):
+    root = write_project(tmp_path, COUNTER, events=[consumer(TOPIC, "onOrder")])
+    out = hyp_exec(root, f"""
+        suggestion f() {{ awaken 1; }}
+        try {{ Publish("{TOPIC}", f); }} catch (e) {{ observe e; }}
+        try {{ Publish("{TOPIC}", {{ handler: f }}); }} catch (e) {{ observe e; }}
+        try {{ Publish("bad topic", 1); }} catch (e) {{ observe e; }}
+        try {{ Publish("{TOPIC}.dlq", 1); }} catch (e) {{ observe e; }}
+        try {{ Publish(42, 1); }} catch (e) {{ observe e; }}
+        try {{ Publish("{TOPIC}", 1, {{ priority: 1 }}); }} catch (e) {{ observe e; }}
+        try {{ Publish("{TOPIC}", 1, {{ delaySeconds: -1 }}); }} catch (e) {{ observe e; }}
+        observe "still running";""")
+    topic_error = ("Builtin 'Publish' expected a topic name (letters, digits, '.', '_', '-'; not ending in .dlq), "
+                   "got \"{}\"")
+    lines = out.splitlines()
+    assert lines[0] == lines[1] == "Builtin 'Publish' cannot convert a function to JSON"
+    assert lines[2] == topic_error.format("bad topic")
+    assert lines[3] == topic_error.format(TOPIC + ".dlq")
+    assert lines[4].startswith("Builtin 'Publish' expected") and "string" in lines[4]
+    assert lines[5:] == ["Builtin 'Publish' has no option \"priority\" (options: key, headers, delaySeconds)",
+                         "Builtin 'Publish' expected delaySeconds from 0 up to a year, got -1", "still running"]
+    broker = open_project_broker(root)
+    try:
+        assert broker.waiting(TOPIC, SERVICE) == []  # none of them published anything
+    finally:
+        broker.close()
+
+
+def test_an_unreachable_broker_leaves_the_worker_alive_and_unready(tmp_path, workers):
+    root = write_project(tmp_path, COUNTER, events=[consumer(TOPIC, "onOrder")],
+                         messaging={"url": "redis://127.0.0.1:1/0"})
+    worker = workers(root)
+    worker.wait_up(status=503)
+    answer = worker.get("/readyz")
+    assert answer.json()["checks"]["broker"].startswith("redis broker: ")
+    assert "127.0.0.1:1" in answer.json()["checks"]["broker"]
+    assert worker.get("/healthz").status_code == 200
+    time.sleep(2)
+    assert worker.proc.poll() is None
+    assert worker.get("/readyz").status_code == 503 and worker.get("/healthz").status_code == 200
+    assert worker.records(event="broker unavailable")
+    assert worker.stop() == 0
+    assert "Traceback" not in worker.stderr()

@@ -67,15 +67,17 @@ def free_port() -> int:
 
 
 class Worker:
-    """`hyp worker` as a subprocess; stdout (JSON log lines) and stderr go to files in the project."""
+    """`hyp worker` (or `hyp serve`) as a subprocess; stdout (JSON log lines) and stderr go to files
+    in the project."""
 
-    def __init__(self, root, *args: str, name: str = "worker") -> None:
+    def __init__(self, root, *args: str, name: str = "worker", command: str = "worker") -> None:
         self.root = str(root)
+        self.command = command
         self.port = free_port()
         self.out_path = os.path.join(self.root, f"{name}.out")
         self.err_path = os.path.join(self.root, f"{name}.err")
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:  # the child keeps its handles
-            self.proc = subprocess.Popen([HYP, "worker", "--port", str(self.port), *args], cwd=self.root,
+            self.proc = subprocess.Popen([HYP, command, "--port", str(self.port), *args], cwd=self.root,
                                          stdout=out, stderr=err, env=env())
 
     def url(self, path: str) -> str:
@@ -89,14 +91,14 @@ class Worker:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"hyp worker exited with {self.proc.returncode}: {self.stderr()}")
+                raise AssertionError(f"hyp {self.command} exited with {self.proc.returncode}: {self.stderr()}")
             try:
                 if self.get("/readyz").status_code == status:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise AssertionError(f"hyp worker did not answer /readyz {status}: {self.stderr()}")
+        raise AssertionError(f"hyp {self.command} did not answer /readyz {status}: {self.stderr()}")
 
     def signal(self, number: int) -> None:
         self.proc.send_signal(number)
@@ -120,15 +122,24 @@ class Worker:
             return fh.read()
 
     def records(self, **match) -> list[dict]:
-        out = []
-        for line in self.stdout().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if all(record.get(k) == v for k, v in match.items()):
-                out.append(record)
-        return out
+        return json_lines(self.stdout(), **match)
+
+    def spans(self) -> list[dict]:
+        """The spans the console exporter wrote to stderr."""
+        return json_lines(self.stderr())
+
+
+def json_lines(text: str, **match) -> list[dict]:
+    """The lines of `text` that are JSON objects with the given field values."""
+    out = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and all(record.get(k) == v for k, v in match.items()):
+            out.append(record)
+    return out
 
 
 def open_project_broker(root, messaging: dict | None = None):
