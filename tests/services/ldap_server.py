@@ -48,10 +48,44 @@ def ldif() -> str:
     return "\n".join(entries)
 
 
-def config(directory: str) -> str:
+def certificates(directory: str, host: str = "localhost") -> tuple[str, str, str]:
+    """A throwaway CA and a server certificate for `host` signed by it: (ca, cert, key) paths."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hyp test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = tuple(os.path.join(directory, name) for name in ("ca.pem", "cert.pem", "key.pem"))
+    for path, data in zip(paths, (ca.public_bytes(serialization.Encoding.PEM),
+                                  cert.public_bytes(serialization.Encoding.PEM),
+                                  key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                    serialization.NoEncryption()))):
+        with open(path, "wb") as fh:
+            fh.write(data)
+    return paths
+
+
+def config(directory: str, tls: bool = False) -> str:
     includes = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in SCHEMAS)
+    tls_lines = (f"TLSCertificateFile {directory}/cert.pem\nTLSCertificateKeyFile {directory}/key.pem\n"
+                 if tls else "")
     # anonymous callers may only bind, so a search for a user needs the reader's bind
-    return (f"{includes}modulepath /usr/lib/ldap\nmoduleload back_mdb\n"
+    return (f"{includes}modulepath /usr/lib/ldap\nmoduleload back_mdb\n{tls_lines}"
             f"pidfile {directory}/slapd.pid\n"
             f"database mdb\nsuffix \"{SUFFIX}\"\nrootdn \"{ROOT_DN}\"\nrootpw {ROOT_PASSWORD}\n"
             f"directory {directory}/data\nmaxsize 10485760\n"
@@ -75,16 +109,23 @@ def _free_port() -> int:
 
 
 class Slapd:
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, tls: bool = False) -> None:
         self.directory = directory
         self.port = _free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.ca = None
+        self.listen = self.url + "/"
+        if tls:  # ldap:// (for StartTLS) and ldaps:// on localhost, the name in the certificate
+            self.ca = certificates(directory)[0]
+            self.url = f"ldap://localhost:{self.port}"
+            self.ldaps_url = f"ldaps://localhost:{_free_port()}"
+            self.listen = f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.ldaps_url.rsplit(':', 1)[1]}/"
         self.conf = os.path.join(directory, "slapd.conf")
         self.log = os.path.join(directory, "slapd.log")
         self.proc: subprocess.Popen | None = None
         os.makedirs(os.path.join(directory, "data"))
         with open(self.conf, "w") as fh:
-            fh.write(config(directory))
+            fh.write(config(directory, tls))
         with open(os.path.join(directory, "data.ldif"), "w") as fh:
             fh.write(ldif())
         subprocess.run([SLAPD[1], "-q", "-f", self.conf, "-l", os.path.join(directory, "data.ldif")],
@@ -93,7 +134,7 @@ class Slapd:
     def start(self) -> None:
         with open(self.log, "a") as log:
             # -d stats: stay in the foreground and log every operation (the tests count binds)
-            self.proc = subprocess.Popen([SLAPD[0], "-f", self.conf, "-h", self.url + "/", "-d", "stats"],
+            self.proc = subprocess.Popen([SLAPD[0], "-f", self.conf, "-h", self.listen, "-d", "stats"],
                                          stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -124,10 +165,12 @@ class Slapd:
 
 
 @contextlib.contextmanager
-def slapd(directory: str):
-    """A started slapd with PEOPLE and their groups, stopped afterwards."""
+def slapd(directory: str, tls: bool = False):
+    """A started slapd with PEOPLE and their groups, stopped afterwards; with `tls`, its `ca`
+    signed the certificate of `url` (StartTLS) and `ldaps_url`."""
     require_slapd()
-    server = Slapd(directory)
+    os.makedirs(directory, exist_ok=True)
+    server = Slapd(directory, tls)
     server.start()
     try:
         yield server

@@ -216,3 +216,31 @@ def test_an_unusable_configuration_stops_start_up(tmp_path, settings, message):
     assert diagnostic.message == message
     assert diagnostic.path == os.path.join(root, "config", "hypnoscript.config.json")
     assert diagnostic.span is not None
+
+
+@pytest.fixture(scope="module")
+def tls_slapd(tmp_path_factory):
+    with slapd(str(tmp_path_factory.mktemp("slapd-tls")), tls=True) as directory:
+        yield directory
+
+
+@pytest.mark.parametrize("transport", ["ldaps", "startTls"])
+def test_tls_verifies_the_servers_certificate(tmp_path, tls_slapd, monkeypatch, transport):
+    if transport == "ldaps":
+        settings = ldap_settings(tls_slapd.ldaps_url, "search")
+    else:
+        settings = ldap_settings(tls_slapd.url, "search", startTls=True)
+    with serving(project(tmp_path, settings)) as server:
+        monkeypatch.setenv("SSL_CERT_FILE", tls_slapd.ca)
+        r = server.client.get("/me", headers=basic(*ADA))
+        assert (r.status_code, r.json()["roles"]) == (200, ["billing", "staff"])
+        # a certificate that no trusted CA signed is an unreachable server, not a sign-in
+        monkeypatch.setenv("SSL_CERT_FILE", os.path.join(str(tmp_path), "no-such-bundle.pem"))
+        assert_401(server.client.get("/me", headers=basic(*GRACE)), UNREACHABLE, GRACE[1])
+
+
+def test_tls_checks_the_host_name(tmp_path, tls_slapd, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", tls_slapd.ca)
+    url = tls_slapd.ldaps_url.replace("localhost", "127.0.0.1")  # the certificate names localhost only
+    with serving(project(tmp_path, ldap_settings(url, "template"))) as server:
+        assert_401(server.client.get("/me", headers=basic(*ADA)), UNREACHABLE, ADA[1])

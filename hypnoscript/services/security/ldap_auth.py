@@ -86,6 +86,15 @@ class Unreachable(Exception):
     pass
 
 
+def _close(conn) -> None:
+    from ldap3.core.exceptions import LDAPException
+
+    try:
+        conn.unbind()
+    except (LDAPException, OSError):
+        pass  # the connection is already broken: nothing left to close
+
+
 class LdapAuthenticator(Authenticator):
     method = "ldap"
     blocking = True  # binds and searches go over the network
@@ -157,6 +166,8 @@ class LdapAuthenticator(Authenticator):
                 hit = self._cache.get(key)
             if hit is not None and hit[0] > now:
                 return hit[1]
+        from ldap3.core.exceptions import LDAPException
+
         try:
             identity = self._verify(user, password)
         except Unreachable as error:
@@ -164,6 +175,12 @@ class LdapAuthenticator(Authenticator):
                 self._down = True
                 log.warning("the LDAP server %s cannot be reached: %s", self.url, error)
             raise AuthFailure(UNREACHABLE) from None
+        except AuthFailure:
+            self._down = False  # the server answered
+            raise
+        except LDAPException as error:  # anything else the library raises: a 401, never a 500
+            log.warning("the LDAP server %s could not check credentials: %s", self.url, error)
+            raise AuthFailure("the directory server could not check the credentials") from None
         self._down = False
         if self.cache_seconds > 0:
             with self._lock:
@@ -190,9 +207,9 @@ class LdapAuthenticator(Authenticator):
                 return conn
             code = conn.result.get("result")
         except (LDAPCommunicationError, LDAPResponseTimeoutError, LDAPStartTLSError, OSError) as error:
-            conn.unbind()
+            _close(conn)
             raise Unreachable(str(error) or type(error).__name__) from None
-        conn.unbind()
+        _close(conn)
         if code == INVALID_CREDENTIALS:
             return None
         raise AuthFailure("the directory server refused the sign-in")
@@ -233,10 +250,10 @@ class LdapAuthenticator(Authenticator):
                     user_dn = self._stored_dn(conn, user_dn)
                 roles = self._roles(service or conn, user_dn)
             finally:
-                conn.unbind()
+                _close(conn)
         finally:
             if service is not None:
-                service.unbind()
+                _close(service)
         return Identity(user_dn, user, roles, {"dn": user_dn}, self.method)
 
     def _stored_dn(self, conn, user_dn: str) -> str:
