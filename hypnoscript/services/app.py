@@ -38,6 +38,7 @@ from hypnoscript.services.observability.logging import Logs, ObserveStream
 from hypnoscript.services.observability.metrics import Metrics
 from hypnoscript.services.observability.tracing import Tracing
 from hypnoscript.services.openapi import openapi_document
+from hypnoscript.services.security import audit as audit_log
 from hypnoscript.services.security import methods
 from hypnoscript.services.security.guard import GuardedEndpoint, RouteGuard
 from hypnoscript.services.settings import (
@@ -135,6 +136,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     owners: dict[str, str] = {}  # path -> service (the labels of a 405 on that path)
     security = settings.config.get("security", {})
     authenticators = methods.build(security, settings.root)
+    audit = audit_log.serve_log(security, settings.root, lambda: infrastructure.database().engine, logs)
     problems = []
     for service in services:
         for spec in service.spec.routes:
@@ -152,7 +154,12 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
                 except DiagnosticError as error:
                     problems += error.diagnostics
                     continue
-                endpoint = GuardedEndpoint(RouteGuard(chosen, spec.roles), endpoint)
+                on_denied = None
+                if audit is not None:
+                    if spec.method in audit_log.STATE_CHANGING:
+                        endpoint = audit_log.AuditedEndpoint(endpoint, audit)
+                    on_denied = audit.on_denied(spec)
+                endpoint = GuardedEndpoint(RouteGuard(chosen, spec.roles), endpoint, on_denied)
             endpoints.setdefault(spec.path, {})[spec.method] = endpoint
             owners.setdefault(spec.path, spec.service)
     if problems:
@@ -195,6 +202,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
         finally:
             gc.unfreeze()  # the process may go on (tests, an embedding application)
             pool.stop()
+            if audit is not None:
+                await asyncio.to_thread(audit.close)  # before the database closes
             relay.stop()
             tracing.shutdown()
             metrics.close()
