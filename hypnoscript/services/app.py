@@ -40,6 +40,7 @@ from hypnoscript.services.observability.tracing import Tracing
 from hypnoscript.services.openapi import openapi_document
 from hypnoscript.services.security import audit as audit_log
 from hypnoscript.services.security import methods
+from hypnoscript.services.security.ratelimit import RateLimits
 from hypnoscript.services.security.guard import GuardedEndpoint, RouteGuard
 from hypnoscript.services.settings import (
     HEALTH_PATH,
@@ -136,6 +137,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
     owners: dict[str, str] = {}  # path -> service (the labels of a 405 on that path)
     security = settings.config.get("security", {})
     authenticators = methods.build(security, settings.root)
+    rate_limits = RateLimits.build(settings, lambda s, key, m: methods.problem(settings.config, s.key + (key,), m))
     audit = audit_log.serve_log(security, settings.root, lambda: infrastructure.database().engine, logs)
     problems = []
     for service in services:
@@ -143,6 +145,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             call = RouteCall(service, service.handlers[spec.handler], tracing, modules.sources(), stream.flush)
             endpoint = RouteEndpoint(call, spec.path, pool, settings.timeout_for(spec), settings.max_body_bytes,
                                      metrics, logs)
+            endpoint = rate_limits.wrap(spec, endpoint, authenticated=True, logs=logs)  # user, apikey: after auth
             if spec.auth == "none" and spec.roles:
                 problems.append(methods.problem(settings.config, spec.key + ("roles",),
                                                 "roles need an authentication method (auth) to check them"))
@@ -160,6 +163,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
                         endpoint = audit_log.AuditedEndpoint(endpoint, audit)
                     on_denied = audit.on_denied(spec)
                 endpoint = GuardedEndpoint(RouteGuard(chosen, spec.roles), endpoint, on_denied)
+            endpoint = rate_limits.wrap(spec, endpoint, authenticated=False, logs=logs)  # ip: before auth
             endpoints.setdefault(spec.path, {})[spec.method] = endpoint
             owners.setdefault(spec.path, spec.service)
     if problems:

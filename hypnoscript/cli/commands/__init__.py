@@ -26,3 +26,4 @@ register("events", "events_cmd", "List, inspect, replay, publish and purge event
 register("keys", "keys_cmd", "Create, list and revoke API keys")
 register("cert", "cert_cmd", "Make a TLS certificate for development (hyp cert dev)")
 register("audit", "audit_cmd", "Verify and show the audit log")
+register("authz", "authz_cmd", "Show who can reach each route (hyp authz matrix)")
