@@ -7,6 +7,7 @@ import os
 import socket
 import time
 
+import httpx
 import pytest
 from ldap_server import PEOPLE, READER_DN, READER_PASSWORD, SUFFIX, ldap_server, slapd  # noqa: F401
 from serve_helpers import free_port, hyp_serve, serving, wait_ready, write_project
@@ -114,7 +115,8 @@ def test_ldap_and_dn_injection_in_the_user_name_is_refused(server):
             assert_401(r, "the user name contains characters that are not allowed", password)
 
 
-def test_without_the_character_check_escaping_alone_still_refuses_injection(server, ldap_server, monkeypatch):  # noqa: F811
+def test_without_the_character_check_escaping_alone_still_refuses_injection(server, ldap_server,  # noqa: F811
+                                                                             monkeypatch):
     monkeypatch.setattr(ldap_auth, "check_user", lambda user: None)
     before = ldap_server.binds(f"uid=admin,ou=people,{SUFFIX}")
     for user in INJECTIONS:
@@ -150,7 +152,8 @@ def test_successes_are_cached_for_cache_seconds(tmp_path):
             time.sleep(0.2)
             assert directory.binds(ADA_DN) == 1
             # the cache is keyed by user and password: another password goes to the server
-            assert_401(server.client.get("/me", headers=basic("ada", WRONG)), "the user name or password is wrong", WRONG)
+            assert_401(server.client.get("/me", headers=basic("ada", WRONG)), "the user name or password is wrong",
+                       WRONG)
             assert wait_for(lambda: directory.binds(ADA_DN) == 2)
             directory.stop()
             r = server.client.get("/me", headers=basic(*ADA))
@@ -181,8 +184,6 @@ def test_slapd_down_is_401_with_a_clear_message_logged_once(tmp_path):
     try:
         wait_ready(port, proc)
         for _ in range(3):
-            import httpx
-
             r = httpx.get(f"http://127.0.0.1:{port}/me", headers=basic(*ADA), timeout=10)
             assert_401(r, UNREACHABLE, ADA[1])
     finally:
@@ -200,7 +201,8 @@ def test_slapd_down_is_401_with_a_clear_message_logged_once(tmp_path):
 @pytest.mark.parametrize(("settings", "message"), [
     ({}, "$.security.auth.ldap.url: set userDnTemplate (e.g. uid={user},ou=people,dc=example,dc=org), "
          "or bindDn and bindPassword to search for the user"),
-    ({"userDnTemplate": "uid=ada,ou=people"}, "$.security.auth.ldap.userDnTemplate: userDnTemplate must contain {user}"),
+    ({"userDnTemplate": "uid=ada,ou=people"},
+     "$.security.auth.ldap.userDnTemplate: userDnTemplate must contain {user}"),
     ({"bindDn": READER_DN, "baseDn": SUFFIX}, "$.security.auth.ldap.bindDn: bindDn needs bindPassword too"),
     ({"bindDn": READER_DN, "bindPassword": "x"},
      "$.security.auth.ldap.bindDn: bindDn needs baseDn, where the user is searched"),

@@ -235,8 +235,8 @@ class LdapAuthenticator(Authenticator):
                 if service is None:
                     log.warning("the LDAP server %s refuses the configured bindDn", self.url)
                     raise AuthFailure("the directory server refused the sign-in")
-                found = self._search(service, self.base_dn, self.user_filter.replace("{user}", escape_filter_chars(user)),
-                                     ["1.1"])
+                user_filter = self.user_filter.replace("{user}", escape_filter_chars(user))
+                found = self._search(service, self.base_dn, user_filter, ["1.1"])
                 if len(found) != 1:  # none, or an ambiguous name
                     raise AuthFailure(WRONG)
                 user_dn = found[0]["dn"]
