@@ -4,8 +4,8 @@ issuer and its JWKS; tokens are then verified like `jwt` tokens, by the same `Jw
 The discovery document is fetched at start-up and again after an hour. A provider that cannot be
 reached does not stop `hyp serve`: requests with a bearer token get a 401 saying so, and a later
 request tries again (at most every `retry_interval` seconds). Once known, the document keeps being
-used while a refresh fails. Key rotation is PyJWKClient's: a token whose `kid` is not in the cached
-JWKS makes it fetch the set again.
+used while a refresh fails. Key rotation is the verifier's, as for `jwt` with `jwksUrl`: a token
+whose `kid` is not in the cached JWKS makes it fetch the set again.
 """
 
 from __future__ import annotations
