@@ -22,10 +22,11 @@ OPENAPI_PATH = "/openapi.json"
 
 
 class RouteSpec:
-    __slots__ = ("auth", "handler", "index", "method", "path", "roles", "service", "timeout")
+    __slots__ = ("auth", "handler", "index", "method", "path", "rate_limit", "rate_limit_key", "roles", "service",
+                 "timeout")
 
     def __init__(self, service: str, index: int, method: str, path: str, handler: str, auth: str,
-                 roles: list[str], timeout: float) -> None:
+                 roles: list[str], timeout: float, rate_limit: str | None = None, rate_limit_key: str = "ip") -> None:
         self.service = service
         self.index = index
         self.method = method
@@ -34,6 +35,8 @@ class RouteSpec:
         self.auth = auth
         self.roles = roles
         self.timeout = timeout
+        self.rate_limit = rate_limit  # "5/minute" (services.security.ratelimit)
+        self.rate_limit_key = rate_limit_key
 
     @property
     def key(self) -> tuple:
@@ -194,7 +197,8 @@ def load_settings(root: str, profile: str | None = None, selected: list[str] | t
         if not os.path.isfile(module):
             diags.append(problem(("services", name, "module"), f"module file not found: {body['module']}"))
         routes = [RouteSpec(name, i, r["method"], r["path"], r["handler"], r["auth"], list(r["roles"]),
-                            float(r["timeout"])) for i, r in enumerate(body["routes"])]
+                            float(r["timeout"]), r.get("rateLimit"), r.get("rateLimitKey", "ip"))
+                  for i, r in enumerate(body["routes"])]
         consumers = [ConsumerSpec(name, i, e) for i, e in enumerate(body["events"])]
         schedules = [ScheduleSpec(name, i, e) for i, e in enumerate(body["schedules"])]
         services.append(ServiceSpec(name, module, routes, _capabilities(config, name, root), consumers, schedules))
