@@ -191,3 +191,25 @@ def test_redis_holds_one_limit_across_two_servers_of_two_workers(tmp_path, redis
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             assert proc.wait(30) == 0
+
+
+def test_the_enterprise_template_limits_login_attempts_per_address(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYP_")}
+    done = subprocess.run([sys.executable, "-m", "hypnoscript", "init", "--template", "enterprise", "--name", "acme"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    port = free_port()
+    proc = hyp_serve(tmp_path, port=port)
+    try:
+        wait_ready(port, proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            guesses = [client.post("/auth/login", json={"username": "ada", "password": f"guess{i}"}) for i in range(5)]
+            assert [r.status_code for r in guesses] == [401] * 5
+            assert [limit_headers(r) for r in guesses] == [("5", str(4 - i)) for i in range(5)]
+            r = client.post("/auth/login", json={"username": "ada", "password": "lovelace"})
+            assert r.status_code == 429
+            assert "token" not in r.json()
+            assert 1 <= int(r.headers["retry-after"]) <= 60
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
