@@ -6,16 +6,19 @@ from __future__ import annotations
 from starlette.convertors import FloatConvertor, IntegerConvertor, UUIDConvertor
 from starlette.routing import compile_path
 
+from hypnoscript.services.security import methods
 from hypnoscript.services.settings import HEALTH_PATH, READY_PATH, ServeSettings
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-_SECURITY = {
-    "jwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-    "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-    "oidc": {"type": "http", "scheme": "bearer"},
-    "ldap": {"type": "http", "scheme": "basic"},
-}
+
+
+def _security_scheme(method: str, auth: dict) -> dict:
+    if method == "apikey":
+        return {"type": "apiKey", "in": "header", "name": (auth.get("apikeys") or {}).get("header", "X-API-Key")}
+    if method == "ldap":
+        return {"type": "http", "scheme": "basic"}
+    return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}  # jwt, oidc
 
 
 def _param_schema(convertor) -> dict:
@@ -35,6 +38,8 @@ def _error(description: str) -> dict:
 def openapi_document(settings: ServeSettings) -> dict:
     paths: dict[str, dict] = {}
     schemes: dict[str, dict] = {}
+    security = settings.config.get("security", {}) or {}
+    configured = methods.configured(security)
     for route in settings.routes:
         _, template, convertors = compile_path(route.path)
         op: dict = {
@@ -56,9 +61,13 @@ def openapi_document(settings: ServeSettings) -> dict:
         if route.method in _BODY_METHODS:
             op["requestBody"] = {"required": False, "content": {"application/json": {"schema": {}}}}
         if route.auth != "none":
-            kinds = list(_SECURITY) if route.auth == "any" else [route.auth]
-            op["security"] = [{kind: route.roles} for kind in kinds]
-            schemes.update({kind: _SECURITY[kind] for kind in kinds})
+            # the methods the guard tries (hyp serve refuses to start when one is not configured)
+            kinds = configured if route.auth == "any" else [route.auth]
+            op["security"] = [{kind: list(route.roles)} for kind in kinds]
+            schemes.update({kind: _security_scheme(kind, security.get("auth") or {}) for kind in kinds})
+            op["responses"]["401"] = _error("no valid credentials (see WWW-Authenticate)")
+            if route.roles:
+                op["responses"]["403"] = _error(f"the caller lacks a required role ({', '.join(route.roles)})")
         paths.setdefault(template, {})[route.method.lower()] = op
     for path, summary in ((HEALTH_PATH, "the process is alive"), (READY_PATH, "the process can serve requests")):
         paths[path] = {"get": {"operationId": path.strip("/"), "tags": ["system"], "summary": summary,
@@ -72,6 +81,6 @@ def openapi_document(settings: ServeSettings) -> dict:
                        "code": {"type": "string", "description": "the HypnoScript error code of a 500"}},
     }}}
     if schemes:
-        components["securitySchemes"] = schemes
+        components["securitySchemes"] = {kind: schemes[kind] for kind in sorted(schemes)}
     return {"openapi": "3.1.0", "info": {"title": settings.name, "version": settings.version},
             "paths": paths, "components": components}
