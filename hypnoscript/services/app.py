@@ -212,6 +212,8 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             tracing.shutdown()
             metrics.close()
             infrastructure.close()
+            for authenticator in authenticators.values():
+                authenticator.close()
             logs.event("info", "stopped", pid=os.getpid())
             for task in background:
                 task.cancel()

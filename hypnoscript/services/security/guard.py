@@ -27,7 +27,7 @@ class RouteGuard:
 
     async def identify(self, headers: dict[str, str]) -> Identity:
         """The caller of a request, or Denied."""
-        failure = None
+        failures: list[str] = []
         for authenticator in self.authenticators:
             try:
                 if authenticator.blocking:
@@ -35,7 +35,7 @@ class RouteGuard:
                 else:
                     identity = authenticator.authenticate(headers)
             except AuthFailure as error:
-                failure = failure or error
+                failures.append(error.message)
                 continue
             if identity is not None:
                 if not identity.has_roles(self.roles):
@@ -44,8 +44,12 @@ class RouteGuard:
                                       f"{', '.join(missing)}", [])
                 return identity
         challenges = [a.challenge() for a in self.authenticators]
-        if failure is not None:
-            raise Denied(401, failure.message, challenges)
+        if len(set(failures)) == 1:
+            raise Denied(401, failures[0], challenges)
+        if failures:
+            # several methods read the same credentials (a bearer token for jwt and oidc): no
+            # single method's reason is the one that applies
+            raise Denied(401, "the credentials are not valid for any method this route accepts", challenges)
         methods = " or ".join(a.method for a in self.authenticators)
         raise Denied(401, f"this route requires authentication ({methods})", challenges)
 
