@@ -224,15 +224,15 @@ def stop(proc) -> None:
 
 
 def hammer(ports: list[int], per_port: int) -> None:
+    import httpx
+
     headers = bearer()
+    with httpx.Client(timeout=20, limits=httpx.Limits(max_connections=16)) as client:
+        def post(i: int) -> int:
+            return client.post(f"http://127.0.0.1:{ports[i % len(ports)]}/created", headers=headers).status_code
 
-    def post(i: int) -> int:
-        import httpx
-
-        return httpx.post(f"http://127.0.0.1:{ports[i % len(ports)]}/created", headers=headers, timeout=20).status_code
-
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        statuses = list(pool.map(post, range(per_port * len(ports))))
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(post, range(per_port * len(ports))))
     assert statuses == [201] * (per_port * len(ports))
 
 
@@ -246,8 +246,8 @@ def test_two_server_processes_extend_one_chain(tmp_path, hyp, sink, request):
         for port in ports:
             procs.append(hyp_serve(root, port=port))
             wait_ready(port, procs[-1])
-        hammer(ports, 150)
+        hammer(ports, 500)
     finally:
         for proc in procs:
             stop(proc)
-    assert hyp("audit", "verify", cwd=root) == (0, "✅ 300 entries, chain intact\n", "")
+    assert hyp("audit", "verify", cwd=root) == (0, "✅ 1000 entries, chain intact\n", "")
