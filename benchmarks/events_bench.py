@@ -623,6 +623,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)  # the temporary projects' configuration is what counts
     infrastructure.register(resolve)
 
+    load_before = os.getloadavg()[0]
     folder = tempfile.mkdtemp(prefix="hyp-events-bench-")
     token = uuid.uuid4().hex[:10]
     backends = {
@@ -656,6 +657,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
+    print(f"load average (1 min) at the start {load_before:.2f}, at the end {os.getloadavg()[0]:.2f}, "
+          f"on {os.cpu_count()} cores")
     print(f"{args.events} events x {args.rounds} rounds per side (ours and raw alternating), one producer and one "
           f"consumer, fetch {BATCH}, each acked; full stack {full_events} events x {args.rounds}")
     print(f"{'broker':<8}{'raw ev/s':>10}{'ours ev/s':>11}{'ratio':>7}{'paired':>8}"

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS hyp_deliveries (
     attempt INTEGER NOT NULL DEFAULT 0,
     consumer TEXT,
     PRIMARY KEY (grp, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hyp_deliveries_due ON hyp_deliveries (topic, grp, visible_at, seq);
 """
 
@@ -96,9 +96,6 @@ class SqliteBroker(Broker):
             known = tuple(r[0] for r in db.execute("SELECT grp FROM hyp_groups WHERE topic = ?", (topic,)))
         self._groups[topic] = known
 
-    def _groups_of(self, db, topic: str) -> list[str]:
-        return [r[0] for r in db.execute("SELECT grp FROM hyp_groups WHERE topic = ?", (topic,))]
-
     def publish(self, event: dict, delay: float = 0.0) -> None:
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         due = time.time() + max(delay, 0.0)
@@ -107,12 +104,14 @@ class SqliteBroker(Broker):
         self._wake()
 
     def _store(self, db, topic: str, event_id: str, body: str, due: float) -> None:
-        groups = self._groups_of(db, topic)
-        if not groups and not topic.endswith(".dlq"):
-            return  # nobody consumes the topic: nothing would ever fetch it
-        seq = db.execute("INSERT INTO hyp_events (id, topic, body) VALUES (?, ?, ?)", (event_id, topic, body)).lastrowid
-        db.executemany("INSERT INTO hyp_deliveries (grp, seq, topic, visible_at) VALUES (?, ?, ?, ?)",
-                       [(g, seq, topic, due) for g in groups])
+        # two statements, as each one is a trip through the GIL while holding the write lock; an
+        # event of a topic nobody consumes is not kept (nothing would fetch it), a dead letter is
+        stored = db.execute("INSERT INTO hyp_events (id, topic, body) SELECT ?, ?, ? "
+                            "WHERE ? OR EXISTS (SELECT 1 FROM hyp_groups WHERE topic = ?)",
+                            (event_id, topic, body, topic.endswith(".dlq"), topic))
+        if stored.rowcount:
+            db.execute("INSERT INTO hyp_deliveries (grp, seq, topic, visible_at) "
+                       "SELECT grp, ?, topic, ? FROM hyp_groups WHERE topic = ?", (stored.lastrowid, due, topic))
 
     def _wake(self) -> None:
         with self._published:
