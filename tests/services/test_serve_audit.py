@@ -77,7 +77,7 @@ EXPECTED = [
     (1, "request", "POST", "/created", "/created", "api", 201, "u1", "jwt", "req-1", None),
     (2, "denied", "POST", "/created", "/created", "api", 401, None, "jwt", "req-2", "this route requires authentication (jwt)"),
     (3, "denied", "POST", "/created", "/created", "api", 401, None, "jwt", "req-3", "the bearer token is malformed"),
-    (4, "denied", "DELETE", "/things/5", "/things/{id}", "api", 403, None, "jwt", "req-4",
+    (4, "denied", "DELETE", "/things/5", "/things/{id}", "api", 403, "u1", "jwt", "req-4",
      "this route requires the role admin"),
     (5, "request", "DELETE", "/things/5", "/things/{id}", "api", 204, "boss", "jwt", "req-5", None),
 ]

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hypnoscript.project.manifest import require_root
     from hypnoscript.project.report import guarded
-    from hypnoscript.services.security import apikeys
+    from hypnoscript.services.security import apikeys, audit
 
     profile = args.profile or os.environ.get("HYP_PROFILE") or None
 
@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         root = require_root(os.getcwd())
         roles = [r.strip() for r in args.roles.split(",") if r.strip()]
         key, where = apikeys.create_key(root, args.name, roles, profile)
+        audit.record({"event": "key created", "name": args.name, "roles": roles}, root, profile)
         shown = ", ".join(roles) if roles else "none"
         print(f"✅ API key \"{args.name}\" (roles: {shown}) added to {where}")
         print("It is shown only now; only its hash is stored. Send it in the "
@@ -51,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     def revoke() -> int:
-        where = apikeys.revoke_key(require_root(os.getcwd()), args.name, profile)
+        root = require_root(os.getcwd())
+        where = apikeys.revoke_key(root, args.name, profile)
+        audit.record({"event": "key revoked", "name": args.name}, root, profile)
         print(f"✅ API key \"{args.name}\" removed from {where}; running servers accept it until they restart")
         return 0
 

@@ -309,9 +309,12 @@ class AuditLog:
     def record_denied(self, scope: dict, denied, route) -> None:
         """A request the guard refused (401 or 403): the reason, never the credentials."""
         info = scope["hyp.request"]
+        caller = getattr(denied, "identity", None)
         self.record({"event": "denied", "method": info.method, "path": info.path, "route": route.path,
                      "service": route.service, "status": denied.status, "reason": denied.message,
-                     "auth": route.auth, "request_id": info.request_id, "client": _client(scope)})
+                     "auth": route.auth if caller is None else caller.method,
+                     "subject": None if caller is None else caller.sub,
+                     "request_id": info.request_id, "client": _client(scope)})
 
     def on_denied(self, route):
         """The guard's hook for `route` (a RouteSpec)."""

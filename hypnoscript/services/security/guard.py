@@ -12,11 +12,12 @@ from hypnoscript.services.security.identity import AuthFailure, Identity
 
 
 class Denied(Exception):
-    def __init__(self, status: int, message: str, challenges: list[str]) -> None:
+    def __init__(self, status: int, message: str, challenges: list[str], identity: Identity | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.challenges = challenges
+        self.identity = identity  # the caller a 403 refused (for the audit log)
 
 
 class RouteGuard:
@@ -41,7 +42,7 @@ class RouteGuard:
                 if not identity.has_roles(self.roles):
                     missing = [r for r in self.roles if r not in identity.roles]
                     raise Denied(403, f"this route requires the role{'s' if len(missing) > 1 else ''} "
-                                      f"{', '.join(missing)}", [])
+                                      f"{', '.join(missing)}", [], identity)
                 return identity
         challenges = [a.challenge() for a in self.authenticators]
         if len(set(failures)) == 1:
