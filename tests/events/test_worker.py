@@ -254,6 +254,7 @@ COUNTER = """Focus {
 """
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_stream_loses_nothing_after_a_restart(tmp_path, messaging, workers):
     from hypnoscript.services.events.broker import new_event
 
