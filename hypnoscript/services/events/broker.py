@@ -87,6 +87,11 @@ class Broker(abc.ABC):
     def retry(self, delivery: Delivery, delay: float) -> None:
         """Deliver it again (attempt + 1) after `delay` seconds."""
 
+    def release(self, delivery: Delivery) -> None:
+        """Give back a delivery whose handler never ran (a worker stopping): deliver it again at
+        once. Brokers that can do so do not count it as an attempt; the others retry it."""
+        self.retry(delivery, 0.0)
+
     @abc.abstractmethod
     def dead_letter(self, delivery: Delivery, error: str) -> None:
         """Publish the event to `<topic>.dlq` with headers `x-error`, `x-attempts`, `x-group` and

@@ -138,7 +138,7 @@ class Consumer:
                 if self.stopping:
                     # fetched but not started: back to the queue for another worker
                     for left in deliveries[index:]:
-                        await asyncio.to_thread(self.broker.retry, left, 0.0)
+                        await asyncio.to_thread(self.broker.release, left)
                     break
                 await self._handle(delivery)
 
