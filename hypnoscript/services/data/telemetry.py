@@ -1,4 +1,4 @@
-"""Metrics and traces of database and cache calls made by served HypnoScript code.
+"""Metrics and traces of database, cache and publishing calls made by served HypnoScript code.
 
 A server attaches a `DataObserver` to its infrastructure; programs run by `hyp exec` have none,
 so their calls pay nothing for it. Each call becomes a child span of the current one (the
@@ -24,9 +24,13 @@ class DataObserver:
     def observe(self, kind: str, backend: str, operation: str, statement: str | None, run, args):
         span = None
         if self.tracing.enabled:
-            attributes = {"db.system": backend, "db.operation": operation}
-            if statement is not None:
-                attributes["db.statement"] = statement
+            if kind == "events":  # `statement` is the topic
+                attributes = {"messaging.system": backend, "messaging.operation": operation,
+                              "messaging.destination.name": statement}
+            else:
+                attributes = {"db.system": backend, "db.operation": operation}
+                if statement is not None:
+                    attributes["db.statement"] = statement
             span = self.tracing.child_span(f"{kind} {operation}", attributes)
         started = time.perf_counter()
         failed = True
