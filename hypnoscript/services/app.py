@@ -214,6 +214,7 @@ def build_app(settings: ServeSettings, *, logs: Logs | None = None, tracing: Tra
             infrastructure.close()
             for authenticator in authenticators.values():
                 authenticator.close()
+            await rate_limits.close()
             logs.event("info", "stopped", pid=os.getpid())
             for task in background:
                 task.cancel()

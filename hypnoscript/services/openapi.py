@@ -68,6 +68,9 @@ def openapi_document(settings: ServeSettings) -> dict:
             op["responses"]["401"] = _error("no valid credentials (see WWW-Authenticate)")
             if route.roles:
                 op["responses"]["403"] = _error(f"the caller lacks a required role ({', '.join(route.roles)})")
+        if route.rate_limit:
+            op["responses"]["429"] = _error(f"over the rate limit of {route.rate_limit} per "
+                                            f"{route.rate_limit_key} (see Retry-After)")
         paths.setdefault(template, {})[route.method.lower()] = op
     for path, summary in ((HEALTH_PATH, "the process is alive"), (READY_PATH, "the process can serve requests")):
         paths[path] = {"get": {"operationId": path.strip("/"), "tags": ["system"], "summary": summary,

@@ -84,6 +84,18 @@ class RateLimits:
             storage = MemoryStorage(wrap_exceptions=True)
         return MovingWindowRateLimiter(storage)
 
+    async def close(self) -> None:
+        """At shutdown: the Redis connections of the counting storage."""
+        storage = getattr(self.limiter, "storage", None)
+        # redis-py's client, behind limits' RedisStorage and its bridge to the driver
+        client = getattr(getattr(storage, "bridge", None), "storage", None)
+        close = getattr(client, "aclose", None)
+        if close is not None:
+            try:
+                await close()
+            except Exception:  # noqa: BLE001 - the process is stopping: nothing to keep
+                pass
+
     def wrap(self, spec, endpoint, *, authenticated: bool, logs=None):
         """`endpoint` behind the route's limit when it is checked at this stage: before the
         authentication guard (`authenticated` False) for `ip`, inside it for `user` and `apikey`."""
