@@ -16,8 +16,8 @@ the cache's keys of the same prefix):
 - `wake:<topic>`: a one-entry stream written on retries and delayed publishes, so fetches that
   wait (XREAD BLOCK on the topic's stream and this one) look again at once.
 
-Every change is one Lua script, so the stream, the pending entries and the sorted sets never
-disagree, whichever process dies when. A fetch claims due entries (XCLAIM, which counts the
+Every change is one Lua script (a publish without delay one XADD NOMKSTREAM), so the stream, the
+pending entries and the sorted sets never disagree, whichever process dies when. A fetch claims due entries (XCLAIM, which counts the
 delivery: `attempt` is the entry's delivery count) and then reads new ones (XREADGROUP `>`);
 `ack`, `retry` and `dead_letter` act only while the delivery count is still the one handed out,
 so a consumer whose lease ran out cannot acknowledge the delivery that replaced its own.
@@ -26,7 +26,7 @@ Trimming: once every group of a topic has acknowledged an entry it is trimmed (X
 the oldest entry some group still needs), at most once a second per topic and process, together
 with deleting consumers that hold nothing and were idle for an hour. Dead letters stay until
 replayed or purged. Publishing to a topic no group is declared for stores nothing, as nobody
-would ever fetch it.
+would ever fetch it (`declare` creates the stream with its group, and trimming keeps the key).
 
 Durability: `publish` returns once Redis has executed the XADD, so the event is as durable as the
 server's persistence settings make it: with `appendonly yes` and `appendfsync always` it is on
@@ -111,8 +111,9 @@ return 1
 """
 
 # KEYS stream, lease, retry, delayed, wake; ARGV group, consumer, count, lease ms.
-# Returns {{id, attempt, body}...}, the stream's last id, the wake stream's last id, ms until
-# something falls due (-1: nothing scheduled).
+# Returns {{id, attempt, body}...}, then, when fewer than `count` came (the group has read the
+# whole stream), the stream's last id, the wake stream's last id and ms until something falls due
+# (-1: nothing scheduled); otherwise '', '', 0.
 _FETCH = _COMMON + """
 local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
 local count, lease = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -153,7 +154,7 @@ if #out < count then
     end
   end
 end
-if #out > 0 then return {out, '', '', 0} end
+if #out >= count then return {out, '', '', 0} end
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
 local wake = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', 1)
 local next_due = -1
@@ -264,6 +265,9 @@ class RedisBroker(Broker):
         self._lock = threading.Lock()
         self._declared: dict[str, set[str]] = {}
         self._tidied: dict[str, float] = {}
+        # per (topic, group): the stream's and wake stream's last ids when a fetch had read the whole
+        # stream, and when something it knew of falls due (time.monotonic())
+        self._seen: dict[tuple[str, str], tuple[str, str, float]] = {}
         self._closed = False
         try:
             # no retries while connecting, so an unreachable server fails within `timeout`
@@ -359,29 +363,54 @@ class RedisBroker(Broker):
 
     def publish(self, event: dict, delay: float = 0.0) -> None:
         topic = event["topic"]
+        if delay <= 0:
+            # one XADD: `declare` makes the stream together with its group and trimming keeps the
+            # key, so NOMKSTREAM stores nothing exactly when no group was ever declared
+            keep = () if topic.endswith(DLQ_SUFFIX) else ("NOMKSTREAM",)
+            self._call(f"publish to {topic}", self.client.execute_command,
+                       "XADD", self._stream(topic), *keep, "*", "e", _dumps(event))
+            return
         self._call(f"publish to {topic}", self._publish,
                    keys=[self._stream(topic), self._delayed(topic), self._wake(topic)],
                    args=[_dumps(event), _ms(delay), "1" if topic.endswith(DLQ_SUFFIX) else "0", uuid.uuid4().hex[:8]])
 
     def fetch(self, topic: str, group: str, consumer: str, count: int, lease: float, wait: float) -> list[Delivery]:
-        deadline = time.monotonic() + wait
+        now = time.monotonic()
+        deadline = now + wait
         keys = [self._stream(topic), self._lease(topic, group), self._retries(topic, group),
                 self._delayed(topic), self._wake(topic)]
+        with self._lock:
+            seen = self._seen.pop((topic, group), None)
+        if seen is not None and wait > 0:
+            # the last fetch read the whole stream: wait for something new before asking again,
+            # which saves the round trip of a fetch that would find nothing
+            last, woke, due = seen
+            self._block(topic, keys, last, woke, min(wait, due - now))
         while True:
             rows, last, woke, next_due = self._call(f"fetch from {topic}", self._fetch, keys=keys,
                                                     args=[group, consumer, max(1, count), _ms(lease)])
+            now = time.monotonic()
+            if last:
+                due = now + next_due / 1000 if next_due >= 0 else now + self.timeout / 2
+                with self._lock:
+                    self._seen[(topic, group)] = (last, woke, due)
             if rows:
                 return [Delivery(topic, group, json.loads(body), int(attempt), (entry_id, int(attempt)))
                         for entry_id, attempt, body in rows]
-            left = deadline - time.monotonic()
+            left = deadline - now
             if left <= 0 or self._closed:
                 return []
-            block = min(left, self.timeout / 2, next_due / 1000 if next_due >= 0 else left)
-            try:
-                self.client.xread({keys[0]: last, keys[4]: woke}, count=1, block=max(1, _ms(block)))
-            except self._errors as error:
-                if self._closed:
-                    return []
+            self._block(topic, keys, last, woke, min(left, next_due / 1000 if next_due >= 0 else left))
+
+    def _block(self, topic: str, keys: list[str], last: str, woke: str, seconds: float) -> None:
+        """Wait up to `seconds` for an entry after `last` on the topic's stream or `woke` on its wake stream."""
+        if seconds <= 0 or self._closed:
+            return
+        try:
+            self.client.xread({keys[0]: last, keys[4]: woke}, count=1,
+                              block=max(1, _ms(min(seconds, self.timeout / 2))))
+        except self._errors as error:
+            if not self._closed:
                 raise BrokerError(f"redis broker: waiting on {topic} failed: {error}") from None
 
     def ack(self, delivery: Delivery) -> None:
