@@ -23,9 +23,17 @@ Names (all under the prefix, `P`; AMQP allows letters, digits, `-_.:@#,/+` and s
 Mapping:
 - publish: persistent message with publisher confirms; it returns when RabbitMQ confirmed it,
   i.e. the quorum queues of the topic's groups hold it on disk.
-- fetch: `basic.get` on this object's consuming channel, polled while a fetch waits (and woken at
-  once by publishes of this object). attempt = the quorum queue's `x-delivery-count` + the
-  `hyp-attempt` header (deliveries before a delayed retry copied the message) + 1.
+- fetch: the first fetch of a group starts a `basic.consume` of its queue on this object's
+  consuming channel with a prefetch of that fetch's count; RabbitMQ pushes up to that many
+  unacknowledged messages (leased or buffered), and fetches take them from the buffer, oldest first.
+  When this object's leases use up the prefetch, a fetch takes further ready messages with
+  `basic.get`. attempt = the quorum queue's `x-delivery-count` + the `hyp-attempt` header
+  (deliveries before a copy was made: a delayed retry, a give-back) + 1.
+- give-back: pushed messages that no fetch took go back without counting a delivery: a confirmed
+  copy (same id, same attempt) is published to the end of the group's queue, then the original is
+  acknowledged. This happens at `close` and when no fetch of the group ran for the lease time of
+  its last fetch while the buffer held messages (the consumer is cancelled then; the next fetch
+  starts it again). `release` gives back a leased delivery the same way.
 - leases: RabbitMQ returns unacknowledged messages when the consumer's channel or connection
   closes (a killed or closed worker), counting a delivery. A lease that runs out while the
   consumer lives is enforced here: a timer on the loop rejects (requeues) a delivery whose lease
@@ -38,17 +46,26 @@ Mapping:
 - dead_letter: the event with its `x-` headers is published (confirmed) to `P<topic>.dlq`, then
   the delivery is acknowledged. dead_letters/replay read that queue with `basic.get` and return
   what stays with a requeueing nack, which keeps the order; purge_dead_letters purges it.
-- stats: pending = ready messages of the group queues (passive declare), inFlight = this object's
-  leases, deadLetter = messages of the dlq.
+- stats: pending = ready messages of the group queues (passive declare) + this object's buffered
+  ones, inFlight = this object's leases, deadLetter = messages of the dlq.
 
 Differences:
 - inFlight counts the deliveries leased by this broker object only: AMQP reports a queue's ready
-  messages and consumers, not the unacknowledged ones of other connections.
+  messages and consumers, not the unacknowledged ones of other connections. Likewise the messages
+  pushed to another process's buffer (at most its prefetch per group) are in neither pending nor
+  inFlight here.
+- A given-back message (close, an idle buffer, `release`) goes to the end of its queue, behind
+  events published after it. A process that dies (no close) has its buffered messages returned by
+  RabbitMQ with its leases, which counts a delivery for them too.
 - pending does not count events still waiting in a delay queue (a delayed publish, a retry with
   backoff): they are counted once their delay is over.
-- waiting lists this object's leased deliveries and the ready messages, which it reads with
-  `basic.get` and returns with a requeueing nack: RabbitMQ counts that as a delivery, so each
-  listing raises the attempt of the events it read by one.
+- waiting lists this object's leased deliveries and buffered messages (no delivery counted), then
+  the queue's ready messages, which it reads with `basic.get` and returns with a requeueing nack:
+  RabbitMQ counts that as a delivery, so each listing raises the attempt of the ready events it
+  read by one (AMQP has no way to read a quorum queue's message without delivering it). Events
+  leased or buffered by other processes (a running `hyp worker`) are not listed, and are not
+  counted. A listing by a process that consumes the group allows up to 0.2 s for messages on
+  their way to its buffer.
 - dead_letters and replay hold the dead letters they read until they return them (milliseconds);
   another reader at that moment sees fewer.
 """
@@ -56,7 +73,9 @@ Differences:
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
+import functools
 import itertools
 import json
 import logging
@@ -70,14 +89,34 @@ from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dl
 _SEPARATORS = ":._-/"
 _NAME = re.compile(r"[a-zA-Z0-9\-_.:@#,/+ ]*")
 _POLL_FIRST, _POLL_MAX = 0.02, 0.2  # seconds between basic.get polls while a fetch waits
+_IN_TRANSIT = 0.2  # seconds `waiting` allows for deliveries on their way to this object's consumer
 _DELAY_GRACE = 60.0  # a delay queue outlives its last use by its delay plus this
 
 
 class _Lease:
-    __slots__ = ("event", "group", "seq", "timer", "topic")
+    __slots__ = ("event", "group", "seq", "stream", "timer", "topic")
 
-    def __init__(self, topic, group, event, seq, timer) -> None:
+    def __init__(self, topic, group, event, seq, timer, stream) -> None:
         self.topic, self.group, self.event, self.seq, self.timer = topic, group, event, seq, timer
+        self.stream = stream  # the _Stream it was pushed by (its prefetch counts it), None after basic.get
+
+
+class _Stream:
+    """One `basic.consume` of a group's queue on the consuming channel, and what RabbitMQ pushed to
+    it that no fetch took yet."""
+
+    __slots__ = ("buffer", "gen", "group", "held", "hold", "last_fetch", "name", "prefetch", "stopped", "tag",
+                 "timer", "topic")
+
+    def __init__(self, name, topic, group, gen, prefetch, hold) -> None:
+        self.name, self.topic, self.group, self.gen = name, topic, group, gen
+        self.prefetch, self.hold = prefetch, hold
+        self.buffer: collections.deque = collections.deque()
+        self.held = 0  # pushed and not settled: buffered or leased (RabbitMQ stops at `prefetch`)
+        self.last_fetch = 0.0
+        self.stopped = False
+        self.tag = None
+        self.timer = None
 
 
 class AmqpBroker(Broker):
@@ -94,15 +133,18 @@ class AmqpBroker(Broker):
         self._registry = self.base + "#names"
         self._unrouted = self.base + "#unrouted"
         self._conn = None
-        self._get_channel = None  # basic.get, ack and nack of fetched deliveries
+        self._get_channel = None  # consumers (and basic.get), ack and nack of fetched deliveries
         self._get_gen = 0  # delivery tags belong to one consuming channel
         self._pub_channel = None  # publisher confirms
+        self._get_raw = self._pub_raw = None  # their underlying channels, for the fast paths
         self._admin_channel = None  # declares and binds
         self._leases: dict[tuple[int, int], _Lease] = {}
+        self._streams: dict[str, _Stream] = {}  # queue name -> its consumer on the current channel
+        self._starting = asyncio.Lock()
         self._lease_seq = itertools.count()
         self._declared: dict[str, float] = {}  # queue/exchange name -> when this object declared it
         self._groups: dict[str, set[str]] = {}
-        self._wakeup: asyncio.Event | None = None
+        self._waiters: list[asyncio.Future] = []  # fetches waiting for a push, a publish or close
         self._connecting = asyncio.Lock()
         self._opening = asyncio.Lock()
         self._closed = False
@@ -168,8 +210,7 @@ class AmqpBroker(Broker):
         # a failed connect is reported as a BrokerError: the client's own log line would repeat it
         logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
         self._drop_leases()
-        self._get_channel = self._pub_channel = self._admin_channel = None
-        self._wakeup = self._wakeup or asyncio.Event()
+        self._get_channel = self._pub_channel = self._get_raw = self._pub_raw = self._admin_channel = None
         self._conn = await aio_pika.connect(self.url, timeout=self.timeout)
 
     async def _channel(self, which: str):
@@ -186,7 +227,10 @@ class AmqpBroker(Broker):
                     confirms = which == "pub"
                     channel = await conn.channel(publisher_confirms=confirms, on_return_raises=confirms)
                     setattr(self, f"_{which}_channel", channel)
-        return await channel.get_underlay_channel()
+        raw = await channel.get_underlay_channel()
+        if which in ("get", "pub"):
+            setattr(self, f"_{which}_raw", raw)
+        return raw
 
     async def _scratch(self):
         """A channel of its own for operations that may close it (a passive declare of a queue that
@@ -195,9 +239,16 @@ class AmqpBroker(Broker):
         return await conn.channel(publisher_confirms=False)
 
     def _drop_leases(self) -> None:
+        """Forget the leases and buffers of the consuming channel (closed: RabbitMQ requeued them)."""
         for lease in self._leases.values():
             lease.timer.cancel()
         self._leases.clear()
+        for stream in self._streams.values():
+            stream.stopped = True
+            stream.buffer.clear()
+            if stream.timer is not None:
+                stream.timer.cancel()
+        self._streams.clear()
 
     # names and declarations
 
@@ -331,7 +382,9 @@ class AmqpBroker(Broker):
                            message_id: str | None = None, mandatory: bool = False) -> None:
         import pamqp.commands
 
-        pub = await self._channel("pub")
+        pub = self._pub_raw
+        if pub is None or pub.is_closed or self._conn.is_closed:
+            pub = await self._channel("pub")
         properties = pamqp.commands.Basic.Properties(
             content_type="application/json", delivery_mode=2, headers=headers or None, message_id=message_id)
         await pub.basic_publish(body, exchange=exchange, routing_key=key, properties=properties,
@@ -356,8 +409,10 @@ class AmqpBroker(Broker):
         return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _wake(self) -> None:
-        if self._wakeup is not None:
-            self._wakeup.set()
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     # the interface
 
@@ -369,9 +424,11 @@ class AmqpBroker(Broker):
         self._call(run(), f"declare the groups of {topic}")
 
     def publish(self, event: dict, delay: float = 0.0) -> None:
+        body = self._encode(event)  # in the caller's thread: the loop thread has the network to serve
+
         async def run():
-            await self._ensure_exchange(self._exchange, "direct")
-            body = self._encode(event)
+            if self._exchange not in self._declared:
+                await self._ensure_exchange(self._exchange, "direct")
             if delay > 0:
                 await self._publish_delayed("publish", delay, body, event["topic"], {}, event["id"])
             else:
@@ -383,82 +440,214 @@ class AmqpBroker(Broker):
         return self._call(self._fetch(topic, group, count, lease, wait), f"fetch from {topic} for {group}", wait)
 
     async def _fetch(self, topic, group, count, lease, wait) -> list[Delivery]:
-        import aiormq
-
         loop = asyncio.get_running_loop()
         name = self._queue(topic, group)
         deadline = loop.time() + wait
         pause = _POLL_FIRST
         exists = name in self._declared
         while not self._closing:
-            got = []
-            if not exists:
-                exists = await self._count(name) is not None
-                if exists:
-                    self._declared[name] = time.monotonic()
-            if exists:
-                raw = await self._channel("get")
-                gen = self._get_gen
-                while len(got) < count:
-                    try:
-                        message = await raw.basic_get(name, no_ack=False)
-                    except aiormq.exceptions.ChannelNotFoundEntity:
-                        exists = False  # deleted meanwhile (its channel closed; the next fetch opens another)
-                        self._declared.pop(name, None)
-                        self._groups.get(topic, set()).discard(group)
-                        break
-                    if message.delivery_tag is None:
-                        break
-                    got.append(self._lease(topic, group, gen, message, lease))
-            if got:
-                return got
-            left = deadline - loop.time()
-            if left <= 0:
-                return []
-            self._wakeup.clear()
+            waiter = loop.create_future()
+            self._waiters.append(waiter)  # before looking, so that a push meanwhile wakes it
             try:
-                await asyncio.wait_for(self._wakeup.wait(), min(left, pause))
-                pause = _POLL_FIRST
-            except asyncio.TimeoutError:
-                pause = min(pause * 2, _POLL_MAX)
+                got = []
+                if not exists:
+                    exists = await self._count(name) is not None
+                    if exists:
+                        self._declared[name] = time.monotonic()
+                if exists:
+                    stream = await self._stream(name, topic, group, count, lease)
+                    if stream is None:
+                        exists = False  # deleted meanwhile
+                    else:
+                        stream.last_fetch = loop.time()
+                        while stream.buffer and len(got) < count:
+                            got.append(self._lease(topic, group, stream.gen, stream.buffer.popleft()[1], lease, stream))
+                        if not got and stream.held >= stream.prefetch:
+                            # this object's leases use up the prefetch: take further ready ones directly
+                            got = await self._get(name, topic, group, count, lease)
+                            exists = got is not None
+                            got = got or []
+                if got:
+                    return got
+                left = deadline - loop.time()
+                if left <= 0:
+                    return []
+                try:
+                    await asyncio.wait_for(waiter, min(left, pause))
+                    pause = _POLL_FIRST
+                except asyncio.TimeoutError:
+                    pause = min(pause * 2, _POLL_MAX)
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
         return []
 
-    def _lease(self, topic, group, gen, message, lease) -> Delivery:
+    async def _stream(self, name, topic, group, count, lease) -> _Stream | None:
+        """The consumer of queue `name` on the consuming channel, started if need be; None when the
+        queue does not exist."""
+        import aiormq
+
+        stream = self._streams.get(name)
+        if stream is not None and stream.gen == self._get_gen and stream.tag in self._get_raw_consumers():
+            stream.hold = max(stream.hold, lease)
+            return stream
+        async with self._starting:  # one consumer per queue, whichever threads fetch at once
+            stream = self._streams.get(name)
+            if stream is not None and stream.gen == self._get_gen and stream.tag in self._get_raw_consumers():
+                return stream
+            if stream is not None:
+                await self._stop(stream)  # RabbitMQ cancelled it (the queue was deleted)
+            raw = await self._channel("get")
+            stream = _Stream(name, topic, group, self._get_gen, max(count, 1), lease)
+            try:
+                # the prefetch applies to each consumer started after it on the channel
+                await raw.basic_qos(prefetch_count=stream.prefetch)
+                stream.tag = (await raw.basic_consume(name, functools.partial(self._arrive, stream))).consumer_tag
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                self._declared.pop(name, None)
+                self._groups.get(topic, set()).discard(group)
+                return None  # its channel closed with it; the next fetch opens another
+            self._streams[name] = stream
+            return stream
+
+    def _get_raw_consumers(self) -> dict:
+        raw = self._get_raw
+        return {} if raw is None or raw.is_closed else raw.consumers
+
+    async def _arrive(self, stream: _Stream, message) -> None:
+        if stream.gen != self._get_gen:
+            return  # its channel closed, and RabbitMQ requeued the message then
+        stream.held += 1
+        if stream.stopped:
+            await self._give_back(stream, [message])
+            return
+        stream.buffer.append((asyncio.get_running_loop().time(), message))
+        if stream.timer is None:
+            stream.timer = asyncio.get_running_loop().call_later(stream.hold, self._check_hold, stream)
+        self._wake()
+
+    def _check_hold(self, stream: _Stream) -> None:
+        """A buffer no fetch took from within the lease time goes back to the queue, for the other
+        consumers of the group; the next fetch consumes again."""
+        stream.timer = None
+        if stream.stopped or not stream.buffer:
+            return
+        now = asyncio.get_running_loop().time()
+        oldest = stream.buffer[0][0]
+        if now - max(oldest, stream.last_fetch) >= stream.hold:
+            asyncio.ensure_future(self._stop(stream))
+        else:
+            stream.timer = asyncio.get_running_loop().call_later(
+                max(oldest, stream.last_fetch) + stream.hold - now, self._check_hold, stream)
+
+    async def _stop(self, stream: _Stream) -> None:
+        """Cancel the consumer and give back what it buffered."""
+        if stream.stopped:
+            return
+        stream.stopped = True
+        if stream.timer is not None:
+            stream.timer.cancel()
+            stream.timer = None
+        if self._streams.get(stream.name) is stream:
+            del self._streams[stream.name]
+        messages = [message for _, message in stream.buffer]
+        stream.buffer.clear()
+        if stream.gen == self._get_gen and stream.tag in self._get_raw_consumers():
+            try:
+                await self._get_raw.basic_cancel(stream.tag)
+            except Exception:  # noqa: BLE001 - the channel is gone, and RabbitMQ requeued the buffer with it
+                return
+        await self._give_back(stream, messages)
+
+    async def _give_back(self, stream: _Stream, messages: list) -> None:
+        """Return pushed messages no fetch took, without counting a delivery: a confirmed copy with
+        the same id and attempt goes to the end of the queue, then the original is acknowledged.
+        When the copy fails the original is requeued (counted), as closing the channel would do."""
+        raw = self._get_raw
+        if not messages or stream.gen != self._get_gen or raw is None or raw.is_closed:
+            return  # a closed channel gave them back itself
+
+        async def copy(message):
+            headers = message.header.properties.headers or {}
+            before = int(headers.get("hyp-attempt", 0)) + int(headers.get("x-delivery-count", 0))
+            await self._publish_raw(message.body, "", stream.name, {"hyp-attempt": before} if before else None,
+                                    message.header.properties.message_id)
+
+        results = await asyncio.gather(*(copy(m) for m in messages), return_exceptions=True)
+        if stream.gen != self._get_gen or raw is None or raw.is_closed:
+            return  # the originals went back with the channel (a copy may now be there twice: at least once)
+        for message, result in zip(messages, results):
+            stream.held -= 1
+            try:
+                if isinstance(result, BaseException):
+                    await raw.basic_nack(message.delivery.delivery_tag, requeue=True, wait=False)
+                else:
+                    await raw.basic_ack(message.delivery.delivery_tag, wait=False)
+            except Exception:  # noqa: BLE001 - the channel closed meanwhile, and RabbitMQ requeued the rest
+                return
+
+    async def _get(self, name, topic, group, count, lease) -> list[Delivery] | None:
+        """Up to `count` ready messages by `basic.get`; None when the queue does not exist."""
+        import aiormq
+
+        raw = await self._channel("get")
+        gen = self._get_gen
+        got = []
+        while len(got) < count:
+            try:
+                message = await raw.basic_get(name, no_ack=False)
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                self._declared.pop(name, None)
+                self._groups.get(topic, set()).discard(group)
+                return None
+            if message.delivery_tag is None:
+                break
+            got.append(self._lease(topic, group, gen, message, lease, None))
+        return got
+
+    def _lease(self, topic, group, gen, message, lease, stream) -> Delivery:
         headers = message.header.properties.headers or {}
         attempt = int(headers.get("hyp-attempt", 0)) + int(headers.get("x-delivery-count", 0)) + 1
         event = json.loads(message.body)
-        key = (gen, message.delivery_tag)
+        key = (gen, message.delivery.delivery_tag)
         timer = asyncio.get_running_loop().call_later(max(lease, 0.0), self._expire, key)
-        self._leases[key] = _Lease(topic, group, event, next(self._lease_seq), timer)
+        self._leases[key] = _Lease(topic, group, event, next(self._lease_seq), timer, stream)
         return Delivery(topic, group, event, attempt, key)
 
     def _expire(self, key) -> None:
-        if self._leases.pop(key, None) is not None:
-            asyncio.ensure_future(self._give_back(key))
+        lease = self._leases.pop(key, None)
+        if lease is not None:
+            self._unhold(lease)
+            asyncio.ensure_future(self._requeue(key))
 
-    async def _give_back(self, key) -> None:
+    async def _requeue(self, key) -> None:
         try:
             await self._settle(key, requeue=True)
         except Exception:  # noqa: BLE001 - the channel is gone, and RabbitMQ requeued the delivery with it
             pass
 
+    @staticmethod
+    def _unhold(lease: _Lease) -> None:
+        if lease.stream is not None:
+            lease.stream.held -= 1
+
     async def _settle(self, key, requeue: bool | None) -> None:
         """Ack (requeue None), or nack with or without requeue, a delivery of the current channel."""
         gen, tag = key
-        channel = self._get_channel
-        if gen != self._get_gen or channel is None or channel.is_closed:
+        raw = self._get_raw
+        if gen != self._get_gen or raw is None or raw.is_closed:
             return  # its channel closed, and RabbitMQ requeued it then
-        raw = await channel.get_underlay_channel()
         if requeue is None:
-            await raw.basic_ack(tag)
+            await raw.basic_ack(tag, wait=False)
         else:
-            await raw.basic_nack(tag, requeue=requeue)
+            await raw.basic_nack(tag, requeue=requeue, wait=False)
 
     def _take(self, delivery: Delivery) -> _Lease | None:
         """The lease of `delivery`, ended; None when it ran out or was settled already."""
         lease = self._leases.pop(delivery.handle, None)
         if lease is not None:
             lease.timer.cancel()
+            self._unhold(lease)
         return lease
 
     def ack(self, delivery: Delivery) -> None:
@@ -482,6 +671,22 @@ class AmqpBroker(Broker):
                 raise
             await self._settle(delivery.handle, None)
         self._call(run(), f"retry an event of {delivery.topic}")
+
+    def release(self, delivery: Delivery) -> None:
+        """A copy with the same attempt goes to the end of the queue (confirmed), then the delivery is
+        acknowledged: a requeue would count a delivery."""
+        async def run():
+            if self._take(delivery) is None:
+                return
+            before = delivery.attempt - 1
+            try:
+                await self._publish_raw(self._encode(delivery.event), "", self._queue(delivery.topic, delivery.group),
+                                        {"hyp-attempt": before} if before else None, delivery.event.get("id"))
+            except BaseException:
+                await self._settle(delivery.handle, requeue=True)
+                raise
+            await self._settle(delivery.handle, None)
+        self._call(run(), f"give back an event of {delivery.topic}")
 
     def dead_letter(self, delivery: Delivery, error: str) -> None:
         event = dict(delivery.event)
@@ -508,7 +713,10 @@ class AmqpBroker(Broker):
             for topic in topics:
                 pending = 0
                 for group in sorted(await self._groups_of(topic)):
-                    pending += await self._count(self._queue(topic, group)) or 0
+                    name = self._queue(topic, group)
+                    pending += await self._count(name) or 0
+                    if name in self._streams:
+                        pending += len(self._streams[name].buffer)
                 in_flight = sum(1 for lease in self._leases.values() if lease.topic == topic)
                 dead = await self._count(self._dlq(topic)) or 0
                 out.append({"topic": topic, "pending": pending, "inFlight": in_flight, "deadLetter": dead})
@@ -522,12 +730,25 @@ class AmqpBroker(Broker):
 
     def waiting(self, topic: str, group: str, limit: int = 100) -> list[dict]:
         async def run():
+            name = self._queue(topic, group)
+            ready = []
+            async for _raw, _tag, body in self._read_all(name, limit, requeue=True):
+                ready.append(json.loads(body))
+                stream = self._streams.get(name)
+                if stream is not None and len(ready) == 1:
+                    # the queue has ready messages, so RabbitMQ fills this object's prefetch: while they
+                    # are held here, let those already on their way land in the buffer
+                    give_up = asyncio.get_running_loop().time() + _IN_TRANSIT
+                    while (stream.held < stream.prefetch and not stream.stopped
+                           and asyncio.get_running_loop().time() < give_up):
+                        await asyncio.sleep(0.005)
             mine = sorted((lease for lease in self._leases.values() if (lease.topic, lease.group) == (topic, group)),
                           key=lambda lease: lease.seq)
-            events = [lease.event for lease in mine][:limit]
-            async for _raw, _tag, body in self._read_all(self._queue(topic, group), limit - len(events), requeue=True):
-                events.append(json.loads(body))
-            return events
+            events = [lease.event for lease in mine]
+            stream = self._streams.get(name)
+            if stream is not None:
+                events += [json.loads(message.body) for _, message in stream.buffer]
+            return (events + ready)[:limit]
         return self._call(run(), f"list the events waiting in {topic} for {group}")
 
     def replay(self, topic: str, ids=None) -> int:
@@ -598,6 +819,8 @@ class AmqpBroker(Broker):
         self._closing = True
 
         async def run():
+            for stream in list(self._streams.values()):
+                await self._stop(stream)
             self._drop_leases()
             self._wake()
             if self._conn is not None and not self._conn.is_closed:
