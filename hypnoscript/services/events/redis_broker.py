@@ -17,10 +17,11 @@ the cache's keys of the same prefix):
   wait (XREAD BLOCK on the topic's stream and this one) look again at once.
 
 Every change is one Lua script (a publish without delay one XADD NOMKSTREAM), so the stream, the
-pending entries and the sorted sets never disagree, whichever process dies when. A fetch claims due entries (XCLAIM, which counts the
-delivery: `attempt` is the entry's delivery count) and then reads new ones (XREADGROUP `>`);
-`ack`, `retry` and `dead_letter` act only while the delivery count is still the one handed out,
-so a consumer whose lease ran out cannot acknowledge the delivery that replaced its own.
+pending entries and the sorted sets never disagree, whichever process dies when. A fetch claims due
+entries (XCLAIM, which counts the delivery: `attempt` is the entry's delivery count) and then reads
+new ones (XREADGROUP `>`); `ack`, `retry` and `dead_letter` act only while the delivery count is
+still the one handed out, so a consumer whose lease ran out cannot acknowledge the delivery that
+replaced its own.
 
 Trimming: once every group of a topic has acknowledged an entry it is trimmed (XTRIM MINID below
 the oldest entry some group still needs), at most once a second per topic and process, together
@@ -269,6 +270,8 @@ class RedisBroker(Broker):
         # stream, and when something it knew of falls due (time.monotonic())
         self._seen: dict[tuple[str, str], tuple[str, str, float]] = {}
         self._closed = False
+        self._connections: list = []  # every connection of `_command`, for `close`
+        self._idle: list = []
         try:
             # no retries while connecting, so an unreachable server fails within `timeout`
             self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
@@ -283,6 +286,55 @@ class RedisBroker(Broker):
         self._publish, self._fetch, self._ack = register(_PUBLISH), register(_FETCH), register(_ACK)
         self._retry, self._dead_letter = register(_RETRY), register(_DEAD_LETTER)
         self._remove, self._counts = register(_REMOVE), register(_COUNTS)
+
+    # the hot paths (publish, fetch, ack, retry, dead letter) send their one command on connections
+    # of the broker's own: redis-py's client adds tens of microseconds to every call (pool checks,
+    # instrumentation), about as much as the round trip itself
+
+    def _command(self, what: str, *args):
+        """One command on a connection of the broker's own; a dropped connection is replaced and
+        the command sent once more, as the client's one retry does."""
+        import redis
+
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            pool = self.client.connection_pool
+            conn = pool.connection_class(**pool.connection_kwargs)
+            with self._lock:
+                self._connections.append(conn)
+        try:
+            for again in (False, True):
+                try:
+                    conn.send_packed_command(conn.pack_command(*args))
+                    return conn.read_response()
+                except (redis.ConnectionError, redis.TimeoutError) as error:
+                    conn.disconnect()
+                    if again or self._closed:
+                        raise BrokerError(f"redis broker: {what} failed: {error}") from None
+                except redis.ResponseError:
+                    raise
+                except redis.RedisError as error:
+                    conn.disconnect()
+                    raise BrokerError(f"redis broker: {what} failed: {error}") from None
+        finally:
+            with self._lock:
+                if self._closed:
+                    conn.disconnect()
+                else:
+                    self._idle.append(conn)
+
+    def _script(self, what: str, script, keys: list, args: list):
+        import redis
+
+        try:
+            try:
+                return self._command(what, "EVALSHA", script.sha, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:  # the server restarted or its scripts were flushed
+                self._command(what, "SCRIPT", "LOAD", script.script)
+                return self._command(what, "EVALSHA", script.sha, len(keys), *keys, *args)
+        except redis.ResponseError as error:
+            raise BrokerError(f"redis broker: {what} failed: {error}") from None
 
     def _call(self, what: str, fn, *args, **kwargs):
         try:
@@ -366,13 +418,17 @@ class RedisBroker(Broker):
         if delay <= 0:
             # one XADD: `declare` makes the stream together with its group and trimming keeps the
             # key, so NOMKSTREAM stores nothing exactly when no group was ever declared
+            import redis
+
             keep = () if topic.endswith(DLQ_SUFFIX) else ("NOMKSTREAM",)
-            self._call(f"publish to {topic}", self.client.execute_command,
-                       "XADD", self._stream(topic), *keep, "*", "e", _dumps(event))
+            try:
+                self._command(f"publish to {topic}", "XADD", self._stream(topic), *keep, "*", "e", _dumps(event))
+            except redis.ResponseError as error:
+                raise BrokerError(f"redis broker: publish to {topic} failed: {error}") from None
             return
-        self._call(f"publish to {topic}", self._publish,
-                   keys=[self._stream(topic), self._delayed(topic), self._wake(topic)],
-                   args=[_dumps(event), _ms(delay), "1" if topic.endswith(DLQ_SUFFIX) else "0", uuid.uuid4().hex[:8]])
+        self._script(f"publish to {topic}", self._publish,
+                     [self._stream(topic), self._delayed(topic), self._wake(topic)],
+                     [_dumps(event), _ms(delay), "1" if topic.endswith(DLQ_SUFFIX) else "0", uuid.uuid4().hex[:8]])
 
     def fetch(self, topic: str, group: str, consumer: str, count: int, lease: float, wait: float) -> list[Delivery]:
         now = time.monotonic()
@@ -387,8 +443,8 @@ class RedisBroker(Broker):
             last, woke, due = seen
             self._block(topic, keys, last, woke, min(wait, due - now))
         while True:
-            rows, last, woke, next_due = self._call(f"fetch from {topic}", self._fetch, keys=keys,
-                                                    args=[group, consumer, max(1, count), _ms(lease)])
+            rows, last, woke, next_due = self._script(f"fetch from {topic}", self._fetch, keys,
+                                                      [group, consumer, max(1, count), _ms(lease)])
             now = time.monotonic()
             if last:
                 due = now + next_due / 1000 if next_due >= 0 else now + self.timeout / 2
@@ -406,27 +462,32 @@ class RedisBroker(Broker):
         """Wait up to `seconds` for an entry after `last` on the topic's stream or `woke` on its wake stream."""
         if seconds <= 0 or self._closed:
             return
+        import redis
+
+        block = max(1, _ms(min(seconds, self.timeout / 2)))
         try:
-            self.client.xread({keys[0]: last, keys[4]: woke}, count=1,
-                              block=max(1, _ms(min(seconds, self.timeout / 2))))
-        except self._errors as error:
-            if not self._closed:
-                raise BrokerError(f"redis broker: waiting on {topic} failed: {error}") from None
+            self._command(f"waiting on {topic}", "XREAD", "COUNT", 1, "BLOCK", block,
+                          "STREAMS", keys[0], keys[4], last, woke)
+        except redis.ResponseError as error:
+            raise BrokerError(f"redis broker: waiting on {topic} failed: {error}") from None
+        except BrokerError:
+            if not self._closed:  # closing ends a wait with an error; the fetch then finds nothing
+                raise
 
     def ack(self, delivery: Delivery) -> None:
         entry_id, attempt = delivery.handle
         topic, group = delivery.topic, delivery.group
-        self._call(f"ack on {topic}", self._ack,
-                   keys=[self._stream(topic), self._lease(topic, group), self._retries(topic, group)],
-                   args=[group, entry_id, attempt, self._tidy_idle(topic)])
+        self._script(f"ack on {topic}", self._ack,
+                     [self._stream(topic), self._lease(topic, group), self._retries(topic, group)],
+                     [group, entry_id, attempt, self._tidy_idle(topic)])
 
     def retry(self, delivery: Delivery, delay: float) -> None:
         entry_id, attempt = delivery.handle
         topic, group = delivery.topic, delivery.group
-        self._call(f"retry on {topic}", self._retry,
-                   keys=[self._stream(topic), self._lease(topic, group), self._retries(topic, group),
-                         self._wake(topic)],
-                   args=[group, entry_id, attempt, _ms(delay)])
+        self._script(f"retry on {topic}", self._retry,
+                     [self._stream(topic), self._lease(topic, group), self._retries(topic, group),
+                      self._wake(topic)],
+                     [group, entry_id, attempt, _ms(delay)])
 
     def dead_letter(self, delivery: Delivery, error: str) -> None:
         entry_id, attempt = delivery.handle
@@ -435,10 +496,10 @@ class RedisBroker(Broker):
         event["headers"] = {**(event.get("headers") or {}), "x-error": error, "x-attempts": str(delivery.attempt),
                             "x-group": group, "x-failed-at": now_text(), "x-topic": topic}
         event["topic"] = dlq_topic(topic)
-        self._call(f"dead letter on {topic}", self._dead_letter,
-                   keys=[self._stream(topic), self._lease(topic, group), self._retries(topic, group),
-                         self._stream(event["topic"])],
-                   args=[group, entry_id, attempt, self._tidy_idle(topic), _dumps(event)])
+        self._script(f"dead letter on {topic}", self._dead_letter,
+                     [self._stream(topic), self._lease(topic, group), self._retries(topic, group),
+                      self._stream(event["topic"])],
+                     [group, entry_id, attempt, self._tidy_idle(topic), _dumps(event)])
 
     def _unread(self, stream: str, info: dict) -> int:
         """Entries after the group's last delivered one (XINFO's lag, counted when it has none)."""
@@ -540,5 +601,9 @@ class RedisBroker(Broker):
             self._declared.clear()
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
+            connections, self._connections, self._idle = self._connections, [], []
+        for conn in connections:  # a fetch waiting on one of them returns at once
+            conn.disconnect()
         self._call("closing", self.client.close)
