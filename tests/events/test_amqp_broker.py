@@ -320,3 +320,87 @@ def test_threads_share_one_broker(amqp, topic):
     retried = [e["id"] for e in published if e["payload"] % 5 == 0]
     assert sorted(seen) == sorted([e["id"] for e in published] + retried)
     assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]
+
+
+def _publish(broker, topic, n):
+    events = [new_event(topic, i) for i in range(n)]
+    for event in events:
+        broker.publish(event)
+    return [e["id"] for e in events]
+
+
+def _buffered(broker, topic, group, n):
+    """Wait until RabbitMQ has pushed `n` messages to `broker`'s buffer of the group."""
+    deadline = time.monotonic() + 5
+    while broker.stats([topic])[0]["pending"] and time.monotonic() < deadline:
+        stream = broker._streams.get(broker._queue(topic, group))
+        if stream is not None and len(stream.buffer) == n:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{n} messages were not pushed")
+
+
+def test_close_gives_back_the_buffered_events_without_counting_a_delivery(amqp, topic):
+    factory, _ = amqp
+    broker = factory()
+    broker.declare(topic, ["g"])
+    ids = _publish(broker, topic, 5)
+    first = broker.fetch(topic, "g", "c", 2, lease=30, wait=2)  # a prefetch of 2
+    first += broker.fetch(topic, "g", "c", 2 - len(first), lease=30, wait=2)
+    for delivery in first:
+        broker.ack(delivery)
+    _buffered(broker, topic, "g", 2)
+    broker.close()
+    other = factory()
+    rest = other.fetch(topic, "g", "c", 10, lease=30, wait=2)
+    while len(rest) < 3:
+        rest += other.fetch(topic, "g", "c", 10, lease=30, wait=2)
+    # the given-back copies go to the end of the queue
+    assert [(d.event["id"], d.attempt) for d in rest] == [(ids[4], 1), (ids[2], 1), (ids[3], 1)]
+    assert [d.event["id"] for d in first] == ids[:2]
+
+
+def test_a_buffer_no_fetch_takes_from_goes_back_after_the_lease(amqp, topic):
+    factory, _ = amqp
+    idle, other = factory(), factory()
+    idle.declare(topic, ["g"])
+    ids = _publish(idle, topic, 3)
+    (delivery,) = idle.fetch(topic, "g", "c", 1, lease=0.5, wait=2)
+    idle.ack(delivery)
+    _buffered(idle, topic, "g", 1)
+    assert other.fetch(topic, "g", "c", 10, lease=30, wait=0.2)[0].event["id"] == ids[2]
+    (back,) = other.fetch(topic, "g", "c", 10, lease=30, wait=3)
+    assert (back.event["id"], back.attempt) == (ids[1], 1)
+    assert idle.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]
+
+
+def test_release_does_not_count_a_delivery(amqp, topic):
+    broker = amqp[0]()
+    broker.declare(topic, ["g"])
+    ids = _publish(broker, topic, 1)
+    (delivery,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=2)
+    broker.retry(delivery, 0)
+    (again,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=2)
+    assert again.attempt == 2
+    broker.release(again)
+    (released,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=2)
+    assert (released.event["id"], released.attempt) == (ids[0], 2)
+    broker.ack(released)
+
+
+def test_waiting_counts_a_delivery_only_for_the_ready_events_it_read(amqp, topic):
+    broker = amqp[0]()
+    broker.declare(topic, ["g"])
+    ids = _publish(broker, topic, 4)
+    (leased,) = broker.fetch(topic, "g", "c", 1, lease=30, wait=2)  # a prefetch of 1
+    assert [e["id"] for e in broker.waiting(topic, "g")] == ids
+    broker.ack(leased)
+    _buffered(broker, topic, "g", 1)
+    assert [e["id"] for e in broker.waiting(topic, "g")] == ids[1:]
+    seen = []
+    while len(seen) < 3:
+        for delivery in broker.fetch(topic, "g", "c", 1, lease=30, wait=2):
+            seen.append((delivery.event["id"], delivery.attempt))
+            broker.ack(delivery)
+    # ids[1] was read as ready by the first listing only, ids[2] and ids[3] by both
+    assert seen == [(ids[1], 2), (ids[2], 3), (ids[3], 3)]

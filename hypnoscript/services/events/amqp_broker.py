@@ -823,6 +823,10 @@ class AmqpBroker(Broker):
                 await self._stop(stream)
             self._drop_leases()
             self._wake()
+            if self._get_channel is not None and not self._get_channel.is_closed:
+                # acks are sent without waiting: the channel's close goes out after them, a
+                # connection's close would drop those not written yet
+                await self._get_channel.close()
             if self._conn is not None and not self._conn.is_closed:
                 await self._conn.close()  # RabbitMQ requeues what this object still leased
         try:
