@@ -41,6 +41,9 @@ Mapping:
   processes because each process enforces the leases it holds; a process whose loop thread is
   stuck holds its deliveries until its connection drops (or the server's `consumer_timeout`,
   30 minutes by default, closes the channel: leases longer than that end there).
+- ack: the calling thread queues it and returns; the loop sends the queued acks (without waiting:
+  basic.ack has no answer) before it runs any later call of this object, so those see the event
+  settled. An ack lost with the connection only redelivers the event.
 - retry(0): reject with requeue (the delivery count grows). retry(delay): a copy goes to the
   `retry` delay queue (confirmed) and then the delivery is acknowledged.
 - dead_letter: the event with its `x-` headers is published (confirmed) to `P<topic>.dlq`, then
@@ -140,6 +143,8 @@ class AmqpBroker(Broker):
         self._admin_channel = None  # declares and binds
         self._leases: dict[tuple[int, int], _Lease] = {}
         self._streams: dict[str, _Stream] = {}  # queue name -> its consumer on the current channel
+        self._acks: collections.deque = collections.deque()  # from any thread, sent by _send_acks
+        self._acking = False  # a _send_acks is scheduled
         self._starting = asyncio.Lock()
         self._lease_seq = itertools.count()
         self._declared: dict[str, float] = {}  # queue/exchange name -> when this object declared it
@@ -651,10 +656,27 @@ class AmqpBroker(Broker):
         return lease
 
     def ack(self, delivery: Delivery) -> None:
-        async def run():
+        if self._closed:
+            raise BrokerError(f"{self.where}: cannot acknowledge an event of {delivery.topic}: the broker is closed")
+        # basic.ack has no answer, so this thread need not wait for the loop: acks queue up and one
+        # wake-up of the loop sends those queued meanwhile, before any later call of this object
+        self._acks.append(delivery)
+        if not self._acking:
+            self._acking = True
+            self._loop.call_soon_threadsafe(self._send_acks)
+
+    def _send_acks(self) -> None:
+        self._acking = False
+        while self._acks:
+            delivery = self._acks.popleft()
             if self._take(delivery) is not None:
-                await self._settle(delivery.handle, None)
-        self._call(run(), f"acknowledge an event of {delivery.topic}")
+                self._loop.create_task(self._give_ack(delivery.handle))
+
+    async def _give_ack(self, key) -> None:
+        try:
+            await self._settle(key, None)
+        except Exception:  # noqa: BLE001 - the channel closed meanwhile: RabbitMQ redelivers it (at least once)
+            pass
 
     def retry(self, delivery: Delivery, delay: float) -> None:
         async def run():
