@@ -817,6 +817,8 @@ class AmqpBroker(Broker):
     def destroy(self) -> None:
         """Delete every queue and exchange of the prefix (tests clean up with it)."""
         async def run(broker):
+            for stream in list(broker._streams.values()):
+                await broker._stop(stream)  # its queue goes: RabbitMQ would cancel it with a warning
             exchanges = {broker._exchange, broker._delay_exchange, broker._unrouted}
             queues = {r["queue"] for r in await broker._read_registry(remove=True)} | set(broker._declared)
             admin = await broker._channel("admin")
