@@ -14,7 +14,9 @@ digit written as `_xx` (hex): valid subject tokens and names, and no two topics 
 
 `publish` returns on JetStream's PubAck, once the stream has stored the event. `fetch` sends its
 own pull requests and waits for the server to end each one, so no request outlives the call and
-takes events nobody reads. `attempt` is the consumer's delivery count.
+takes events nobody reads. `attempt` is the consumer's delivery count. `ack` sends the ack and
+returns without waiting for the server's confirmation (see Differences); `retry` and
+`dead_letter` wait for it.
 
 Leases: JetStream leases with the consumer's ack wait, one value for every fetch, while `lease`
 differs per call. The consumers wait ACK_WAIT seconds; while the process lives, this broker
@@ -42,6 +44,12 @@ Differences:
   events go from the stream once every group has them, so with one group the list is exact;
   with several, an event this group acknowledged ahead of an earlier one it still holds is
   listed while another group has not acknowledged it yet.
+- `ack` returns once the ack is handed to the connection, before the server confirms it, and
+  a connection lost meanwhile is not reported: the ack is then lost and the server delivers the
+  event again when ACK_WAIT runs out. At-least-once delivery allows that (a handler may always
+  see an event twice), and it saves a round trip per event. This broker's own `stats`, `waiting`
+  and `close` first wait (up to `timeout`) for the confirmations of the acks it sent, so they
+  count them; another process may count an event as in flight for the moment in between.
 - An `ack` from a consumer whose lease ran out in another process (or whose process lost its
   connection for longer than ACK_WAIT) acknowledges the event for the group even though it was
   delivered again; within one process such a late ack is ignored, as on the embedded queue.
@@ -51,6 +59,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
+import itertools
 import json
 import threading
 import time
@@ -94,8 +104,21 @@ class NatsBroker(Broker):
         self._events = f"hyp-{p}-events"
         self._dlq = f"hyp-{p}-dlq"
         self._declared: set[tuple[str, str]] = set()
+        self._drained: set[tuple[str, str]] = set()  # (topic, group) whose last pull left nothing behind
         self._nc = None
         self._last_error: Exception | None = None
+        # replies (PubAcks, ack confirmations) come to one lasting inbox, `<inbox>.<token>`, and
+        # pulled messages to lasting inboxes used by one pull at a time; everything `publish` and
+        # `ack` send goes through one sender task, so each costs the caller one hand-off to the
+        # loop and no task of its own
+        self._inbox = ""
+        self._tokens = itertools.count()
+        self._replies: dict[str, concurrent.futures.Future] = {}  # publish token -> its PubAck
+        self._pull_inboxes: list[_PullInbox] = []  # idle ones
+        self._outbox: asyncio.Queue | None = None
+        self._sender: asyncio.Task | None = None
+        self._unconfirmed = 0  # acks sent whose confirmation has not come yet
+        self._confirmed_all: asyncio.Event | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="hyp-nats", daemon=True)
         self._thread.start()
@@ -151,6 +174,49 @@ class NatsBroker(Broker):
                          max_reconnect_attempts=-1, error_cb=noted, name="hypnoscript"),
             self.timeout)
         self._last_error = None
+        self._inbox = self._nc.new_inbox()
+        await self._nc.subscribe(self._inbox + ".*", cb=self._on_reply)
+        self._outbox = asyncio.Queue()
+        self._confirmed_all = asyncio.Event()
+        self._confirmed_all.set()
+        self._sender = asyncio.get_running_loop().create_task(self._send_all())
+
+    async def _send_all(self) -> None:
+        """The sender task: publishes what `publish` and `ack` queue, in order."""
+        while True:
+            subject, payload, token, headers = await self._outbox.get()
+            try:
+                await self._nc.publish(subject, payload, reply=f"{self._inbox}.{token}", headers=headers)
+            except Exception as error:  # noqa: BLE001 - reported to the publisher; a lost ack only redelivers
+                waiter = self._replies.pop(token, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_exception(error)
+                elif token == "a":
+                    self._confirm()
+
+    async def _on_reply(self, message) -> None:
+        token = message.subject[len(self._inbox) + 1:]
+        if token == "a":
+            self._confirm()
+            return
+        waiter = self._replies.pop(token, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(message)
+
+    def _confirm(self) -> None:
+        self._unconfirmed = max(self._unconfirmed - 1, 0)
+        if not self._unconfirmed:
+            self._confirmed_all.set()
+
+    async def _confirmed(self) -> None:
+        """Wait until the server has confirmed the acks sent so far (what it counts only then),
+        for up to `timeout`; a confirmation that never comes is not waited for again."""
+        if self._unconfirmed:
+            try:
+                await asyncio.wait_for(self._confirmed_all.wait(), self.timeout)
+            except asyncio.TimeoutError:
+                self._unconfirmed = 0
+                self._confirmed_all.set()
 
     async def _api(self, subject: str, request: dict | None = None) -> dict:
         """A JetStream API request; an error answer raises BrokerError with the server's words."""
@@ -206,9 +272,46 @@ class NatsBroker(Broker):
                             {"stream_name": self._events, "config": config})
 
     def publish(self, event: dict, delay: float = 0.0) -> None:
+        import nats.errors
+
         headers = {NOT_BEFORE: repr(time.time() + delay)} if delay > 0 else None
-        self._call(f"publish to {event['topic']}",
-                   self._publish(self._subject("e", event["topic"]), _encode(event), headers))
+        what = f"publish to {event['topic']}"
+        subject, body = self._subject("e", event["topic"]), _encode(event)
+        for again in (False, True):
+            message = self._send(what, subject, body, headers)
+            if (message.headers or {}).get("Status") != "503":
+                break
+            if again:
+                raise BrokerError(f"{self._where}: cannot {what}: {self._reason(nats.errors.NoRespondersError())}")
+            self._call("create the streams", self._ensure_streams())  # destroyed meanwhile
+        answer = json.loads(message.data)
+        if "error" in answer:
+            raise BrokerError(f"{self._where}: cannot {what}: {_ApiError(answer['error'])}")
+
+    def _send(self, what: str, subject: str, body: bytes, headers: dict | None):
+        """Publish through the sender task and wait for the reply (the PubAck)."""
+        token = f"p{next(self._tokens)}"
+        waiter = concurrent.futures.Future()
+        self._replies[token] = waiter
+        try:
+            self._hand_over(what, (subject, body, token, headers))
+            return waiter.result(self.timeout)
+        except concurrent.futures.TimeoutError:
+            raise BrokerError(f"{self._where}: cannot {what}: no answer within {self.timeout:g} s") from None
+        except BrokerError:
+            raise
+        except Exception as error:  # noqa: BLE001 - every client failure is reported the same way
+            raise BrokerError(f"{self._where}: cannot {what}: {self._reason(error)}") from None
+        finally:
+            self._replies.pop(token, None)
+
+    def _hand_over(self, what: str, item) -> None:
+        if self._loop.is_closed() or not self._thread.is_alive():
+            raise BrokerError(f"{self._where}: cannot {what}: the broker is closed")
+        try:
+            self._loop.call_soon_threadsafe(self._outbox.put_nowait, item)
+        except RuntimeError:  # closed meanwhile
+            raise BrokerError(f"{self._where}: cannot {what}: the broker is closed") from None
 
     async def _publish(self, subject: str, body: bytes, headers: dict | None) -> None:
         import nats.errors
@@ -240,7 +343,9 @@ class NatsBroker(Broker):
             self._declared.add((topic, group))
         api = f"$JS.API.CONSUMER.MSG.NEXT.{self._events}.{self._consumer(topic, group)}"
         out: list[Delivery] = []
-        available_now = True  # first take what is there; only then wait, for one, then top up
+        # first take what is there; only then wait, for one, then top up. When the group's last
+        # pull left nothing behind, the first look is the wait (it ends at once if one is there).
+        available_now = (topic, group) not in self._drained or wait < 0.01
         while len(out) < count:
             if available_now:
                 messages = await self._pull(api, count - len(out), None)
@@ -251,12 +356,20 @@ class NatsBroker(Broker):
                 messages = await self._pull(api, 1, left)
             got = [d for d in [await self._accept(topic, group, m, lease) for m in messages] if d]
             out += got
+            # the server says with each message how many more the group has waiting
+            drained = not messages or messages[-1].metadata.num_pending == 0
+            if drained:
+                self._drained.add((topic, group))
+            else:
+                self._drained.discard((topic, group))
             if available_now:
                 if out:
                     break
                 if not messages:
                     available_now = False
             elif got:
+                if drained:
+                    break
                 available_now = True
             elif not messages:
                 break
@@ -266,33 +379,30 @@ class NatsBroker(Broker):
         """One pull request, read until the server ends it (batch filled, nothing there, expired)."""
         import nats.errors
 
-        loop = asyncio.get_running_loop()
-        inbox = self._nc.new_inbox()
-        sub = await self._nc.subscribe(inbox)
+        if self._pull_inboxes:
+            inbox = self._pull_inboxes.pop()
+        else:
+            inbox = _PullInbox(self._nc.new_inbox())
+            inbox.sub = await self._nc.subscribe(inbox.subject, cb=inbox.receive)
+        pull = inbox.pull = _Pull(batch, asyncio.get_running_loop().create_future())
         request = {"batch": batch}
         if expires is None:
             request["no_wait"] = True
         else:
             request["expires"] = int(expires * 1e9)
-        messages: list = []
         try:
-            await self._nc.publish(api, json.dumps(request).encode(), reply=inbox)
-            until = loop.time() + (expires or 0.0) + self.timeout
-            while len(messages) < batch:
-                try:
-                    message = await sub.next_msg(timeout=max(until - loop.time(), 0.001))
-                except nats.errors.TimeoutError:
-                    if messages:
-                        break
-                    raise
-                status = (message.headers or {}).get("Status")
-                if status is None:
-                    messages.append(message)
-                elif status != "100":  # 404 nothing there, 408 expired, 409 consumer changed
-                    break
+            await self._nc.publish(api, json.dumps(request).encode(), reply=inbox.subject)
+            await asyncio.wait_for(pull.ended, (expires or 0.0) + self.timeout)
+        except asyncio.TimeoutError:
+            if not pull.messages:
+                raise nats.errors.TimeoutError from None
         finally:
-            await sub.unsubscribe()
-        return messages
+            inbox.pull = None
+            if pull.ended.done() and not pull.ended.cancelled():
+                self._pull_inboxes.append(inbox)
+            else:  # the server may still end this request: the inbox is not used again
+                await inbox.sub.unsubscribe()
+        return pull.messages
 
     async def _accept(self, topic: str, group: str, message, lease: float) -> Delivery | None:
         """A Delivery leased for `lease`, or None for a delayed event turned away until its time."""
@@ -347,7 +457,25 @@ class NatsBroker(Broker):
         await self._nc.request(held.reply, payload, timeout=self.timeout)
 
     def ack(self, delivery: Delivery) -> None:
-        self._settle(delivery, "acknowledge", b"+ACK")
+        # sent without waiting for the server's confirmation: a lost ack only delivers the event
+        # again, which at-least-once delivery allows; `stats` and `waiting` wait for them
+        what = f"acknowledge {delivery.topic} for {delivery.group}"
+        if self._loop.is_closed() or not self._thread.is_alive():
+            raise BrokerError(f"{self._where}: cannot {what}: the broker is closed")
+        try:
+            self._loop.call_soon_threadsafe(self._ack_now, delivery.handle)
+        except RuntimeError:
+            raise BrokerError(f"{self._where}: cannot {what}: the broker is closed") from None
+
+    def _ack_now(self, held: _Lease) -> None:
+        if held.done:  # the lease ran out in this process: the event was given back already
+            return
+        held.done = True
+        if held.timer is not None:
+            held.timer.cancel()
+        self._unconfirmed += 1
+        self._confirmed_all.clear()
+        self._outbox.put_nowait((held.reply, b"+ACK", "a", None))
 
     def retry(self, delivery: Delivery, delay: float) -> None:
         payload = b"-NAK" + (b' {"delay": %d}' % int(delay * 1e9) if delay > 0 else b"")
@@ -365,6 +493,7 @@ class NatsBroker(Broker):
         return self._call("read the stats", self._stats(list(topics)))
 
     async def _stats(self, topics: list[str]) -> list[dict]:
+        await self._confirmed()
         counts: dict[str, list[int]] = {self._subject("e", t): [0, 0] for t in topics}
         offset = 0
         while True:
@@ -407,6 +536,7 @@ class NatsBroker(Broker):
         return self._call(f"read what {group} has not acknowledged on {topic}", self._waiting(topic, group, limit))
 
     async def _waiting(self, topic: str, group: str, limit: int) -> list[dict]:
+        await self._confirmed()
         try:
             info = await self._api(f"CONSUMER.INFO.{self._events}.{self._consumer(topic, group)}")
         except _ApiError as error:
@@ -468,18 +598,61 @@ class NatsBroker(Broker):
         if self._loop.is_closed():
             return
         if self._nc is not None and self._thread.is_alive():
-            future = asyncio.run_coroutine_threadsafe(self._nc.close(), self._loop)
+            future = asyncio.run_coroutine_threadsafe(self._shut(), self._loop)
             try:
                 future.result(self.timeout)
             except Exception:  # noqa: BLE001 - closing a dead connection has nothing left to do
                 pass
         self._stop_loop()
 
+    async def _shut(self) -> None:
+        await self._confirmed()
+        if self._sender is not None:
+            self._sender.cancel()
+        await self._nc.close()
+
     def _stop_loop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+class _PullInbox:
+    """A lasting inbox for pulled messages, serving one pull request at a time."""
+
+    __slots__ = ("pull", "sub", "subject")
+
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
+        self.sub = None
+        self.pull: _Pull | None = None
+
+    async def receive(self, message) -> None:
+        if self.pull is not None:
+            self.pull.add(message)
+
+
+class _Pull:
+    """The messages of one pull request, and a future that ends when the server ends the request."""
+
+    __slots__ = ("batch", "ended", "messages")
+
+    def __init__(self, batch: int, ended: asyncio.Future) -> None:
+        self.batch = batch
+        self.ended = ended
+        self.messages: list = []
+
+    def add(self, message) -> None:
+        if self.ended.done():
+            return
+        status = (message.headers or {}).get("Status")
+        if status is None:
+            self.messages.append(message)
+            if len(self.messages) >= self.batch:
+                self.ended.set_result(None)
+        elif status != "100":  # 404 nothing there, 408 expired, 409 consumer changed
+            self.ended.set_result(None)
 
 
 class _ApiError(Exception):
