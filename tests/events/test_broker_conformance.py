@@ -204,3 +204,84 @@ def test_a_waiting_fetch_wakes_for_a_new_event(broker_factory, topic):
 
 def test_ping(broker_factory):
     broker_factory().ping()
+
+
+def test_a_released_delivery_comes_back_at_once_with_its_attempt_not_counted(broker_factory, topic):
+    from hypnoscript.services.events.broker import Broker
+
+    broker = broker_factory()
+    if type(broker).release is Broker.release:
+        pytest.skip(f"{broker_factory.backend} gives back by retrying (the default release)")
+    broker.declare(topic, ["g"])
+    events = [new_event(topic, i) for i in range(2)]
+    for event in events:
+        broker.publish(event)
+
+    def fetch(consumer, n):
+        got = []
+        deadline = time.monotonic() + 3  # well within the 30 s lease
+        while len(got) < n and time.monotonic() < deadline:
+            got += broker.fetch(topic, "g", consumer, n - len(got), lease=30, wait=0.5)
+        return [(d.event["id"], d.attempt) for d in got], got
+
+    seen, fetched = fetch("stopping", 2)
+    assert seen == [(e["id"], 1) for e in events]
+    for delivery in fetched:
+        broker.release(delivery)
+    seen, (first, second) = fetch("c2", 2)
+    assert seen == [(e["id"], 1) for e in events]
+
+    broker.ack(second)
+    broker.retry(first, 0.0)
+    seen, (retried,) = fetch("c2", 1)
+    assert seen == [(events[0]["id"], 2)]
+    broker.release(retried)
+    seen, (released,) = fetch("c3", 1)
+    assert seen == [(events[0]["id"], 2)]
+    broker.ack(released)
+    assert broker.fetch(topic, "g", "c3", 2, lease=30, wait=0.3) == []
+
+
+def test_a_sqlite_queue_file_of_the_earlier_layout_keeps_its_events(tmp_path, topic):
+    import json
+    import sqlite3
+
+    from hypnoscript.services.events.sqlite_broker import SqliteBroker
+
+    path = str(tmp_path / "queue.db")
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript("""
+        CREATE TABLE hyp_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, topic TEXT NOT NULL,
+                                 body TEXT NOT NULL);
+        CREATE INDEX hyp_events_topic ON hyp_events (topic, seq);
+        CREATE TABLE hyp_groups (topic TEXT NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (topic, grp));
+        CREATE TABLE hyp_deliveries (grp TEXT NOT NULL, seq INTEGER NOT NULL, topic TEXT NOT NULL,
+                                     visible_at REAL NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, consumer TEXT,
+                                     PRIMARY KEY (grp, seq)) WITHOUT ROWID;
+        CREATE INDEX hyp_deliveries_due ON hyp_deliveries (topic, grp, visible_at, seq);
+    """)
+    events = [new_event(topic, i) for i in range(3)]
+    dead = new_event(topic + ".dlq", "dead", headers={"x-error": "boom"})
+    old.executemany("INSERT INTO hyp_groups VALUES (?, ?)", [(topic, "a"), (topic, "b")])
+    for event in events + [dead]:
+        old.execute("INSERT INTO hyp_events (id, topic, body) VALUES (?, ?, ?)",
+                    (event["id"], event["topic"], json.dumps(event)))
+    # group a is done with the first event; the second is retried (attempt 1 counted)
+    old.executemany("INSERT INTO hyp_deliveries (grp, seq, topic, visible_at, attempt) VALUES (?, ?, ?, 0, ?)",
+                    [("a", 2, topic, 1), ("a", 3, topic, 0), ("b", 1, topic, 0), ("b", 2, topic, 0),
+                     ("b", 3, topic, 0)])
+    old.close()
+
+    broker = SqliteBroker(path)
+    try:
+        got = {group: broker.fetch(topic, group, "c", 10, lease=30, wait=0) for group in ("a", "b")}
+        assert [(d.event["id"], d.attempt) for d in got["a"]] == [(events[1]["id"], 2), (events[2]["id"], 1)]
+        assert [d.event["id"] for d in got["b"]] == [e["id"] for e in events]
+        assert [e["id"] for e in broker.dead_letters(topic)] == [dead["id"]]
+        for delivery in got["a"] + got["b"]:
+            broker.ack(delivery)
+        assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 1}]
+        remaining = sqlite3.connect(path).execute("SELECT id FROM hyp_events").fetchall()
+        assert remaining == [(dead["id"],)]  # acknowledged by both groups: gone
+    finally:
+        broker.close()

@@ -1,9 +1,15 @@
 """The embedded queue: topics in one SQLite file (`sqlite:///data/queue.db` by default), shared by
 every process of the project on the machine.
 
-Tables: `hyp_events` (one row per stored event; dead letters are events of `<topic>.dlq`),
-`hyp_groups` (the groups declared per topic) and `hyp_deliveries` (one row per event and group
-until the group acknowledges it: when it may be fetched next, its attempts, its lease holder).
+Tables: `hyp_events` (one row per stored event, with the number of groups yet to acknowledge it;
+dead letters are events of `<topic>.dlq`), `hyp_groups` (the groups declared per topic) and
+`hyp_deliveries` (one row per event and group until the group acknowledges it: when it may be
+fetched next, its attempts, its lease holder). Deliveries are kept in the order fetches read them
+(topic, group, when due), so that one B-tree serves both the fetch and the acknowledgement, whose
+handle carries the lease's end: each commit writes as few pages as the work allows. Triggers fan
+a stored event out to its groups and drop it once the last group is done with it, so a publish or
+an acknowledgement is one statement: SQLite's write lock is then never held across a step of
+Python code, which would have to wait for the GIL.
 Publishing commits with `synchronous=FULL` (synced to disk before `publish` returns); fetches,
 acks and retries commit with `synchronous=NORMAL`, since losing one of them on a power cut only
 delivers an event again. WAL lets readers and one writer work at once.
@@ -18,30 +24,64 @@ import time
 
 from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS hyp_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS hyp_events_topic ON hyp_events (topic, seq);
-CREATE TABLE IF NOT EXISTS hyp_groups (
-    topic TEXT NOT NULL,
-    grp TEXT NOT NULL,
-    PRIMARY KEY (topic, grp)
-);
-CREATE TABLE IF NOT EXISTS hyp_deliveries (
-    grp TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    topic TEXT NOT NULL,
-    visible_at REAL NOT NULL,
-    attempt INTEGER NOT NULL DEFAULT 0,
-    consumer TEXT,
-    PRIMARY KEY (grp, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS hyp_deliveries_due ON hyp_deliveries (topic, grp, visible_at, seq);
-"""
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS hyp_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        body TEXT NOT NULL,
+        waiting INTEGER NOT NULL DEFAULT 0,
+        due REAL
+    )""",
+    # only dead letters are looked up by topic, so only they are indexed by it (one index entry
+    # fewer to write per publish and per ack); their queries repeat the condition (_DEAD)
+    "CREATE INDEX IF NOT EXISTS hyp_events_dead ON hyp_events (topic, seq) WHERE topic LIKE '%.dlq'",
+    """CREATE TABLE IF NOT EXISTS hyp_groups (
+        topic TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        PRIMARY KEY (topic, grp)
+    )""",
+    """CREATE TABLE IF NOT EXISTS hyp_deliveries (
+        topic TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        visible_at REAL NOT NULL,
+        seq INTEGER NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 0,
+        consumer TEXT,
+        PRIMARY KEY (topic, grp, visible_at, seq)
+    ) WITHOUT ROWID""",
+    """CREATE TRIGGER IF NOT EXISTS hyp_events_stored AFTER INSERT ON hyp_events BEGIN
+        INSERT INTO hyp_deliveries (topic, grp, visible_at, seq)
+        SELECT topic, grp, NEW.due, NEW.seq FROM hyp_groups WHERE topic = NEW.topic;
+    END""",
+    # dead letters stay until replayed or purged
+    """CREATE TRIGGER IF NOT EXISTS hyp_deliveries_done AFTER DELETE ON hyp_deliveries BEGIN
+        DELETE FROM hyp_events WHERE seq = OLD.seq AND waiting <= 1 AND topic NOT LIKE '%.dlq';
+        UPDATE hyp_events SET waiting = waiting - 1 WHERE seq = OLD.seq;
+    END""",
+)
+_DEAD = "topic LIKE '%.dlq'"
+# an event of a topic nobody consumes is not kept (nothing would fetch it), a dead letter is
+_STORE = ("INSERT INTO hyp_events (id, topic, body, waiting, due) SELECT ?, ?, ?, n, ? "
+          "FROM (SELECT COUNT(*) AS n FROM hyp_groups WHERE topic = ?) WHERE n OR ?")
+
+# Queue files made before events counted their waiting groups: deliveries move into the new
+# layout, and each event learns how many groups still wait for it.
+_UPGRADE = (
+    "ALTER TABLE hyp_deliveries RENAME TO hyp_deliveries_before",
+    _SCHEMA[3],
+    "INSERT INTO hyp_deliveries (topic, grp, visible_at, seq, attempt, consumer) "
+    "SELECT topic, grp, visible_at, seq, attempt, consumer FROM hyp_deliveries_before",
+    "DROP TABLE hyp_deliveries_before",
+    "ALTER TABLE hyp_events ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE hyp_events ADD COLUMN due REAL",
+    "CREATE TEMP TABLE hyp_waiting (seq INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+    "INSERT INTO hyp_waiting SELECT seq, COUNT(*) FROM hyp_deliveries GROUP BY seq",
+    "UPDATE hyp_events SET waiting = (SELECT n FROM hyp_waiting w WHERE w.seq = hyp_events.seq) "
+    "WHERE seq IN (SELECT seq FROM hyp_waiting)",
+    "DROP TABLE hyp_waiting",
+    "DROP INDEX IF EXISTS hyp_events_topic",
+)
 
 
 class SqliteBroker(Broker):
@@ -57,11 +97,10 @@ class SqliteBroker(Broker):
         self._groups: dict[str, tuple[str, ...]] = {}
         self._published = threading.Condition()  # wakes waiting fetches of this process
         self._closed = False
-        conn = self._connection()
-        try:
-            conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
-        except Exception as error:  # noqa: BLE001 - sqlite3 errors carry the reason
-            raise BrokerError(f"sqlite queue {self.path}: {error}") from None
+        with self._write(durable=True) as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(hyp_events)")}
+            for statement in (_UPGRADE if columns and "waiting" not in columns else ()) + _SCHEMA:
+                db.execute(statement)
 
     # connections: one per thread, autocommit, BEGIN IMMEDIATE around each change
 
@@ -84,6 +123,19 @@ class SqliteBroker(Broker):
     def _write(self, durable: bool):
         return _Transaction(self, durable)
 
+    def _execute(self, durable: bool, sql: str, parameters: tuple):
+        """One statement, its own transaction; `durable` commits it with FULL sync."""
+        import sqlite3
+
+        conn = self._connection()
+        try:
+            if self._local.durable != durable:
+                conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                self._local.durable = durable
+            return conn.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise BrokerError(f"sqlite queue {self.path}: {error}") from None
+
     # the interface
 
     def declare(self, topic: str, groups) -> None:
@@ -99,19 +151,12 @@ class SqliteBroker(Broker):
     def publish(self, event: dict, delay: float = 0.0) -> None:
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         due = time.time() + max(delay, 0.0)
-        with self._write(durable=True) as db:
-            self._store(db, event["topic"], event["id"], body, due)
+        self._execute(True, _STORE, self._stored(event["topic"], event["id"], body, due))
         self._wake()
 
-    def _store(self, db, topic: str, event_id: str, body: str, due: float) -> None:
-        # two statements, as each one is a trip through the GIL while holding the write lock; an
-        # event of a topic nobody consumes is not kept (nothing would fetch it), a dead letter is
-        stored = db.execute("INSERT INTO hyp_events (id, topic, body) SELECT ?, ?, ? "
-                            "WHERE ? OR EXISTS (SELECT 1 FROM hyp_groups WHERE topic = ?)",
-                            (event_id, topic, body, topic.endswith(".dlq"), topic))
-        if stored.rowcount:
-            db.execute("INSERT INTO hyp_deliveries (grp, seq, topic, visible_at) "
-                       "SELECT grp, ?, topic, ? FROM hyp_groups WHERE topic = ?", (stored.lastrowid, due, topic))
+    @staticmethod
+    def _stored(topic: str, event_id: str, body: str, due: float) -> tuple:
+        return event_id, topic, body, due, topic, topic.endswith(".dlq")
 
     def _wake(self) -> None:
         with self._published:
@@ -121,60 +166,57 @@ class SqliteBroker(Broker):
         deadline = time.monotonic() + wait
         while True:
             now = time.time()
+            until = now + lease
             with self._write(durable=False) as db:
                 rows = db.execute(
-                    "SELECT d.seq, d.attempt, e.body FROM hyp_deliveries d JOIN hyp_events e ON e.seq = d.seq "
-                    "WHERE d.topic = ? AND d.grp = ? AND d.visible_at <= ? ORDER BY d.visible_at, d.seq LIMIT ?",
-                    (topic, group, now, count)).fetchall()
+                    "SELECT d.visible_at, d.seq, d.attempt, e.body FROM hyp_deliveries d "
+                    "JOIN hyp_events e ON e.seq = d.seq WHERE d.topic = ? AND d.grp = ? AND d.visible_at <= ? "
+                    "ORDER BY d.visible_at, d.seq LIMIT ?", (topic, group, now, count)).fetchall()
                 if rows:
                     db.executemany("UPDATE hyp_deliveries SET visible_at = ?, attempt = attempt + 1, consumer = ? "
-                                   "WHERE grp = ? AND seq = ?",
-                                   [(now + lease, consumer, group, seq) for seq, _, _ in rows])
+                                   "WHERE topic = ? AND grp = ? AND visible_at = ? AND seq = ?",
+                                   [(until, consumer, topic, group, due, seq) for due, seq, _, _ in rows])
             if rows:
-                return [Delivery(topic, group, json.loads(body), attempt + 1, (seq, attempt + 1))
-                        for seq, attempt, body in rows]
+                # the handle finds the delivery while this lease holds: (seq, attempt, lease end, due)
+                return [Delivery(topic, group, json.loads(body), attempt + 1, (seq, attempt + 1, until, due))
+                        for due, seq, attempt, body in rows]
             left = deadline - time.monotonic()
             if left <= 0 or self._closed:
                 return []
             with self._published:
                 self._published.wait(min(left, self.POLL))
 
-    def ack(self, delivery: Delivery) -> None:
-        seq, attempt = delivery.handle
-        with self._write(durable=False) as db:
-            done = db.execute("DELETE FROM hyp_deliveries WHERE grp = ? AND seq = ? AND attempt = ?",
-                              (delivery.group, seq, attempt)).rowcount
-            if done:
-                self._forget(db, seq)
+    # Each of these finds the delivery by its lease: once the lease ran out and another consumer
+    # fetched the event, the old handle matches nothing.
+    _LEASED = "WHERE topic = ? AND grp = ? AND visible_at = ? AND seq = ? AND attempt = ?"
 
-    def _forget(self, db, seq: int) -> None:
-        """Drop an event no group waits for any more (dead letters stay until replayed or purged)."""
-        # through the topic's groups, so the primary key of hyp_deliveries finds the rows: a
-        # lookup by seq alone would scan every waiting delivery on each ack
-        db.execute("DELETE FROM hyp_events WHERE seq = ? AND topic NOT LIKE '%.dlq' AND NOT EXISTS "
-                   "(SELECT 1 FROM hyp_groups g JOIN hyp_deliveries d ON d.grp = g.grp AND d.seq = ? "
-                   "WHERE g.topic = hyp_events.topic)", (seq, seq))
+    @staticmethod
+    def _leased(delivery: Delivery) -> tuple:
+        seq, attempt, until, _ = delivery.handle
+        return delivery.topic, delivery.group, until, seq, attempt
+
+    def ack(self, delivery: Delivery) -> None:
+        self._execute(False, "DELETE FROM hyp_deliveries " + self._LEASED, self._leased(delivery))
 
     def retry(self, delivery: Delivery, delay: float) -> None:
-        seq, attempt = delivery.handle
-        with self._write(durable=False) as db:
-            db.execute("UPDATE hyp_deliveries SET visible_at = ?, consumer = NULL "
-                       "WHERE grp = ? AND seq = ? AND attempt = ?",
-                       (time.time() + max(delay, 0.0), delivery.group, seq, attempt))
+        self._execute(False, "UPDATE hyp_deliveries SET visible_at = ?, consumer = NULL " + self._LEASED,
+                      (time.time() + max(delay, 0.0), *self._leased(delivery)))
+
+    def release(self, delivery: Delivery) -> None:
+        """Back where it was before the fetch, due as then and with the attempt not counted."""
+        self._execute(False, "UPDATE hyp_deliveries SET visible_at = ?, attempt = attempt - 1, consumer = NULL "
+                      + self._LEASED, (delivery.handle[3], *self._leased(delivery)))
+        self._wake()
 
     def dead_letter(self, delivery: Delivery, error: str) -> None:
-        seq, attempt = delivery.handle
         event = dict(delivery.event)
         event["headers"] = {**(event.get("headers") or {}), "x-error": error, "x-attempts": str(delivery.attempt),
                             "x-group": delivery.group, "x-failed-at": now_text(), "x-topic": delivery.topic}
         event["topic"] = dlq_topic(delivery.topic)
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         with self._write(durable=True) as db:
-            done = db.execute("DELETE FROM hyp_deliveries WHERE grp = ? AND seq = ? AND attempt = ?",
-                              (delivery.group, seq, attempt)).rowcount
-            if done:
-                self._store(db, event["topic"], event["id"], body, time.time())
-                self._forget(db, seq)
+            if db.execute("DELETE FROM hyp_deliveries " + self._LEASED, self._leased(delivery)).rowcount:
+                db.execute(_STORE, self._stored(event["topic"], event["id"], body, time.time()))
 
     def stats(self, topics) -> list[dict]:
         now = time.time()
@@ -185,13 +227,15 @@ class SqliteBroker(Broker):
                 "SELECT COALESCE(SUM(consumer IS NULL OR visible_at <= ?), 0), "
                 "COALESCE(SUM(consumer IS NOT NULL AND visible_at > ?), 0) FROM hyp_deliveries WHERE topic = ?",
                 (now, now, topic)).fetchone()
-            dead = db.execute("SELECT COUNT(*) FROM hyp_events WHERE topic = ?", (dlq_topic(topic),)).fetchone()[0]
+            dead = db.execute("SELECT COUNT(*) FROM hyp_events WHERE topic = ? AND " + _DEAD,
+                              (dlq_topic(topic),)).fetchone()[0]
             out.append({"topic": topic, "pending": int(pending), "inFlight": int(in_flight), "deadLetter": int(dead)})
         return out
 
     def dead_letters(self, topic: str, limit: int = 100) -> list[dict]:
-        rows = self._connection().execute("SELECT body FROM hyp_events WHERE topic = ? ORDER BY seq LIMIT ?",
-                                          (dlq_topic(topic), limit)).fetchall()
+        rows = self._connection().execute(
+            "SELECT body FROM hyp_events WHERE topic = ? AND " + _DEAD + " ORDER BY seq LIMIT ?",
+            (dlq_topic(topic), limit)).fetchall()
         return [json.loads(body) for (body,) in rows]
 
     def waiting(self, topic: str, group: str, limit: int = 100) -> list[dict]:
@@ -202,10 +246,11 @@ class SqliteBroker(Broker):
 
     def replay(self, topic: str, ids=None) -> int:
         wanted = None if ids is None else set(ids)
+        dead = dlq_topic(topic)
         moved = 0
         with self._write(durable=True) as db:
-            rows = db.execute("SELECT seq, body FROM hyp_events WHERE topic = ? ORDER BY seq",
-                              (dlq_topic(topic),)).fetchall()
+            rows = db.execute("SELECT seq, body FROM hyp_events WHERE topic = ? AND " + _DEAD + " ORDER BY seq",
+                              (dead,)).fetchall()
             now = time.time()
             for seq, body in rows:
                 event = json.loads(body)
@@ -213,8 +258,9 @@ class SqliteBroker(Broker):
                     continue
                 event["topic"] = topic
                 event["headers"] = {k: v for k, v in (event.get("headers") or {}).items() if not k.startswith("x-")}
-                self._store(db, topic, event["id"], json.dumps(event, ensure_ascii=False, separators=(",", ":")), now)
-                db.execute("DELETE FROM hyp_deliveries WHERE seq = ?", (seq,))
+                db.execute(_STORE, self._stored(topic, event["id"],
+                                                json.dumps(event, ensure_ascii=False, separators=(",", ":")), now))
+                db.execute("DELETE FROM hyp_deliveries WHERE topic = ? AND seq = ?", (dead, seq))
                 db.execute("DELETE FROM hyp_events WHERE seq = ?", (seq,))
                 moved += 1
         if moved:
@@ -224,7 +270,7 @@ class SqliteBroker(Broker):
     def purge_dead_letters(self, topic: str) -> int:
         with self._write(durable=True) as db:
             db.execute("DELETE FROM hyp_deliveries WHERE topic = ?", (dlq_topic(topic),))
-            return db.execute("DELETE FROM hyp_events WHERE topic = ?", (dlq_topic(topic),)).rowcount
+            return db.execute("DELETE FROM hyp_events WHERE topic = ? AND " + _DEAD, (dlq_topic(topic),)).rowcount
 
     def ping(self) -> None:
         try:
