@@ -261,3 +261,35 @@ def test_a_closed_broker_says_so(open_broker):
     with pytest.raises(BrokerError) as error:
         broker.publish(new_event("t", 1))
     assert str(error.value) == "NATS 127.0.0.1:4222: cannot publish to t: the broker is closed"
+
+
+def test_acks_not_yet_confirmed_are_counted_by_stats_and_waiting(open_broker):
+    broker = open_broker()
+    broker.declare("quick", ["g"])
+    for i in range(20):
+        broker.publish(new_event("quick", i))
+    got = []
+    while len(got) < 20:
+        batch = broker.fetch("quick", "g", "c", 10, lease=30, wait=2)
+        assert batch
+        got += batch
+    for delivery in got[:15]:
+        broker.ack(delivery)
+    assert broker.stats(["quick"]) == [{"topic": "quick", "pending": 0, "inFlight": 5, "deadLetter": 0}]
+    assert [e["payload"] for e in broker.waiting("quick", "g")] == list(range(15, 20))
+    for delivery in got[15:]:
+        broker.ack(delivery)
+    assert broker.waiting("quick", "g") == []
+
+
+def test_acks_sent_before_close_reach_the_server(open_broker):
+    broker = open_broker()
+    broker.declare("closing", ["g"])
+    broker.publish(new_event("closing", 1))
+    (delivery,) = broker.fetch("closing", "g", "c", 1, lease=30, wait=2)
+    broker.ack(delivery)
+    broker.close()
+    assert open_broker().stats(["closing"]) == [{"topic": "closing", "pending": 0, "inFlight": 0, "deadLetter": 0}]
+    with pytest.raises(BrokerError) as error:
+        broker.ack(delivery)
+    assert str(error.value) == "NATS 127.0.0.1:4222: cannot acknowledge closing for g: the broker is closed"

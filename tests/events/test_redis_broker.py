@@ -279,3 +279,53 @@ def test_destroy_deletes_the_broker_keys_and_nothing_else(open_redis, topic):
     assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]
     assert neighbour.stats([topic]) == [{"topic": topic, "pending": 2, "inFlight": 0, "deadLetter": 0}]
     neighbour.destroy()
+
+
+def test_a_fetch_waiting_when_the_broker_closes_returns_nothing(open_redis, topic):
+    import threading
+
+    broker = open_redis()
+    broker.declare(topic, ["g"])
+    got = []
+    thread = threading.Thread(target=lambda: got.append(broker.fetch(topic, "g", "c", 1, lease=30, wait=5)))
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    broker.close()
+    thread.join(5)
+    assert got == [[]]
+    assert time.monotonic() - started < 1
+
+
+def test_a_fetch_that_read_the_whole_stream_still_sees_its_lease_run_out(open_redis, topic):
+    broker = open_redis()
+    broker.declare(topic, ["g"])
+    event = new_event(topic, "x")
+    broker.publish(event)
+    (first,) = broker.fetch(topic, "g", "c", 10, lease=0.5, wait=2)
+    started = time.monotonic()
+    (again,) = broker.fetch(topic, "g", "c", 10, lease=30, wait=3)
+    assert (again.event, again.attempt) == (event, 2)
+    assert 0.3 < time.monotonic() - started < 1.5
+
+
+def test_scripts_flushed_by_the_server_are_loaded_again(open_redis, topic):
+    broker = open_redis()
+    broker.declare(topic, ["g"])
+    broker.publish(new_event(topic, 1))
+    broker.client.script_flush()
+    (delivery,) = broker.fetch(topic, "g", "c", 10, lease=30, wait=2)
+    broker.client.script_flush()
+    broker.ack(delivery)
+    assert broker.stats([topic]) == [{"topic": topic, "pending": 0, "inFlight": 0, "deadLetter": 0}]
+
+
+def test_a_connection_the_server_dropped_is_replaced(open_redis, topic):
+    broker = open_redis()
+    broker.declare(topic, ["g"])
+    broker.publish(new_event(topic, 1))
+    for conn in broker._connections:
+        host, port = conn._sock.getsockname()[:2]
+        broker.client.client_kill(f"{host}:{port}")
+    broker.publish(new_event(topic, 2))
+    assert [d.event["payload"] for d in broker.fetch(topic, "g", "c", 10, lease=30, wait=2)] == [1, 2]

@@ -442,6 +442,8 @@ class RedisBroker(Broker):
             # which saves the round trip of a fetch that would find nothing
             last, woke, due = seen
             self._block(topic, keys, last, woke, min(wait, due - now))
+            if self._closed:
+                return []
         while True:
             rows, last, woke, next_due = self._script(f"fetch from {topic}", self._fetch, keys,
                                                       [group, consumer, max(1, count), _ms(lease)])
@@ -457,6 +459,8 @@ class RedisBroker(Broker):
             if left <= 0 or self._closed:
                 return []
             self._block(topic, keys, last, woke, min(left, next_due / 1000 if next_due >= 0 else left))
+            if self._closed:  # closed while waiting
+                return []
 
     def _block(self, topic: str, keys: list[str], last: str, woke: str, seconds: float) -> None:
         """Wait up to `seconds` for an entry after `last` on the topic's stream or `woke` on its wake stream."""
