@@ -47,9 +47,10 @@ Differences:
 - `ack` returns once the ack is handed to the connection, before the server confirms it, and
   a connection lost meanwhile is not reported: the ack is then lost and the server delivers the
   event again when ACK_WAIT runs out. At-least-once delivery allows that (a handler may always
-  see an event twice), and it saves a round trip per event. This broker's own `stats`, `waiting`
-  and `close` first wait (up to `timeout`) for the confirmations of the acks it sent, so they
-  count them; another process may count an event as in flight for the moment in between.
+  see an event twice), and it saves a round trip per event. The server handles acks after
+  reading them, so this broker's own `stats`, `waiting` and `close` first make sure it has
+  (they send the last ack of each group again, asking for a reply, and wait up to `timeout`);
+  another process may count an acknowledged event as in flight for that moment.
 - An `ack` from a consumer whose lease ran out in another process (or whose process lost its
   connection for longer than ACK_WAIT) acknowledges the event for the group even though it was
   delivered again; within one process such a late ack is ignored, as on the embedded queue.
@@ -117,8 +118,8 @@ class NatsBroker(Broker):
         self._pull_inboxes: list[_PullInbox] = []  # idle ones
         self._outbox: asyncio.Queue | None = None
         self._sender: asyncio.Task | None = None
-        self._unconfirmed = 0  # acks sent whose confirmation has not come yet
-        self._confirmed_all: asyncio.Event | None = None
+        # per (topic, group), the reply subject of the last ack sent since `_confirmed` ran
+        self._acked: dict[tuple[str, str], str] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="hyp-nats", daemon=True)
         self._thread.start()
@@ -177,8 +178,6 @@ class NatsBroker(Broker):
         self._inbox = self._nc.new_inbox()
         await self._nc.subscribe(self._inbox + ".*", cb=self._on_reply)
         self._outbox = asyncio.Queue()
-        self._confirmed_all = asyncio.Event()
-        self._confirmed_all.set()
         self._sender = asyncio.get_running_loop().create_task(self._send_all())
 
     async def _send_all(self) -> None:
@@ -186,37 +185,39 @@ class NatsBroker(Broker):
         while True:
             subject, payload, token, headers = await self._outbox.get()
             try:
-                await self._nc.publish(subject, payload, reply=f"{self._inbox}.{token}", headers=headers)
-            except Exception as error:  # noqa: BLE001 - reported to the publisher; a lost ack only redelivers
+                await self._nc.publish(subject, payload, reply=f"{self._inbox}.{token}" if token else "",
+                                       headers=headers)
+            except Exception as error:  # noqa: BLE001 - reported to the waiter; a lost ack only redelivers
                 waiter = self._replies.pop(token, None)
                 if waiter is not None and not waiter.done():
                     waiter.set_exception(error)
-                elif token == "a":
-                    self._confirm()
 
     async def _on_reply(self, message) -> None:
         token = message.subject[len(self._inbox) + 1:]
-        if token == "a":
-            self._confirm()
-            return
         waiter = self._replies.pop(token, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(message)
 
-    def _confirm(self) -> None:
-        self._unconfirmed = max(self._unconfirmed - 1, 0)
-        if not self._unconfirmed:
-            self._confirmed_all.set()
-
     async def _confirmed(self) -> None:
-        """Wait until the server has confirmed the acks sent so far (what it counts only then),
-        for up to `timeout`; a confirmation that never comes is not waited for again."""
-        if self._unconfirmed:
-            try:
-                await asyncio.wait_for(self._confirmed_all.wait(), self.timeout)
-            except asyncio.TimeoutError:
-                self._unconfirmed = 0
-                self._confirmed_all.set()
+        """Wait until the server has processed the acks sent so far (it counts them only then),
+        for up to `timeout`. The server handles the acks of a group in order, so sending the last
+        one of each group again, asking for a reply this time, and waiting for the replies does."""
+        if not self._acked:
+            return
+        loop = asyncio.get_running_loop()
+        waiters = {}
+        for subject in self._acked.values():
+            token = f"c{next(self._tokens)}"
+            waiters[token] = self._replies[token] = loop.create_future()
+            self._outbox.put_nowait((subject, b"+ACK", token, None))
+        self._acked.clear()
+        try:
+            await asyncio.wait_for(asyncio.gather(*waiters.values(), return_exceptions=True), self.timeout)
+        except asyncio.TimeoutError:
+            pass  # a reply that never comes is not waited for again
+        finally:
+            for token in waiters:
+                self._replies.pop(token, None)
 
     async def _api(self, subject: str, request: dict | None = None) -> dict:
         """A JetStream API request; an error answer raises BrokerError with the server's words."""
@@ -457,25 +458,24 @@ class NatsBroker(Broker):
         await self._nc.request(held.reply, payload, timeout=self.timeout)
 
     def ack(self, delivery: Delivery) -> None:
-        # sent without waiting for the server's confirmation: a lost ack only delivers the event
-        # again, which at-least-once delivery allows; `stats` and `waiting` wait for them
+        # sent without waiting for the server: a lost ack only delivers the event again, which
+        # at-least-once delivery allows; `stats`, `waiting` and `close` wait until it has them
         what = f"acknowledge {delivery.topic} for {delivery.group}"
         if self._loop.is_closed() or not self._thread.is_alive():
             raise BrokerError(f"{self._where}: cannot {what}: the broker is closed")
         try:
-            self._loop.call_soon_threadsafe(self._ack_now, delivery.handle)
+            self._loop.call_soon_threadsafe(self._ack_now, delivery.handle, (delivery.topic, delivery.group))
         except RuntimeError:
             raise BrokerError(f"{self._where}: cannot {what}: the broker is closed") from None
 
-    def _ack_now(self, held: _Lease) -> None:
+    def _ack_now(self, held: _Lease, key: tuple[str, str]) -> None:
         if held.done:  # the lease ran out in this process: the event was given back already
             return
         held.done = True
         if held.timer is not None:
             held.timer.cancel()
-        self._unconfirmed += 1
-        self._confirmed_all.clear()
-        self._outbox.put_nowait((held.reply, b"+ACK", "a", None))
+        self._acked[key] = held.reply
+        self._outbox.put_nowait((held.reply, b"+ACK", None, None))
 
     def retry(self, delivery: Delivery, delay: float) -> None:
         payload = b"-NAK" + (b' {"delay": %d}' % int(delay * 1e9) if delay > 0 else b"")
