@@ -1,8 +1,8 @@
 """RabbitMQ (AMQP 0-9-1, `amqp://user:pass@host:5672/vhost`) through aio-pika.
 
 aio-pika is asyncio-based and the interface is synchronous and thread-safe, so each broker object
-runs one private event loop in a daemon thread; every method submits a coroutine to it and waits
-for the result. All state of the object (channels, leases) is only touched on that loop.
+runs one private event loop in a daemon thread; every method (but ack) submits a coroutine to it
+and waits for the result. All state of the object (channels, leases) is only touched on that loop.
 
 Names (all under the prefix, `P`; AMQP allows letters, digits, `-_.:@#,/+` and spaces in them):
 - `P#events`: a durable direct exchange; an event is published with its topic as routing key.
@@ -31,9 +31,9 @@ Mapping:
   (deliveries before a copy was made: a delayed retry, a give-back) + 1.
 - give-back: pushed messages that no fetch took go back without counting a delivery: a confirmed
   copy (same id, same attempt) is published to the end of the group's queue, then the original is
-  acknowledged. This happens at `close` and when no fetch of the group ran for the lease time of
-  its last fetch while the buffer held messages (the consumer is cancelled then; the next fetch
-  starts it again). `release` gives back a leased delivery the same way.
+  acknowledged. This happens at `close` and when no fetch of the group ran for the longest lease
+  its fetches asked for while the buffer held messages (the consumer is cancelled then; the next
+  fetch starts it again). `release` gives back a leased delivery the same way.
 - leases: RabbitMQ returns unacknowledged messages when the consumer's channel or connection
   closes (a killed or closed worker), counting a delivery. A lease that runs out while the
   consumer lives is enforced here: a timer on the loop rejects (requeues) a delivery whose lease
@@ -91,7 +91,7 @@ from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dl
 
 _SEPARATORS = ":._-/"
 _NAME = re.compile(r"[a-zA-Z0-9\-_.:@#,/+ ]*")
-_POLL_FIRST, _POLL_MAX = 0.02, 0.2  # seconds between basic.get polls while a fetch waits
+_POLL_FIRST, _POLL_MAX = 0.02, 0.2  # seconds between looks (basic.get, the consumer) while a fetch waits
 _IN_TRANSIT = 0.2  # seconds `waiting` allows for deliveries on their way to this object's consumer
 _DELAY_GRACE = 60.0  # a delay queue outlives its last use by its delay plus this
 
