@@ -355,10 +355,16 @@ class NatsBroker(Broker):
                 if left < 0.01:
                     break
                 messages = await self._pull(api, 1, left)
-            got = [d for d in [await self._accept(topic, group, m, lease) for m in messages] if d]
+            got = []
+            left_behind = 0  # the server says with each message how many more the group has waiting
+            for message in messages:
+                metadata = message.metadata
+                left_behind = metadata.num_pending
+                delivery = await self._accept(topic, group, message, metadata.num_delivered, lease)
+                if delivery is not None:
+                    got.append(delivery)
             out += got
-            # the server says with each message how many more the group has waiting
-            drained = not messages or messages[-1].metadata.num_pending == 0
+            drained = left_behind == 0
             if drained:
                 self._drained.add((topic, group))
             else:
@@ -386,13 +392,12 @@ class NatsBroker(Broker):
             inbox = _PullInbox(self._nc.new_inbox())
             inbox.sub = await self._nc.subscribe(inbox.subject, cb=inbox.receive)
         pull = inbox.pull = _Pull(batch, asyncio.get_running_loop().create_future())
-        request = {"batch": batch}
         if expires is None:
-            request["no_wait"] = True
+            request = b'{"batch":%d,"no_wait":true}' % batch
         else:
-            request["expires"] = int(expires * 1e9)
+            request = b'{"batch":%d,"expires":%d}' % (batch, int(expires * 1e9))
         try:
-            await self._nc.publish(api, json.dumps(request).encode(), reply=inbox.subject)
+            await self._nc.publish(api, request, reply=inbox.subject)
             await asyncio.wait_for(pull.ended, (expires or 0.0) + self.timeout)
         except asyncio.TimeoutError:
             if not pull.messages:
@@ -405,9 +410,8 @@ class NatsBroker(Broker):
                 await inbox.sub.unsubscribe()
         return pull.messages
 
-    async def _accept(self, topic: str, group: str, message, lease: float) -> Delivery | None:
+    async def _accept(self, topic: str, group: str, message, delivered: int, lease: float) -> Delivery | None:
         """A Delivery leased for `lease`, or None for a delayed event turned away until its time."""
-        delivered = message.metadata.num_delivered
         not_before = (message.headers or {}).get(NOT_BEFORE)
         attempt = delivered
         if not_before is not None:
