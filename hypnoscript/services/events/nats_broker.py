@@ -202,7 +202,8 @@ class NatsBroker(Broker):
         """Wait until the server has processed the acks sent so far (it counts them only then),
         for up to `timeout`. The server handles the acks of a group in order, so sending the last
         one of each group again, asking for a reply this time, and waiting for the replies does."""
-        if not self._acked:
+        if not self._acked or not self._nc.is_connected:  # acks sent before a disconnect may be lost
+            self._acked.clear()
             return
         loop = asyncio.get_running_loop()
         waiters = {}
