@@ -592,6 +592,7 @@ class NatsBroker(Broker):
         self._declared.clear()
 
     async def _destroy(self) -> None:
+        self._acked.clear()  # their consumers go with the streams
         for name in (self._events, self._dlq):
             try:
                 await self._api(f"STREAM.DELETE.{name}")
