@@ -293,3 +293,63 @@ def test_acks_sent_before_close_reach_the_server(open_broker):
     with pytest.raises(BrokerError) as error:
         broker.ack(delivery)
     assert str(error.value) == "NATS 127.0.0.1:4222: cannot acknowledge closing for g: the broker is closed"
+
+
+def test_a_publishing_connection_the_server_dropped_is_replaced(open_broker):
+    import socket
+
+    broker = open_broker()
+    broker.declare("dropped", ["g"])
+    broker.publish(new_event("dropped", 1))
+    for publisher in broker._plain_idle:
+        publisher.sock.shutdown(socket.SHUT_RDWR)
+    broker.publish(new_event("dropped", 2))
+    got = broker.fetch("dropped", "g", "c", 10, lease=30, wait=2)
+    assert [d.event["payload"] for d in got] == [1, 2]
+
+
+def test_a_publish_after_the_streams_were_deleted_makes_them_again(open_broker):
+    broker, other = open_broker(), open_broker()
+    broker.declare("gone", ["g"])
+    broker.publish(new_event("gone", "before"))
+    other.destroy()
+    broker.publish(new_event("gone", "unheard"))  # no group any more: not kept
+    other.declare("gone", ["g"])
+    broker.publish(new_event("gone", "after"))
+    assert [d.event["payload"] for d in other.fetch("gone", "g", "c", 10, lease=30, wait=2)] == ["after"]
+
+
+@pytest.mark.parametrize("auth, credentials", [(["--auth", "s3cret"], "s3cret@"),
+                                               (["--user", "hyp", "--pass", "pw1"], "hyp:pw1@")])
+def test_a_server_that_wants_credentials_gets_those_of_the_url(tmp_path, auth, credentials):
+    import shutil
+    import socket
+
+    from hypnoscript.services.events.nats_broker import NatsBroker
+
+    server = shutil.which("nats-server")
+    if server is None:
+        pytest.skip("nats-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([server, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path), *auth],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not servers._listening("127.0.0.1", port):
+            assert time.monotonic() < deadline, "the scratch nats-server did not start"
+            time.sleep(0.05)
+        broker = NatsBroker(f"nats://{credentials}127.0.0.1:{port}", prefix="auth", timeout=5)
+        try:
+            broker.declare("secured", ["g"])
+            broker.publish(new_event("secured", "in"))
+            broker.publish(new_event("secured", "later"), delay=0.2)
+            got = broker.fetch("secured", "g", "c", 10, lease=30, wait=2)
+            got += broker.fetch("secured", "g", "c", 10, lease=30, wait=2)
+            assert [d.event["payload"] for d in got] == ["in", "later"]
+        finally:
+            broker.close()
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -12,11 +12,13 @@ Layout, per `prefix` (every name carries it, so projects and tests never meet):
 <P>, <T> and <G> are the prefix, topic and group with every byte other than an ASCII letter or
 digit written as `_xx` (hex): valid subject tokens and names, and no two topics share one.
 
-`publish` returns on JetStream's PubAck, once the stream has stored the event. `fetch` sends its
-own pull requests and waits for the server to end each one, so no request outlives the call and
-takes events nobody reads. `attempt` is the consumer's delivery count. `ack` sends the ack and
-returns without waiting for the server's confirmation (see Differences); `retry` and
-`dead_letter` wait for it.
+`publish` returns on JetStream's PubAck, once the stream has stored the event; where the URL
+names one server without TLS it publishes on plain connections of its own, in the calling thread
+(one per thread publishing at once), since the hand-off to the client's event loop costs more
+than the round trip to the server. `fetch` sends its own pull requests and waits for the server
+to end each one, so no request outlives the call and takes events nobody reads. `attempt` is the
+consumer's delivery count. `ack` sends the ack and returns without waiting for the server's
+confirmation (see Differences); `retry` and `dead_letter` wait for it.
 
 Leases: JetStream leases with the consumer's ack wait, one value for every fetch, while `lease`
 differs per call. The consumers wait ACK_WAIT seconds; while the process lives, this broker
@@ -63,9 +65,11 @@ import base64
 import concurrent.futures
 import itertools
 import json
+import socket
 import threading
 import time
 import urllib.parse
+import uuid
 
 from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
 
@@ -100,6 +104,15 @@ class NatsBroker(Broker):
         self.prefix = prefix
         parts = urllib.parse.urlsplit(url)
         self._where = f"NATS {parts.hostname or '127.0.0.1'}:{parts.port or 4222}"
+        # publishing on plain connections of the broker's own (see _PlainPublisher), where the URL
+        # names one server without TLS; None: through the client
+        self._plain = None
+        if parts.scheme == "nats" and "," not in parts.netloc:
+            # credentials as the client reads them (not percent-decoded)
+            self._plain = (parts.hostname or "127.0.0.1", parts.port or 4222,
+                           parts.username or "", parts.password or "")
+        self._plain_idle: list[_PlainPublisher] = []
+        self._plain_lock = threading.Lock()
         p = _token(prefix) or "_"
         self._subject_base = f"hyp.{p}"
         self._events = f"hyp-{p}-events"
@@ -280,15 +293,52 @@ class NatsBroker(Broker):
         what = f"publish to {event['topic']}"
         subject, body = self._subject("e", event["topic"]), _encode(event)
         for again in (False, True):
-            message = self._send(what, subject, body, headers)
-            if (message.headers or {}).get("Status") != "503":
+            status, data = self._request(what, subject, body, headers)
+            if status != "503":
                 break
             if again:
                 raise BrokerError(f"{self._where}: cannot {what}: {self._reason(nats.errors.NoRespondersError())}")
             self._call("create the streams", self._ensure_streams())  # destroyed meanwhile
-        answer = json.loads(message.data)
+        answer = json.loads(data)
         if "error" in answer:
             raise BrokerError(f"{self._where}: cannot {what}: {_ApiError(answer['error'])}")
+
+    def _request(self, what: str, subject: str, body: bytes, headers: dict | None) -> tuple[str | None, bytes]:
+        """Publish and wait for the reply: (its status header, its data)."""
+        if self._plain is None:
+            message = self._send(what, subject, body, headers)
+            return (message.headers or {}).get("Status"), message.data
+        if self._loop.is_closed() or not self._thread.is_alive():
+            raise BrokerError(f"{self._where}: cannot {what}: the broker is closed")
+        with self._plain_lock:
+            publisher = self._plain_idle.pop() if self._plain_idle else None
+        for again in (False, True):
+            try:
+                if publisher is None:
+                    publisher = _PlainPublisher(*self._plain, self.timeout)
+                answer = publisher.request(subject, body, headers)
+            except _Refused as error:
+                if publisher is not None:
+                    publisher.close()
+                raise BrokerError(f"{self._where}: cannot {what}: {error}") from None
+            except _Unsupported:  # the server wants TLS: publish through the client from now on
+                self._plain = None
+                return self._request(what, subject, body, headers)
+            except OSError as error:
+                if publisher is not None:
+                    publisher.close()
+                    publisher = None
+                if again or isinstance(error, TimeoutError):
+                    reason = f"no answer within {self.timeout:g} s" if isinstance(error, TimeoutError) \
+                        else self._reason(error)
+                    raise BrokerError(f"{self._where}: cannot {what}: {reason}") from None
+                continue  # the server closed it (a restart): once more on a new connection
+            with self._plain_lock:
+                if self._loop.is_closed():
+                    publisher.close()
+                else:
+                    self._plain_idle.append(publisher)
+            return answer
 
     def _send(self, what: str, subject: str, body: bytes, headers: dict | None):
         """Publish through the sender task and wait for the reply (the PubAck)."""
@@ -603,6 +653,10 @@ class NatsBroker(Broker):
     def close(self) -> None:
         if self._loop.is_closed():
             return
+        with self._plain_lock:
+            idle, self._plain_idle = self._plain_idle, []
+        for publisher in idle:
+            publisher.close()
         if self._nc is not None and self._thread.is_alive():
             future = asyncio.run_coroutine_threadsafe(self._shut(), self._loop)
             try:
@@ -622,6 +676,99 @@ class NatsBroker(Broker):
         self._thread.join(self.timeout)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+class _Unsupported(Exception):
+    """The server wants what _PlainPublisher does not speak (TLS)."""
+
+
+class _Refused(Exception):
+    """The server answered -ERR."""
+
+
+class _PlainPublisher:
+    """A blocking connection of its own that publishes and reads the reply in the calling thread.
+
+    Publishing through the client means a hand-off to its event loop thread and back, which
+    costs more than the round trip to the server; this speaks the few words of the NATS protocol
+    a request needs (CONNECT, SUB, PUB/HPUB, MSG/HMSG, PING/PONG) on a plain socket instead. One
+    request at a time; the broker keeps one per thread publishing at once."""
+
+    def __init__(self, host: str, port: int, user: str, password: str, timeout: float) -> None:
+        self.sock = socket.create_connection((host, port), timeout)
+        try:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = bytearray()
+            self.inbox = f"_INBOX.{uuid.uuid4().hex}"
+            self.sequence = 0
+            greeting = self._line()
+            if not greeting.startswith(b"INFO "):
+                raise ConnectionError("the server did not introduce itself")
+            if json.loads(greeting[5:]).get("tls_required"):
+                raise _Unsupported
+            hello = {"verbose": False, "pedantic": False, "headers": True, "no_responders": True,
+                     "protocol": 1, "name": "hypnoscript", "lang": "python", "version": "1"}
+            if user and password:
+                hello.update({"user": user, "pass": password})
+            elif user:
+                hello["auth_token"] = user
+            self.sock.sendall(b"CONNECT " + json.dumps(hello).encode() + b"\r\nPING\r\n")
+            while (line := self._line()) != b"PONG":
+                if line.startswith(b"-ERR"):
+                    raise _Refused(line[4:].strip(b" '").decode(errors="replace").lower())
+            self.sock.sendall(f"SUB {self.inbox}.* 1\r\n".encode())
+        except BaseException:
+            self.sock.close()
+            raise
+
+    def request(self, subject: str, body: bytes, headers: dict | None) -> tuple[str | None, bytes]:
+        self.sequence += 1
+        reply = f"{self.inbox}.{self.sequence}".encode()
+        if headers:
+            head = ("NATS/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+            self.sock.sendall(b"HPUB %s %s %d %d\r\n%s%s\r\n"
+                              % (subject.encode(), reply, len(head), len(head) + len(body), head, body))
+        else:
+            self.sock.sendall(b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply, len(body), body))
+        while True:
+            line = self._line()
+            if line.startswith((b"MSG ", b"HMSG ")):
+                words = line.split()
+                size = int(words[-1])
+                head_size = int(words[-2]) if words[0] == b"HMSG" else 0
+                data = self._exactly(size)
+                if words[1] != reply:  # the reply to a request given up on
+                    continue
+                status = data[:head_size].split(b"\r\n", 1)[0][9:12].decode() or None
+                return status, data[head_size:]
+            if line == b"PING":
+                self.sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"-ERR"):
+                raise _Refused(line[4:].strip(b" '").decode(errors="replace").lower())
+            # +OK, PONG and INFO updates need nothing
+
+    def _line(self) -> bytes:
+        while (end := self.buffer.find(b"\r\n")) < 0:
+            self._receive()
+        line = bytes(self.buffer[:end])
+        del self.buffer[:end + 2]
+        return line
+
+    def _exactly(self, size: int) -> bytes:
+        while len(self.buffer) < size + 2:
+            self._receive()
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size + 2]
+        return data
+
+    def _receive(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 class _PullInbox:
