@@ -353,3 +353,22 @@ def test_a_server_that_wants_credentials_gets_those_of_the_url(tmp_path, auth, c
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_publishing_connection_the_server_closed_as_stale_is_replaced(open_broker):
+    import socket
+
+    broker = open_broker()
+    broker.declare("stale", ["g"])
+    broker.publish(new_event("stale", 1))
+    # what an idle connection finds when it is used again: the server's last word, then the end
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        for publisher in broker._plain_idle:
+            publisher.sock.close()
+            publisher.sock = socket.create_connection(listener.getsockname())
+            server_side, _ = listener.accept()
+            server_side.sendall(b"-ERR 'Stale Connection'\r\n")
+            server_side.close()
+    broker.publish(new_event("stale", 2))
+    got = broker.fetch("stale", "g", "c", 10, lease=30, wait=2)
+    assert [d.event["payload"] for d in got] == [1, 2]

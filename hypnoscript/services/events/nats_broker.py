@@ -744,7 +744,10 @@ class _PlainPublisher:
             if line == b"PING":
                 self.sock.sendall(b"PONG\r\n")
             elif line.startswith(b"-ERR"):
-                raise _Refused(line[4:].strip(b" '").decode(errors="replace").lower())
+                error = line[4:].strip(b" '").decode(errors="replace").lower()
+                if error.startswith("permissions violation"):  # the connection stays; the publish is refused
+                    raise _Refused(error)
+                raise ConnectionResetError(error)  # the server closes the connection after the others
             # +OK, PONG and INFO updates need nothing
 
     def _line(self) -> bytes:
