@@ -372,3 +372,19 @@ def test_a_publishing_connection_the_server_closed_as_stale_is_replaced(open_bro
     broker.publish(new_event("stale", 2))
     got = broker.fetch("stale", "g", "c", 10, lease=30, wait=2)
     assert [d.event["payload"] for d in got] == [1, 2]
+
+
+def test_without_plain_connections_publishes_go_through_the_client(open_broker):
+    broker = open_broker()
+    broker._plain = None  # as for a TLS server or a list of servers
+    broker.declare("client", ["g"])
+    broker.publish(new_event("client", "now"))
+    broker.publish(new_event("client", "later"), delay=0.2)
+    got = broker.fetch("client", "g", "c", 10, lease=30, wait=2)
+    got += broker.fetch("client", "g", "c", 10, lease=30, wait=2)
+    assert [d.event["payload"] for d in got] == ["now", "later"]
+    assert broker._plain_idle == []
+    broker.close()
+    with pytest.raises(BrokerError) as error:
+        broker.publish(new_event("client", 1))
+    assert str(error.value) == "NATS 127.0.0.1:4222: cannot publish to client: the broker is closed"
