@@ -113,6 +113,7 @@ class NatsBroker(Broker):
                            parts.username or "", parts.password or "")
         self._plain_idle: list[_PlainPublisher] = []
         self._plain_lock = threading.Lock()
+        self._closing = False
         p = _token(prefix) or "_"
         self._subject_base = f"hyp.{p}"
         self._events = f"hyp-{p}-events"
@@ -334,7 +335,7 @@ class NatsBroker(Broker):
                     raise BrokerError(f"{self._where}: cannot {what}: {reason}") from None
                 continue  # the server closed it (a restart): once more on a new connection
             with self._plain_lock:
-                if self._loop.is_closed():
+                if self._closing:
                     publisher.close()
                 else:
                     self._plain_idle.append(publisher)
@@ -654,6 +655,7 @@ class NatsBroker(Broker):
         if self._loop.is_closed():
             return
         with self._plain_lock:
+            self._closing = True
             idle, self._plain_idle = self._plain_idle, []
         for publisher in idle:
             publisher.close()
