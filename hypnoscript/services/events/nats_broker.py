@@ -46,13 +46,13 @@ Differences:
   events go from the stream once every group has them, so with one group the list is exact;
   with several, an event this group acknowledged ahead of an earlier one it still holds is
   listed while another group has not acknowledged it yet.
-- `ack` returns once the ack is handed to the connection, before the server confirms it, and
+- `ack` returns once the ack is handed to the client, before the server confirms it, and
   a connection lost meanwhile is not reported: the ack is then lost and the server delivers the
   event again when ACK_WAIT runs out. At-least-once delivery allows that (a handler may always
-  see an event twice), and it saves a round trip per event. The server handles acks after
-  reading them, so this broker's own `stats`, `waiting` and `close` first make sure it has
-  (they send the last ack of each group again, asking for a reply, and wait up to `timeout`);
-  another process may count an acknowledged event as in flight for that moment.
+  see an event twice), and it saves a round trip per event. The server handles an ack a moment
+  after reading it, so this broker's own `stats`, `waiting` and `close` first make sure it has
+  handled them (they send the last ack of each group again, asking for a reply, and wait up to
+  `timeout`); another process may count an acknowledged event as in flight for that moment.
 - An `ack` from a consumer whose lease ran out in another process (or whose process lost its
   connection for longer than ACK_WAIT) acknowledges the event for the group even though it was
   delivered again; within one process such a late ack is ignored, as on the embedded queue.
