@@ -100,6 +100,7 @@ def _consumer(prefix, topic, mode):
     return process
 
 
+@pytest.mark.slow
 def test_two_processes_share_a_group(amqp, topic):
     factory, prefix = amqp
     broker = factory()

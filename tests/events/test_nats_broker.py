@@ -110,6 +110,7 @@ def test_topics_whose_names_encode_alike_stay_apart(open_broker):
     assert [s["pending"] + s["inFlight"] for s in broker.stats(topics)] == [0] * len(topics)
 
 
+@pytest.mark.slow
 def test_a_lease_longer_than_the_ack_wait_is_kept_then_given_back(open_broker):
     broker = open_broker(_quick_leases())
     other = open_broker(_quick_leases())
@@ -207,6 +208,7 @@ def _consumer(prefix: str, mode: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", script, mode], stdout=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_consumers_in_two_processes_share_a_group(open_broker, nats_prefix):
     broker = open_broker()
     broker.declare("work", ["g"])

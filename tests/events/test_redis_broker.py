@@ -80,6 +80,7 @@ def scratch_server(tmp_path):
         server.crash()
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_group(open_redis, topic):
     broker = open_redis()
     broker.declare(topic, ["billing"])

@@ -343,6 +343,7 @@ def test_sigterm_lets_the_running_handler_finish_and_gives_back_the_rest(tmp_pat
 
 # 7. two workers in one group
 
+@pytest.mark.slow
 def test_two_workers_of_one_group_share_the_events(tmp_path, workers):
     root = write_project(tmp_path, SLOW, events=[consumer(TOPIC, "onOrder", prefetch=2, concurrency=2)],
                          config={"observability": {"logging": {"level": "debug"}}})
@@ -374,6 +375,7 @@ TICK = f"""Focus {{
 """
 
 
+@pytest.mark.slow
 def test_a_schedule_runs_once_per_slot_with_two_workers(tmp_path, workers):
     root = write_project(tmp_path, TICK, schedules=[{"handler": "tick", "every": "1s"}])
     setup_sql(root, "CREATE TABLE ticks (at REAL)")

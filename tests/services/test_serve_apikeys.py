@@ -108,6 +108,7 @@ def test_wrong_truncated_empty_and_unknown_keys_are_401_alike(hyp, project):
         assert ask(key).status_code == 200
 
 
+@pytest.mark.slow
 def test_an_unknown_name_costs_as_much_as_a_wrong_secret(hyp, project):
     key = create(hyp, project, "ci")
     secret = key[len("hyp_ci_"):]

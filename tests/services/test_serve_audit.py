@@ -236,6 +236,7 @@ def hammer(ports: list[int], per_port: int) -> None:
     assert statuses == [201] * (per_port * len(ports))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sink", ["file", "sqlite", "postgresql", "mariadb"])
 def test_two_server_processes_extend_one_chain(tmp_path, hyp, sink, request):
     database = None if sink == "file" else request.getfixturevalue(f"{sink.replace('postgresql', 'postgres')}_url")

@@ -152,6 +152,7 @@ def test_an_unreachable_redis_refuses_with_503_and_leaks_nothing(tmp_path):
         assert server.records(event="rate limit store unavailable")[0]["backend"] == "redis"
 
 
+@pytest.mark.slow
 def test_redis_holds_one_limit_across_two_servers_of_two_workers(tmp_path, redis_cache):
     url, prefix = redis_cache
     config = {"infrastructure": {"cache": {"url": url, "prefix": prefix}}}
