@@ -46,7 +46,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from hypnoscript.runtime import infrastructure  # noqa: E402
-from hypnoscript.services.data.infrastructure import for_project, resolve  # noqa: E402
+from hypnoscript.services.infrastructure import for_project, resolve  # noqa: E402
 from hypnoscript.syntax.source import Source  # noqa: E402
 
 GOAL = 0.8

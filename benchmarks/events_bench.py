@@ -63,7 +63,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from hypnoscript.runtime import infrastructure  # noqa: E402
-from hypnoscript.services.data.infrastructure import for_project, resolve  # noqa: E402
+from hypnoscript.services.infrastructure import for_project, resolve  # noqa: E402
 from hypnoscript.services.events.broker import BrokerError, new_event  # noqa: E402
 from hypnoscript.services.events.brokers import open_broker  # noqa: E402
 from hypnoscript.services.events.sqlite_broker import SqliteBroker  # noqa: E402

@@ -77,7 +77,7 @@ def _attach(parser, module: str) -> None:
 
 
 def _resolve_infrastructure(ctx):
-    from hypnoscript.services.data.infrastructure import resolve
+    from hypnoscript.services.infrastructure import resolve
 
     return resolve(ctx)
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hypnoscript.runtime.builtins import http_service
-from hypnoscript.services.data.infrastructure import Infrastructure
+from hypnoscript.services.infrastructure import Infrastructure
 from hypnoscript.services.data.readiness import add_data_checks
 from hypnoscript.services.data.telemetry import DataObserver
 from hypnoscript.services.events.publisher import Relay, consumer_groups

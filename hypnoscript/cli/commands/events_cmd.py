@@ -55,7 +55,7 @@ def _act(root: str, args) -> int:
 
     from hypnoscript.cli.main import UsageError
     from hypnoscript.project.config import load_config
-    from hypnoscript.services.data.infrastructure import Infrastructure, project_name
+    from hypnoscript.services.infrastructure import Infrastructure, project_name
     from hypnoscript.services.events.broker import BrokerError
     from hypnoscript.services.events.publisher import HypEventError, consumer_groups
     from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError

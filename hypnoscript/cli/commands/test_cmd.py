@@ -1,5 +1,5 @@
 """`hyp test [PATH...] [-k PATTERN] [--junit FILE]`: run the project's HypnoScript tests, on a
-scratch database (migrated) and cache of the configured kinds (services.data.scratch)."""
+scratch database (migrated) and cache of the configured kinds (services.scratch)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     def action() -> int:
         from hypnoscript.runtime import infrastructure
-        from hypnoscript.services.data.scratch import scratch_infrastructure
+        from hypnoscript.services.scratch import scratch_infrastructure
 
         settings = config.load_config(root, args.profile)
         # the tests get a scratch database and cache of the configured kinds, never the project's own

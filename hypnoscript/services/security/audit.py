@@ -397,9 +397,11 @@ def project_sink(root: str | None = None, profile: str | None = None):
         return None
 
     def engine():
-        from hypnoscript.services.data.infrastructure import for_project
+        from hypnoscript.services.data.database import create_engine
 
-        return for_project(root, profile).database().engine
+        database = config.get("infrastructure", {}).get("database", {})
+        return create_engine(database.get("url", "sqlite:///data/app.db"), root,
+                             pool_size=database.get("poolSize", 5), timeout=database.get("timeout", 10))
 
     return open_sink(audit.get("sink", "database"), root, engine)
 

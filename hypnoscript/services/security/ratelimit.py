@@ -71,7 +71,7 @@ class RateLimits:
             from limits.aio.storage import RedisStorage
 
             prefix = cache.get("prefix")
-            if prefix is None:  # the cache's own default prefix (services.data.infrastructure)
+            if prefix is None:  # the cache's own default prefix (services.infrastructure)
                 prefix = "hyp:" + re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ":"
             timeout = float(cache.get("timeout", 5))
             storage = RedisStorage("async+" + url, wrap_exceptions=True, implementation="redispy",

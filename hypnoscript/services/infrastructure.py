@@ -1,9 +1,11 @@
-"""A project's database and cache, built from `infrastructure` in its configuration on first use.
+"""What a project's HypnoScript code reaches beyond itself: its database and cache (services.data),
+its broker for `Publish` (services.events) and the key `JwtSign` signs with (services.security),
+each built from the configuration on first use.
 
-One `Infrastructure` per project root and profile per process, so every program and handler of a
-project shares one connection pool and one memory cache. `resolve(ctx)` is what the `hyp` command
-registers with `runtime.infrastructure` for programs it runs; `hyp serve` makes its own, with
-metrics and traces attached.
+One `Infrastructure` per project and configuration per process, so every program and handler of
+a project shares one connection pool, one memory cache and one broker connection.
+`resolve(ctx)` is what the `hyp` command registers with `runtime.infrastructure` for programs it
+runs; `hyp serve` and `hyp worker` make their own, with metrics and traces attached.
 """
 
 from __future__ import annotations

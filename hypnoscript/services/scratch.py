@@ -15,7 +15,7 @@ import secrets
 import shutil
 import tempfile
 
-from hypnoscript.services.data.infrastructure import Infrastructure
+from hypnoscript.services.infrastructure import Infrastructure
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 
 CODE_SCRATCH = "HYP5060"
