@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 
 from hypnoscript.project.report import emit
+from hypnoscript.services.process import run_single
 from hypnoscript.syntax.diagnostics import DiagnosticError
 
 OPTIONS_ENV = "HYP_SERVE_OPTIONS"
@@ -106,21 +106,6 @@ def serve(options: ServeOptions) -> int:
         emit(exc.diagnostics)
         return 1
     return _run_supervised(options, config)
-
-
-def run_single(app, config: dict) -> int:
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, **config))
-    # uvicorn re-raises the signal that stopped it once it has shut down; a recorded signal lets the
-    # process exit 0 after a graceful stop instead of dying by that signal.
-    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0 if server.started else 1
 
 
 def _run_supervised(options: ServeOptions, config: dict) -> int:

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(start)
     if root is None:
         raise UsageError(f"no trance.json found in {os.path.abspath(start)} or above (create a project with `hyp init`)")
-    from hypnoscript.services.events.worker import work
+    from hypnoscript.services.worker import work
 
     return work(root, args.profile, args.services, args.host, args.port, threads=args.threads,
                 concurrency=args.concurrency, grace=args.grace_period)

@@ -175,7 +175,7 @@ def work(root: str, profile: str | None, services: list[str], host: str, port: i
          concurrency: int | None = None, grace: float = 30.0) -> int:
     """Run until SIGTERM or Ctrl+C; 0 after a clean stop, 1 for a project that cannot run."""
     from hypnoscript.project.report import emit
-    from hypnoscript.services.server import run_single
+    from hypnoscript.services.process import run_single
     from hypnoscript.services.settings import load_settings
 
     try:
