@@ -28,8 +28,6 @@ from hypnoscript.services.handlers import (
     RouteCall,
     RouteEndpoint,
     dumps,
-    error_outcome,
-    respond,
 )
 from hypnoscript.services.health import Health
 from hypnoscript.services.loading import ServiceModules

@@ -23,7 +23,7 @@ from hypnoscript.runtime.context import (
 )
 from hypnoscript.runtime.errors import HypExit
 from hypnoscript.services.inline import inline_handlers
-from hypnoscript.services.settings import RouteSpec, ServeSettings, ServiceSpec
+from hypnoscript.services.settings import ServeSettings, ServiceSpec
 from hypnoscript.syntax.ast import FuncDecl
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 from hypnoscript.syntax.parser import parse

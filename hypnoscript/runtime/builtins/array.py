@@ -17,7 +17,6 @@ from hypnoscript.runtime.builtins.args import (
     as_numeric_array,
     as_string,
     check_size,
-    optional,
 )
 from hypnoscript.runtime.builtins.registry import builtin
 from hypnoscript.runtime.builtins.support import nan_safe_max, nan_safe_min, rust_sum, value_key
