@@ -95,6 +95,8 @@ class Scheduler:
                 return
             except asyncio.TimeoutError:
                 pass
+            if time.time() < slot:
+                continue  # the loop's timer woke a little early (its clock is not the wall clock)
             task = asyncio.create_task(self._fire(slot))
             self.running.add(task)
             task.add_done_callback(self.running.discard)
