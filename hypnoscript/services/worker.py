@@ -100,16 +100,20 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
         schedulers: list[Scheduler] = []
         tasks: list[asyncio.Task] = []
         background = [asyncio.create_task(logs.flush_periodically())]
-        for service in services:
-            if service.spec.schedules:
-                claims = await asyncio.to_thread(Claims, infrastructure.database())
-                for spec in service.spec.schedules:
-                    scheduler = Scheduler(spec, calls[id(spec)], claims, pool, event_metrics, logs)
-                    schedulers.append(scheduler)
-                    tasks.append(asyncio.create_task(scheduler.run()))
+
+        async def start_schedules() -> None:
+            wanted = [(service, spec) for service in services for spec in service.spec.schedules]
+            if not wanted:
+                return
+            claims = await _retrying("database unavailable for schedules", logs,
+                                     lambda: Claims(infrastructure.database()))
+            for service, spec in wanted:
+                scheduler = Scheduler(spec, calls[id(spec)], claims, pool, event_metrics, logs)
+                schedulers.append(scheduler)
+                tasks.append(asyncio.create_task(scheduler.run()))
 
         async def start_consumers() -> None:
-            broker = await _open_broker(events, logs)
+            broker = await _retrying("broker unavailable", logs, events.broker)
             for service in services:
                 for spec in service.spec.consumers:
                     consumer = Consumer(spec, calls[id(spec)], broker, pool, event_metrics, logs, concurrency)
@@ -120,13 +124,15 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
             logs.event("info", "worker started", services=health.services, consumers=len(consumers),
                        schedules=len(schedulers), broker=events.backend, pid=os.getpid())
 
-        # while the broker is away the server already answers: /healthz 200, /readyz 503 naming it
-        starting = asyncio.create_task(start_consumers())
+        # while the broker or the database is away the server already answers: /healthz 200,
+        # /readyz 503 naming it
+        starting = [asyncio.create_task(start_schedules()), asyncio.create_task(start_consumers())]
         try:
             yield
         finally:
-            starting.cancel()
-            await asyncio.gather(starting, return_exceptions=True)
+            for task in starting:
+                task.cancel()
+            await asyncio.gather(*starting, return_exceptions=True)
             for consumer in consumers:
                 consumer.stop()
             await asyncio.wait_for(asyncio.gather(*(s.stop() for s in schedulers), return_exceptions=True), grace)
@@ -149,15 +155,15 @@ def build_worker(settings, *, logs: Logs | None = None, tracing: Tracing | None 
     return app
 
 
-async def _open_broker(events, logs):
-    """The broker, waiting for it while it does not answer (start-up never crashes on it: the
-    worker stays unready and tries again)."""
+async def _retrying(what: str, logs, make):
+    """`make()` (in a thread), tried again while it fails: start-up never crashes on a broker or
+    database that is away; the worker stays unready and tries again."""
     delay = 0.5
     while True:
         try:
-            return await asyncio.to_thread(events.broker)
+            return await asyncio.to_thread(make)
         except Exception as error:  # noqa: BLE001 - logged, then tried again
-            logs.event("error", "broker unavailable", error=str(error), retry_in_s=delay)
+            logs.event("error", what, error=str(error), retry_in_s=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 15.0)
 

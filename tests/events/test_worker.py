@@ -497,3 +497,17 @@ def test_an_unreachable_broker_leaves_the_worker_alive_and_unready(tmp_path, wor
     assert worker.records(event="broker unavailable")
     assert worker.stop() == 0
     assert "Traceback" not in worker.stderr()
+
+
+def test_an_unreachable_database_leaves_the_schedules_waiting_and_the_worker_alive(tmp_path, workers):
+    root = write_project(tmp_path, TICK, schedules=[{"handler": "tick", "every": "1s"}],
+                         config={"infrastructure": {
+                             "messaging": {"prefix": "wtest"},
+                             "database": {"url": "postgresql://nobody@127.0.0.1:1/none", "timeout": 1}}})
+    worker = workers(root)
+    worker.wait_up(status=503)
+    assert worker.get("/healthz").status_code == 200
+    wait_until(lambda: worker.records(event="database unavailable for schedules"), message="the retry log line")
+    assert worker.proc.poll() is None
+    assert worker.stop() == 0
+    assert "Traceback" not in worker.stderr()
