@@ -7,6 +7,7 @@ uses the same server and key prefix). Values are stored as JSON text.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -141,30 +142,19 @@ class RedisBackend:
         except self._errors as error:
             raise HypCacheError(f"redis: INCRBY failed: {error}") from None
 
+    @contextlib.contextmanager
     def locked(self, key: str):
-        import redis
-
         lock = self.client.lock(self.prefix + "\x00lock:" + key, timeout=self.lock_timeout,
                                 blocking_timeout=self.lock_timeout)
-        backend = self
-
-        class _Held:
-            def __enter__(self):
-                try:
-                    if not lock.acquire():
-                        raise HypCacheError(f"CacheGetOrSet: \"{key}\" stayed locked by another caller "
-                                            f"for {backend.lock_timeout:g} s")
-                except redis.RedisError as error:
-                    raise HypCacheError(f"redis: lock failed: {error}") from None
-                return self
-
-            def __exit__(self, *_exc) -> None:
-                try:
-                    lock.release()
-                except redis.RedisError:
-                    pass  # expired while fn ran: another caller may already hold it
-
-        return _Held()
+        if not self._call("lock", lock.acquire):
+            raise HypCacheError(f"CacheGetOrSet: \"{key}\" stayed locked by another caller for {self.lock_timeout:g} s")
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except self._errors:
+                pass  # expired while fn ran: another caller may already hold it
 
     def ping(self) -> None:
         self._call("PING", self.client.ping)

@@ -15,9 +15,7 @@ import decimal
 import os
 import random
 import re
-import threading
 import time
-import uuid
 
 import sqlalchemy
 from sqlalchemy import event, exc
@@ -194,9 +192,7 @@ def read_value(value: object) -> object:
         return value.total_seconds()  # type: ignore[union-attr]
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if t is uuid.UUID:
-        return str(value)
-    return str(value)
+    return str(value)  # UUIDs, network addresses, ranges: their text
 
 
 def _read_bool(value: object) -> object:
@@ -277,7 +273,6 @@ class Database:
         self._texts: dict[str, sqlalchemy.TextClause] = {}
         self._mysql_json: dict[tuple[str, str], frozenset] = {}
         self._after_commit: contextvars.ContextVar = contextvars.ContextVar(f"hyp_db_hooks_{id(self)}", default=None)
-        self._lock = threading.Lock()
 
     # statements
 
