@@ -119,8 +119,10 @@ class Events:
         if id(database) in self._outbox_ready:
             return
         if database.backend == "sqlite":
-            # another connection would wait for the write lock this transaction may hold
+            # another connection would wait for the write lock this transaction may hold; the
+            # table exists for good once the transaction that made it commits
             conn.exec_driver_sql(_OUTBOX_DDL)
+            database.after_commit(lambda: self._outbox_ready.add(id(database)))
         else:
             # on MariaDB DDL would commit the caller's transaction; on PostgreSQL it would race
             # with other transactions creating it
