@@ -294,28 +294,19 @@ def _tool_env(target: Target) -> dict:
     return env
 
 
-def _pg_args(target: Target) -> list[str]:
+def _client_args(target: Target, user_flag: str) -> list[str]:
+    """Host, port and user for a client tool; PostgreSQL's spell the user flag --username."""
     a = target.connect_args()
-    args = []
-    if a["host"]:
-        args.append(f"--host={a['host']}")
-    if a["port"]:
-        args.append(f"--port={a['port']}")
-    if a["user"]:
-        args.append(f"--username={a['user']}")
-    return args + ["--no-password"]
+    given = (("--host", a["host"]), ("--port", a["port"]), (user_flag, a["user"]))
+    return [f"{flag}={value}" for flag, value in given if value]
+
+
+def _pg_args(target: Target) -> list[str]:
+    return _client_args(target, "--username") + ["--no-password"]
 
 
 def _my_args(target: Target) -> list[str]:
-    a = target.connect_args()
-    args = []
-    if a["host"]:
-        args.append(f"--host={a['host']}")
-    if a["port"]:
-        args.append(f"--port={a['port']}")
-    if a["user"]:
-        args.append(f"--user={a['user']}")
-    return args + ["--default-character-set=utf8mb4"]
+    return _client_args(target, "--user") + ["--default-character-set=utf8mb4"]
 
 
 def _call(command: list[str], target: Target, stdin=None) -> None:
