@@ -10,6 +10,7 @@ of clock skew; roles come from the `rolesClaim` claim (a list, or a space-separa
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 import re
@@ -196,7 +197,24 @@ def short_secret(settings: dict) -> str | None:
     return None
 
 
-class JwtAuthenticator(Authenticator):
+class BearerAuthenticator(Authenticator):
+    """A method whose credentials are bearer tokens, checked by the verifier `_verifier()` returns."""
+
+    @abc.abstractmethod
+    def _verifier(self) -> JwtVerifier:
+        """The verifier for the next token; AuthFailure when there is none now."""
+
+    def challenge(self) -> str:
+        return 'Bearer realm="hyp"'
+
+    def authenticate(self, headers: dict[str, str]) -> Identity | None:
+        token = bearer_token(headers)
+        if token is None:
+            return None
+        return self._verifier().verify(token)
+
+
+class JwtAuthenticator(BearerAuthenticator):
     method = "jwt"
 
     def __init__(self, settings: dict, root: str) -> None:
@@ -217,14 +235,8 @@ class JwtAuthenticator(Authenticator):
             raise config_problem(root, "jwksFile", f"{jwks_file}: {error}") from None
         self.blocking = settings.get("jwksUrl") is not None  # a key fetch may go over the network
 
-    def challenge(self) -> str:
-        return 'Bearer realm="hyp"'
-
-    def authenticate(self, headers: dict[str, str]) -> Identity | None:
-        token = bearer_token(headers)
-        if token is None:
-            return None
-        return self.verifier.verify(token)
+    def _verifier(self) -> JwtVerifier:
+        return self.verifier
 
 
 class JwtSigner:

@@ -13,15 +13,15 @@ from __future__ import annotations
 import threading
 import time
 
-from hypnoscript.services.security.identity import Authenticator, AuthFailure, Identity
-from hypnoscript.services.security.jwt_auth import JwtVerifier, bearer_token
+from hypnoscript.services.security.identity import AuthFailure
+from hypnoscript.services.security.jwt_auth import BearerAuthenticator, JwtVerifier
 
 UNREACHABLE = "the identity provider cannot be reached"
 UNUSABLE = "the identity provider's discovery document is not usable"
 DISCOVERY = "/.well-known/openid-configuration"
 
 
-class OidcAuthenticator(Authenticator):
+class OidcAuthenticator(BearerAuthenticator):
     method = "oidc"
     blocking = True  # discovery and key fetches go over the network
     discovery_ttl = 3600.0
@@ -34,7 +34,7 @@ class OidcAuthenticator(Authenticator):
         self.algorithms = list(settings.get("algorithms") or ["RS256"])
         self.roles_claim = settings.get("rolesClaim", "roles")
         self.leeway = float(settings.get("leeway", 30))
-        self._verifier: JwtVerifier | None = None
+        self._known: JwtVerifier | None = None
         self._source: tuple[str, str] | None = None  # (issuer, jwks_uri) the verifier checks against
         self._fetched = 0.0  # monotonic time of the last discovery that succeeded
         self._attempted: float | None = None
@@ -43,32 +43,23 @@ class OidcAuthenticator(Authenticator):
         with self._lock:
             self._refresh(time.monotonic())
 
-    def challenge(self) -> str:
-        return 'Bearer realm="hyp"'
-
-    def authenticate(self, headers: dict[str, str]) -> Identity | None:
-        token = bearer_token(headers)
-        if token is None:
-            return None
-        return self._current().verify(token)
-
-    def _current(self) -> JwtVerifier:
+    def _verifier(self) -> JwtVerifier:
         now = time.monotonic()
-        verifier = self._verifier
+        verifier = self._known
         if verifier is not None and now - self._fetched < self.discovery_ttl:
             return verifier
         # with a document to fall back on, nobody waits for another thread's refresh
         if self._lock.acquire(blocking=verifier is None):
             try:
-                fresh = self._verifier is not None and now - self._fetched < self.discovery_ttl
+                fresh = self._known is not None and now - self._fetched < self.discovery_ttl
                 due = self._attempted is None or now - self._attempted >= self.retry_interval
                 if not fresh and due:
                     self._refresh(now)
             finally:
                 self._lock.release()
-        if self._verifier is None:
+        if self._known is None:
             raise AuthFailure(self._failure)
-        return self._verifier
+        return self._known
 
     def _refresh(self, now: float) -> None:
         """Fetch the discovery document (the lock held); on failure keep what there is."""
@@ -80,7 +71,7 @@ class OidcAuthenticator(Authenticator):
             return
         if source != self._source:
             issuer, jwks_uri = source
-            self._verifier = JwtVerifier(algorithms=self.algorithms, jwks_url=jwks_uri, issuer=issuer,
+            self._known = JwtVerifier(algorithms=self.algorithms, jwks_url=jwks_uri, issuer=issuer,
                                          audience=self.audience, leeway=self.leeway, roles_claim=self.roles_claim,
                                          method=self.method)
             self._source = source
