@@ -204,6 +204,7 @@ def load_settings(root: str, profile: str | None = None, selected: list[str] | t
         services.append(ServiceSpec(name, module, routes, _capabilities(config, name, root), consumers, schedules))
     settings = ServeSettings(root, config, services, man.name, man.version)
     diags += _check_routes(settings, problem)
+    diags += _check_schedules(settings, problem)
     if diags:
         raise DiagnosticError(diags)
     return settings
@@ -229,6 +230,18 @@ def _check_routes(settings: ServeSettings, problem) -> list[Diagnostic]:
             where = f"services.{first.service}.routes[{first.index}]"
             diags.append(problem(route.key, f"{route.method} {route.path} is already routed by {where}"))
     return diags
+
+
+def _check_schedules(settings: ServeSettings, problem) -> list[Diagnostic]:
+    """Cron expressions the schema's shape check lets through but croniter cannot run (`99 * * * *`)."""
+    crons = [s for service in settings.services for s in service.schedules if s.cron is not None]
+    if not crons:
+        return []
+    from croniter import croniter
+
+    return [problem(s.key + ("cron",), f"\"{s.cron}\" is not a valid cron expression",
+                    help="minute hour day-of-month month day-of-week, e.g. \"0 6 * * *\"")
+            for s in crons if not croniter.is_valid(s.cron)]
 
 
 def _capabilities(config: Config, service: str, root: str) -> dict:

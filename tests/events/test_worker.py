@@ -511,3 +511,12 @@ def test_an_unreachable_database_leaves_the_schedules_waiting_and_the_worker_ali
     assert worker.proc.poll() is None
     assert worker.stop() == 0
     assert "Traceback" not in worker.stderr()
+
+
+def test_a_cron_expression_croniter_cannot_run_is_a_diagnostic(tmp_path):
+    root = write_project(tmp_path, TICK, schedules=[{"handler": "tick", "cron": "99 * * * *"}])
+    for command in (("validate",), ("worker", "--port", "0")):
+        result = hyp(root, *command)
+        assert result.returncode == 1
+        assert 'schedules[0].cron: "99 * * * *" is not a valid cron expression' in result.stderr
+        assert "Traceback" not in result.stderr
