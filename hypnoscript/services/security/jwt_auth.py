@@ -102,8 +102,6 @@ class JwtVerifier:
         jwt = self._jwt
         try:
             return self._jwks_client.get_signing_keys(refresh=refresh)
-        except jwt.PyJWKClientConnectionError:
-            raise AuthFailure("the signing keys cannot be fetched now") from None
         except (jwt.PyJWTError, ValueError):
             raise AuthFailure("the signing keys cannot be fetched now") from None
 
@@ -253,10 +251,11 @@ class JwtSigner:
         self.problem = None
         if self.algorithm in HMAC:
             self.key = settings.get("secret")
+            short = short_secret(settings)
             if not self.key:
                 self.problem = f"security.auth.jwt has no secret to sign {self.algorithm} tokens with"
-            elif short_secret(settings):
-                self.problem = f"security.auth.jwt.secret is too short: {short_secret(settings)}"
+            elif short:
+                self.problem = f"security.auth.jwt.secret is too short: {short}"
             return
         key_file = settings.get("signingKeyFile")
         if key_file is None:
