@@ -514,7 +514,10 @@ def create(root: str, profile: str | None = None, output: str | None = None) -> 
         skip |= {live, live + "-wal", live + "-shm", live + "-journal"}
     files = _files(root, "data", skip) + _files(root, "config", skip)
     _guard_secret(target, files)
-    os.makedirs(os.path.dirname(output), exist_ok=True)
+    try:
+        os.makedirs(os.path.dirname(output), exist_ok=True)
+    except OSError as error:
+        raise _unwritable(output, error) from None
     with tempfile.TemporaryDirectory(prefix="hyp-backup-") as scratch:
         dump = os.path.join(scratch, "dump")
         tables = _dump(target, dump)
@@ -533,10 +536,17 @@ def create(root: str, profile: str | None = None, output: str | None = None) -> 
                 info.size, info.mtime, info.mode = len(body), int(now.timestamp()), 0o644
                 tar.addfile(info, io.BytesIO(body))
             os.replace(partial, output)
+        except OSError as error:
+            raise _unwritable(output, error) from None
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
     return Created(output, manifest, os.path.getsize(output))
+
+
+def _unwritable(output: str, error: OSError) -> BackupError:
+    return backup_error(CODE_SETUP, f"cannot write the archive {os.path.relpath(output)}: {error.strerror}",
+                        path=os.path.relpath(output), help="pass --output with a folder you can write to")
 
 
 def _add(tar: tarfile.TarFile, member: str, full: str) -> dict:
