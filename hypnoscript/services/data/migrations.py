@@ -20,11 +20,11 @@ import re
 import time
 from dataclasses import dataclass
 
+from hypnoscript.project.schema import BOOKKEEPING_TABLE as TABLE
+from hypnoscript.project.schema import FOLDER
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 from hypnoscript.syntax.source import Span
 
-FOLDER = "migrations"
-TABLE = "hyp_migrations"
 CODE_FILE = "HYP5050"  # a .sql file that is not NNNN_name.sql, or two files with one version
 CODE_CHANGED = "HYP5051"  # an applied migration's file was edited
 CODE_MISSING = "HYP5052"  # an applied migration's file is gone
