@@ -171,13 +171,13 @@ class JwtVerifier:
         return Identity(sub, str(name), roles, claims, self.method)
 
 
-def config_problem(root: str, key: str, message: str):
-    """A DiagnosticError at security.auth.jwt.<key> in the project's configuration file."""
+def config_problem(root: str, key: str, message: str, method: str = "jwt"):
+    """A DiagnosticError at security.auth.<method>.<key> in the project's configuration file."""
     from hypnoscript.project import jsonfile
     from hypnoscript.project.config import CODE_INVALID, CONFIG_FILE
     from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 
-    path = ("security", "auth", "jwt", key)
+    path = ("security", "auth", method, key)
     config = os.path.join(root, CONFIG_FILE)
     try:
         found = jsonfile.read(config, "the configuration file").diagnostic(CODE_INVALID, path, message)

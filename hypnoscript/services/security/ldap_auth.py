@@ -17,14 +17,13 @@ import binascii
 import hashlib
 import logging
 import math
-import os
 import secrets
 import ssl
 import threading
 import time
 
 from hypnoscript.services.security.identity import Authenticator, AuthFailure, Identity
-from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
+from hypnoscript.services.security.jwt_auth import config_problem
 
 log = logging.getLogger("hypnoscript.security")
 
@@ -71,15 +70,8 @@ def check_user(user: str) -> None:
         raise AuthFailure("the user name contains characters that are not allowed")
 
 
-def _problem(root: str, key: str, message: str) -> DiagnosticError:
-    from hypnoscript.project import jsonfile
-    from hypnoscript.project.config import CODE_INVALID, CONFIG_FILE
-
-    path = os.path.join(root, CONFIG_FILE)
-    where = ("security", "auth", "ldap", key)
-    if os.path.exists(path):
-        return DiagnosticError([jsonfile.read(path, "the configuration file").diagnostic(CODE_INVALID, where, message)])
-    return DiagnosticError([Diagnostic(CODE_INVALID, f"{jsonfile.json_path(where)}: {message}", path=path)])
+def _problem(root: str, key: str, message: str):
+    return config_problem(root, key, message, method="ldap")
 
 
 class Unreachable(Exception):
