@@ -127,8 +127,12 @@ class AmqpBroker(Broker):
 
     def __init__(self, url: str, *, prefix: str, timeout: float = 10.0) -> None:
         parts = urlsplit(url)
+        try:
+            port = parts.port or 5672
+        except ValueError as error:  # a port that is not a number from 0 to 65535
+            raise BrokerError(f"amqp broker: bad URL {url!r}: {error}") from None
         self.url = url
-        self.where = f"RabbitMQ at {parts.hostname or 'localhost'}:{parts.port or 5672}"
+        self.where = f"RabbitMQ at {parts.hostname or 'localhost'}:{port}"
         self.timeout = timeout
         self.base = prefix if not prefix or prefix[-1] in _SEPARATORS else prefix + "."
         self._exchange = self.base + "#events"

@@ -103,13 +103,17 @@ class NatsBroker(Broker):
         self.timeout = timeout
         self.prefix = prefix
         parts = urllib.parse.urlsplit(url)
-        self._where = f"NATS {parts.hostname or '127.0.0.1'}:{parts.port or 4222}"
+        try:
+            port = parts.port or 4222
+        except ValueError as error:  # a port that is not a number from 0 to 65535
+            raise BrokerError(f"nats broker: bad URL {url!r}: {error}") from None
+        self._where = f"NATS {parts.hostname or '127.0.0.1'}:{port}"
         # publishing on plain connections of the broker's own (see _PlainPublisher), where the URL
         # names one server without TLS; None: through the client
         self._plain = None
         if parts.scheme == "nats" and "," not in parts.netloc:
             # credentials as the client reads them (not percent-decoded)
-            self._plain = (parts.hostname or "127.0.0.1", parts.port or 4222,
+            self._plain = (parts.hostname or "127.0.0.1", port,
                            parts.username or "", parts.password or "")
         self._plain_idle: list[_PlainPublisher] = []
         self._plain_lock = threading.Lock()
