@@ -95,19 +95,15 @@ local function tidy(stream, idle_ms)
 end
 """
 
-# KEYS stream, delayed, wake; ARGV body, delay ms, keep without groups ('1' for dead letters), nonce
+# A delayed publish (one without delay is a plain XADD). KEYS stream, delayed, wake; ARGV body,
+# delay ms, keep without groups ('1' for dead letters), nonce
 _PUBLISH = _COMMON + """
 if ARGV[3] ~= '1' and (redis.call('EXISTS', KEYS[1]) == 0 or #redis.call('XINFO', 'GROUPS', KEYS[1]) == 0) then
   return 0
 end
-local delay = tonumber(ARGV[2])
-if delay > 0 then
-  local now = now_ms()
-  redis.call('ZADD', KEYS[2], now + delay, string.format('%013d', now) .. ':' .. ARGV[4] .. '|' .. ARGV[1])
-  redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'w', '')
-  return 2
-end
-redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+local now = now_ms()
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), string.format('%013d', now) .. ':' .. ARGV[4] .. '|' .. ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'w', '')
 return 1
 """
 
