@@ -59,16 +59,15 @@ def _restore(backup, root: str, args: argparse.Namespace) -> int:
     try:
         print("✅ " + checked.summary())
         if not args.yes:
-            target = backup.load_target(root, args.profile)
             extra = " and config/" if args.with_config else ""
             try:
-                answer = input(f"Replace the contents of {target.masked} and data/{extra} with this backup? [y/N] ")
+                answer = input(f"Replace the contents of {checked.target.masked} and data/{extra} with this backup? [y/N] ")
             except EOFError:
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 raise backup.backup_error(backup.CODE_REFUSED, "restore cancelled: nothing was changed",
                                           path=args.archive)
-        written = backup.restore(root, checked, args.profile, with_config=args.with_config)
+        written = backup.restore(root, checked, with_config=args.with_config)
     finally:
         shutil.rmtree(checked.staging, ignore_errors=True)
     db = checked.manifest["database"]

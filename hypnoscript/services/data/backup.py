@@ -571,6 +571,7 @@ class Verified:
     archive: str
     manifest: dict
     staging: str  # the members, extracted and checked
+    target: Target  # the project's database it was checked against
     rows: int = 0
 
     def summary(self) -> str:
@@ -706,7 +707,7 @@ def verify(root: str, archive: str, profile: str | None = None, *, keep: bool = 
                        for t in expected if t in counts and counts[t] != expected[t]]
         if mismatches:
             raise BackupError([Diagnostic(CODE_ARCHIVE, m, path=shown) for m in mismatches])
-        result = Verified(archive, manifest, staging, rows=sum(counts.values()))
+        result = Verified(archive, manifest, staging, target, rows=sum(counts.values()))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -744,10 +745,10 @@ def _scratch_counts(target: Target, dump: str, archive: str) -> dict[str, int]:
 
 # --- restore ---------------------------------------------------------------------------------------
 
-def restore(root: str, verified: Verified, profile: str | None = None, *, with_config: bool = False) -> list[str]:
-    """Put a verified archive back: the database's contents, data/ and (optionally) config/.
-    Returns the files written."""
-    target = load_target(root, profile)
+def restore(root: str, verified: Verified, *, with_config: bool = False) -> list[str]:
+    """Put a verified archive back into the database it was verified against, then data/ and
+    (optionally) config/. Returns the files written."""
+    target = verified.target
     dump = os.path.join(verified.staging, *verified.manifest["database"]["dump"].split("/"))
     if target.backend == "sqlite":
         _sqlite_restore(target, dump)
