@@ -137,6 +137,15 @@ class SqliteBroker(Broker):
         except sqlite3.Error as error:
             raise BrokerError(f"sqlite queue {self.path}: {error}") from None
 
+    def _read(self, sql: str, parameters: tuple) -> list:
+        """The rows of one query, outside any transaction."""
+        import sqlite3
+
+        try:
+            return self._connection().execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise BrokerError(f"sqlite queue {self.path}: {error}") from None
+
     # the interface
 
     def declare(self, topic: str, groups) -> None:
@@ -221,28 +230,25 @@ class SqliteBroker(Broker):
 
     def stats(self, topics) -> list[dict]:
         now = time.time()
-        db = self._connection()
         out = []
         for topic in topics:
-            pending, in_flight = db.execute(
+            (pending, in_flight), = self._read(
                 "SELECT COALESCE(SUM(consumer IS NULL OR visible_at <= ?), 0), "
                 "COALESCE(SUM(consumer IS NOT NULL AND visible_at > ?), 0) FROM hyp_deliveries WHERE topic = ?",
-                (now, now, topic)).fetchone()
-            dead = db.execute("SELECT COUNT(*) FROM hyp_events WHERE topic = ? AND " + _DEAD,
-                              (dlq_topic(topic),)).fetchone()[0]
+                (now, now, topic))
+            (dead,), = self._read("SELECT COUNT(*) FROM hyp_events WHERE topic = ? AND " + _DEAD,
+                                  (dlq_topic(topic),))
             out.append({"topic": topic, "pending": int(pending), "inFlight": int(in_flight), "deadLetter": int(dead)})
         return out
 
     def dead_letters(self, topic: str, limit: int = 100) -> list[dict]:
-        rows = self._connection().execute(
-            "SELECT body FROM hyp_events WHERE topic = ? AND " + _DEAD + " ORDER BY seq LIMIT ?",
-            (dlq_topic(topic), limit)).fetchall()
+        rows = self._read("SELECT body FROM hyp_events WHERE topic = ? AND " + _DEAD + " ORDER BY seq LIMIT ?",
+                          (dlq_topic(topic), limit))
         return [json.loads(body) for (body,) in rows]
 
     def waiting(self, topic: str, group: str, limit: int = 100) -> list[dict]:
-        rows = self._connection().execute(
-            "SELECT e.body FROM hyp_deliveries d JOIN hyp_events e ON e.seq = d.seq "
-            "WHERE d.topic = ? AND d.grp = ? ORDER BY d.seq LIMIT ?", (topic, group, limit)).fetchall()
+        rows = self._read("SELECT e.body FROM hyp_deliveries d JOIN hyp_events e ON e.seq = d.seq "
+                          "WHERE d.topic = ? AND d.grp = ? ORDER BY d.seq LIMIT ?", (topic, group, limit))
         return [json.loads(body) for (body,) in rows]
 
     def replay(self, topic: str, ids=None) -> int:
@@ -273,10 +279,7 @@ class SqliteBroker(Broker):
             return db.execute("DELETE FROM hyp_events WHERE topic = ? AND " + _DEAD, (dlq_topic(topic),)).rowcount
 
     def ping(self) -> None:
-        try:
-            self._connection().execute("SELECT 1").fetchone()
-        except Exception as error:  # noqa: BLE001 - sqlite3 errors carry the reason
-            raise BrokerError(f"sqlite queue {self.path}: {error}") from None
+        self._read("SELECT 1", ())
 
     def close(self) -> None:
         self._closed = True
