@@ -217,3 +217,16 @@ def test_keys_outside_a_project_is_a_diagnostic(hyp, tmp_path):
     code, out, err = hyp("keys", "list", cwd=tmp_path)
     assert (code, out) == (1, "")
     assert err.startswith("error[HYP5013]: no trance.json found in")
+
+
+def test_an_unwritable_audit_log_is_a_diagnostic_after_the_key_is_shown(hyp, tmp_path):
+    root = write_project(tmp_path, routes=ROUTES, config={"security": {"auth": {"apikeys": {}},
+                                                                       "audit": {"sink": "file:logs"}}})
+    os.makedirs(os.path.join(str(root), "logs"))
+    code, out, err = hyp("keys", "create", "ci", cwd=root)
+    assert code == 1 and out.splitlines()[-1].startswith("hyp_ci_")
+    assert "the change is made but not in the audit log: cannot append to the audit log: IsADirectoryError" in err
+    assert "Traceback" not in err
+    code, out, err = hyp("keys", "revoke", "ci", cwd=root)
+    assert code == 1 and out.startswith("✅ API key \"ci\" removed")
+    assert "the change is made but not in the audit log" in err

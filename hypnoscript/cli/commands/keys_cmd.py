@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hypnoscript.project.manifest import require_root
     from hypnoscript.project.report import guarded
-    from hypnoscript.services.security import apikeys, audit
+    from hypnoscript.services.security import apikeys
 
     profile = args.profile or os.environ.get("HYP_PROFILE") or None
 
@@ -32,12 +32,13 @@ def run(args: argparse.Namespace) -> int:
         root = require_root(os.getcwd())
         roles = [r.strip() for r in args.roles.split(",") if r.strip()]
         key, where = apikeys.create_key(root, args.name, roles, profile)
-        audit.record({"event": "key created", "name": args.name, "roles": roles}, root, profile)
         shown = ", ".join(roles) if roles else "none"
         print(f"✅ API key \"{args.name}\" (roles: {shown}) added to {where}")
         print("It is shown only now; only its hash is stored. Send it in the "
               f"{_header(root, profile)} header:")
         print(key)
+        # recorded after the key is shown: a failing audit sink must not lose a key already stored
+        _audit({"event": "key created", "name": args.name, "roles": roles}, root, profile)
         return 0
 
     def listing() -> int:
@@ -54,11 +55,24 @@ def run(args: argparse.Namespace) -> int:
     def revoke() -> int:
         root = require_root(os.getcwd())
         where = apikeys.revoke_key(root, args.name, profile)
-        audit.record({"event": "key revoked", "name": args.name}, root, profile)
         print(f"✅ API key \"{args.name}\" removed from {where}; running servers accept it until they restart")
+        _audit({"event": "key revoked", "name": args.name}, root, profile)
         return 0
 
     return guarded({"create": create, "list": listing, "revoke": revoke}[args.action])
+
+
+def _audit(event: dict, root: str, profile: str | None) -> None:
+    """Record `event` in the project's audit log; a sink that cannot be written is a diagnostic."""
+    from hypnoscript.project.config import CONFIG_FILE
+    from hypnoscript.services.security import audit
+    from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
+
+    try:
+        audit.record(event, root, profile)
+    except audit.AuditError as error:
+        raise DiagnosticError([Diagnostic(audit.CODE_AUDIT, f"the change is made but not in the audit log: {error}",
+                                          path=CONFIG_FILE, help="check security.audit.sink")]) from None
 
 
 def _header(root: str, profile: str | None) -> str:
