@@ -759,9 +759,15 @@ def restore(root: str, verified: Verified, *, with_config: bool = False) -> list
         folder = name.split("/", 1)[0]
         if folder == "data" or (folder == "config" and with_config):
             dest = os.path.join(root, *name.split("/"))
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
             partial = dest + f".{uuid.uuid4().hex[:8]}.part"
-            shutil.copyfile(os.path.join(verified.staging, *name.split("/")), partial)
-            os.replace(partial, dest)
+            try:
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copyfile(os.path.join(verified.staging, *name.split("/")), partial)
+                os.replace(partial, dest)
+            except OSError as error:
+                if os.path.exists(partial):
+                    os.unlink(partial)
+                raise backup_error(CODE_SETUP, f"cannot restore {name}: {error.strerror}",
+                                   path=os.path.relpath(dest)) from None
             written.append(name)
     return written
