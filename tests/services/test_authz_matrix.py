@@ -94,3 +94,11 @@ def test_an_invalid_configuration_is_a_diagnostic(matrix, tmp_path):
     code, out, err = matrix()
     assert code == 1 and out == ""
     assert "HYP5030" in err and "Traceback" not in err
+
+
+def test_a_profile_after_the_action_is_that_profile_s_matrix(tmp_path, capsys, monkeypatch):
+    config = {"security": SECURITY, "profiles": {"prod": {"security": {"auth": {"oidc": {"issuer": "https://id"}}}}}}
+    monkeypatch.chdir(write_project(tmp_path, routes=ROUTES, config=config))
+    monkeypatch.delenv("HYP_PROFILE", raising=False)
+    assert main(["authz", "matrix", "--json", "--profile", "prod"]) == 0
+    assert json.loads(capsys.readouterr().out)["methods"] == ["jwt", "apikey", "oidc", "ldap"]

@@ -7,12 +7,13 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", help="configuration profile (default: $HYP_PROFILE)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sub.add_parser("verify", help="check that no entry was edited, removed or reordered")
+    verify = sub.add_parser("verify", help="check that no entry was edited, removed or reordered")
     tail = sub.add_parser("tail", help="the last entries")
     tail.add_argument("-n", type=int, default=20, metavar="N", help="how many (default: 20)")
     tail.add_argument("--json", action="store_true", help="the entries as JSON lines, as stored")
+    for p in (verify, tail):
+        p.add_argument("--profile", help="configuration profile (default: $HYP_PROFILE)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,10 +7,10 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", help="configuration profile (default: $HYP_PROFILE)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     matrix = sub.add_parser("matrix", help="per route: methods, roles, API keys that reach it, rate limit")
     matrix.add_argument("--json", action="store_true", help="print JSON")
+    matrix.add_argument("--profile", help="configuration profile (default: $HYP_PROFILE)")
 
 
 def run(args: argparse.Namespace) -> int:
