@@ -387,8 +387,12 @@ def _apply(session: _Session, root: str, files: list[Migration], target: int | N
 
 
 def _apply_one(session: _Session, migration: Migration) -> None:
-    with open(migration.path, "rb") as fh:
-        data = fh.read()
+    try:
+        with open(migration.path, "rb") as fh:
+            data = fh.read()
+    except OSError as error:
+        raise DiagnosticError([Diagnostic(CODE_FILE, f"cannot read {migration.filename}: {error.strerror}",
+                                          path=migration.path)]) from None
     if hashlib.sha256(data).hexdigest() != migration.checksum:
         raise DiagnosticError([Diagnostic(CODE_FILE, f"{migration.filename} changed while migrating",
                                           path=migration.path)])
