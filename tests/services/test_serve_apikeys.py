@@ -230,3 +230,14 @@ def test_an_unwritable_audit_log_is_a_diagnostic_after_the_key_is_shown(hyp, tmp
     code, out, err = hyp("keys", "revoke", "ci", cwd=root)
     assert code == 1 and out.startswith("✅ API key \"ci\" removed")
     assert "the change is made but not in the audit log" in err
+
+
+def test_a_configuration_that_cannot_be_written_is_a_diagnostic(hyp, tmp_path):
+    root = write_project(tmp_path, routes=ROUTES)
+    os.remove(config_path(root))
+    os.rmdir(os.path.dirname(config_path(root)))
+    with open(os.path.dirname(config_path(root)), "w") as fh:
+        fh.write("not a folder")
+    code, out, err = hyp("keys", "create", "ci", cwd=root)
+    assert (code, out) == (1, "")
+    assert "error[HYP5116]: cannot write config/hypnoscript.config.json: File exists" in err

@@ -217,8 +217,12 @@ def _edit(root: str, profile: str | None, change) -> str:
         raise DiagnosticError([_problem(doc, keys_path, f"{jsonfile.json_path(keys_path)} cannot be edited: "
                                                         "it is not written as a list")])
     change(node["keys"], doc, keys_path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    write_json(path, data, trailing_newline=trailing)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_json(path, data, trailing_newline=trailing)
+    except OSError as error:
+        raise DiagnosticError([Diagnostic(CODE_KEYS, f"cannot write {config.CONFIG_FILE}: "
+                                                     f"{error.strerror or error}", path=path)]) from None
     where = os.path.relpath(path)
     return f"profile {profile} of {where}" if profile else where
 
