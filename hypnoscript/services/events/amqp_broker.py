@@ -87,7 +87,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
+from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, event_text, now_text
 
 _SEPARATORS = ":._-/"
 _NAME = re.compile(r"[a-zA-Z0-9\-_.:@#,/+ ]*")
@@ -431,7 +431,7 @@ class AmqpBroker(Broker):
                     raise
 
     def _encode(self, event: dict) -> bytes:
-        return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+        return event_text(event).encode()
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 import datetime
+import json
 import uuid
 
 DLQ_SUFFIX = ".dlq"
@@ -35,6 +36,10 @@ def new_event(topic: str, payload: object, *, headers: dict | None = None, key: 
     """The envelope every broker stores (as JSON): id, topic, payload, headers, key, publishedAt."""
     return {"id": uuid.uuid4().hex, "topic": topic, "payload": payload, "headers": dict(headers or {}),
             "key": key, "publishedAt": now_text()}
+
+
+# how every broker stores an event (json.dumps would build an encoder per call)
+event_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dlq_topic(topic: str) -> str:

@@ -71,7 +71,7 @@ import time
 import urllib.parse
 import uuid
 
-from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
+from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, event_text, now_text
 
 NOT_BEFORE = "Hyp-Not-Before"
 
@@ -826,4 +826,4 @@ class _ApiError(Exception):
 
 
 def _encode(event: dict) -> bytes:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    return event_text(event).encode()

@@ -17,7 +17,7 @@ import threading
 import time
 
 from hypnoscript.runtime.errors import HypError
-from hypnoscript.services.events.broker import BrokerError, new_event
+from hypnoscript.services.events.broker import BrokerError, event_text, new_event
 
 log = logging.getLogger("hypnoscript.events")
 
@@ -136,7 +136,7 @@ class Events:
         from hypnoscript.services.data.database import database_error
 
         conn = database.active_connection()
-        body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        body = event_text(event)
         try:
             self._ensure_outbox(database, conn)
             conn.execute(sqlalchemy.text(f"INSERT INTO {OUTBOX} (id, topic, body, delay_seconds, created_at) "

@@ -52,7 +52,15 @@ import threading
 import time
 import uuid
 
-from hypnoscript.services.events.broker import DLQ_SUFFIX, Broker, BrokerError, Delivery, dlq_topic, now_text
+from hypnoscript.services.events.broker import (
+    DLQ_SUFFIX,
+    Broker,
+    BrokerError,
+    Delivery,
+    dlq_topic,
+    event_text,
+    now_text,
+)
 
 _COMMON = """
 local function now_ms()
@@ -225,10 +233,6 @@ local out = {redis.call('ZCARD', KEYS[1]), redis.call('XLEN', KEYS[2])}
 for i = 3, #KEYS do table.insert(out, redis.call('ZCOUNT', KEYS[i], '(' .. string.format('%d', now), '+inf')) end
 return out
 """
-
-
-def _dumps(event: dict) -> str:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
 
 
 def _ms(seconds: float) -> int:
@@ -418,13 +422,13 @@ class RedisBroker(Broker):
 
             keep = () if topic.endswith(DLQ_SUFFIX) else ("NOMKSTREAM",)
             try:
-                self._command(f"publish to {topic}", "XADD", self._stream(topic), *keep, "*", "e", _dumps(event))
+                self._command(f"publish to {topic}", "XADD", self._stream(topic), *keep, "*", "e", event_text(event))
             except redis.ResponseError as error:
                 raise BrokerError(f"redis broker: publish to {topic} failed: {error}") from None
             return
         self._script(f"publish to {topic}", self._publish,
                      [self._stream(topic), self._delayed(topic), self._wake(topic)],
-                     [_dumps(event), _ms(delay), "1" if topic.endswith(DLQ_SUFFIX) else "0", uuid.uuid4().hex[:8]])
+                     [event_text(event), _ms(delay), "1" if topic.endswith(DLQ_SUFFIX) else "0", uuid.uuid4().hex[:8]])
 
     def fetch(self, topic: str, group: str, consumer: str, count: int, lease: float, wait: float) -> list[Delivery]:
         now = time.monotonic()
@@ -499,7 +503,7 @@ class RedisBroker(Broker):
         self._script(f"dead letter on {topic}", self._dead_letter,
                      [self._stream(topic), self._lease(topic, group), self._retries(topic, group),
                       self._stream(event["topic"])],
-                     [group, entry_id, attempt, self._tidy_idle(topic), _dumps(event)])
+                     [group, entry_id, attempt, self._tidy_idle(topic), event_text(event)])
 
     def _unread(self, stream: str, info: dict) -> int:
         """Entries after the group's last delivered one (XINFO's lag, counted when it has none)."""
@@ -575,7 +579,7 @@ class RedisBroker(Broker):
                     event["topic"] = topic
                     event["headers"] = {k: v for k, v in (event.get("headers") or {}).items()
                                         if not k.startswith("x-")}
-                    body = _dumps(event)
+                    body = event_text(event)
                 pairs += [entry_id, body]
             if pairs:
                 removed += self._call(f"dead letters of {topic}", self._remove, keys=keys,

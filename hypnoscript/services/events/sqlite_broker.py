@@ -22,7 +22,7 @@ import os
 import threading
 import time
 
-from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, now_text
+from hypnoscript.services.events.broker import Broker, BrokerError, Delivery, dlq_topic, event_text, now_text
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hyp_events (
@@ -61,7 +61,6 @@ _SCHEMA = (
     END""",
 )
 _DEAD = "topic LIKE '%.dlq'"
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps builds one per call
 # an event of a topic nobody consumes is not kept (nothing would fetch it), a dead letter is
 _STORE = ("INSERT INTO hyp_events (id, topic, body, waiting, due) SELECT ?, ?, ?, n, ? "
           "FROM (SELECT COUNT(*) AS n FROM hyp_groups WHERE topic = ?) WHERE n OR ?")
@@ -159,7 +158,7 @@ class SqliteBroker(Broker):
         self._groups[topic] = known
 
     def publish(self, event: dict, delay: float = 0.0) -> None:
-        body = _encode(event)
+        body = event_text(event)
         due = time.time() + max(delay, 0.0)
         self._execute(True, _STORE, self._stored(event["topic"], event["id"], body, due))
         self._wake()
@@ -223,7 +222,7 @@ class SqliteBroker(Broker):
         event["headers"] = {**(event.get("headers") or {}), "x-error": error, "x-attempts": str(delivery.attempt),
                             "x-group": delivery.group, "x-failed-at": now_text(), "x-topic": delivery.topic}
         event["topic"] = dlq_topic(delivery.topic)
-        body = _encode(event)
+        body = event_text(event)
         with self._write(durable=True) as db:
             if db.execute("DELETE FROM hyp_deliveries " + self._LEASED, self._leased(delivery)).rowcount:
                 db.execute(_STORE, self._stored(event["topic"], event["id"], body, time.time()))
@@ -265,7 +264,7 @@ class SqliteBroker(Broker):
                     continue
                 event["topic"] = topic
                 event["headers"] = {k: v for k, v in (event.get("headers") or {}).items() if not k.startswith("x-")}
-                db.execute(_STORE, self._stored(topic, event["id"], _encode(event), now))
+                db.execute(_STORE, self._stored(topic, event["id"], event_text(event), now))
                 db.execute("DELETE FROM hyp_deliveries WHERE topic = ? AND seq = ?", (dead, seq))
                 db.execute("DELETE FROM hyp_events WHERE seq = ?", (seq,))
                 moved += 1
