@@ -16,6 +16,7 @@ the dump tools get the password through PGPASSWORD / MYSQL_PWD, never on their c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -28,7 +29,6 @@ import tarfile
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 
 from hypnoscript.syntax.diagnostics import Diagnostic, DiagnosticError
 
@@ -64,7 +64,7 @@ def mask_url(url: str) -> str:
 
 # --- the configured database -----------------------------------------------------------------------
 
-@dataclass
+@dataclasses.dataclass
 class Target:
     """The project's database as the configuration names it."""
 
@@ -107,13 +107,8 @@ class Target:
 
     def with_database(self, name: str) -> Target:
         """The same server, another database (for a scratch restore)."""
-        other = Target.__new__(Target)
         base, query = (self.url.split("?", 1) + [""])[:2]
-        url = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
-        other.root, other.url, other.timeout, other.config = self.root, url, self.timeout, self.config
-        other.backend = self.backend
-        other.sqlalchemy_url = self.sqlalchemy_url.set(database=name)
-        return other
+        return dataclasses.replace(self, url=base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else ""))
 
 
 def load_target(root: str, profile: str | None) -> Target:
@@ -440,7 +435,7 @@ def _sqlite_restore(target: Target, dump: str) -> None:
 
 # --- create ----------------------------------------------------------------------------------------
 
-@dataclass
+@dataclasses.dataclass
 class Created:
     path: str
     manifest: dict
@@ -566,7 +561,7 @@ def _add(tar: tarfile.TarFile, member: str, full: str) -> dict:
 
 # --- verify ----------------------------------------------------------------------------------------
 
-@dataclass
+@dataclasses.dataclass
 class Verified:
     archive: str
     manifest: dict
