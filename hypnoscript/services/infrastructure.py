@@ -97,12 +97,12 @@ class Infrastructure:
         if self._cache is None:
             with self._lock:
                 if self._cache is None:
-                    from hypnoscript.services.data.cache import open_cache
+                    from hypnoscript.services.data.cache import default_prefix, open_cache
 
                     cache = self.settings.get("cache", {})
                     prefix = cache.get("prefix")
                     if prefix is None:
-                        prefix = "hyp:" + re.sub(r"[^A-Za-z0-9_.-]", "_", self.name) + ":"
+                        prefix = default_prefix(self.name)
                     self._cache = open_cache(self.cache_url, prefix=prefix, default_ttl=cache.get("defaultTtl", 300),
                                              max_entries=cache.get("maxEntries", 10000),
                                              timeout=cache.get("timeout", 5), observer=self.observer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import threading
 import time
 
@@ -16,6 +17,11 @@ from hypnoscript.runtime.builtins.support import json_dumps, parse_json
 from hypnoscript.runtime.errors import HypCacheError
 
 _NEVER = math.inf
+
+
+def default_prefix(project: str) -> str:
+    """The key prefix on Redis of a project that configures none (`infrastructure.cache.prefix`)."""
+    return "hyp:" + re.sub(r"[^A-Za-z0-9_.-]", "_", project) + ":"
 
 
 class MemoryBackend:

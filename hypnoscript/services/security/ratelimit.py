@@ -16,7 +16,6 @@ credentials check against brute force); `user` and `apikey` limits right after i
 from __future__ import annotations
 
 import math
-import re
 import time
 
 from hypnoscript.services.handlers import error_outcome, respond
@@ -72,7 +71,9 @@ class RateLimits:
 
             prefix = cache.get("prefix")
             if prefix is None:  # the cache's own default prefix (services.infrastructure)
-                prefix = "hyp:" + re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ":"
+                from hypnoscript.services.data.cache import default_prefix
+
+                prefix = default_prefix(name)
             timeout = float(cache.get("timeout", 5))
             storage = RedisStorage("async+" + url, wrap_exceptions=True, implementation="redispy",
                                    key_prefix=prefix + "ratelimit", socket_timeout=timeout,
